@@ -1,0 +1,472 @@
+/*
+ * The container's init before execve: runs the plan's steps in order, one
+ * function per concern.  A failing step reports its index, errno and a short
+ * detail to the monitor and exits; Java turns that into the user's message.
+ */
+#define _GNU_SOURCE
+#include "stage.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+#ifndef PROC_SUPER_MAGIC
+#define PROC_SUPER_MAGIC 0x9fa0
+#endif
+#ifndef SYS_pivot_root
+#define SYS_pivot_root 155
+#endif
+
+struct child {
+    const struct plan *plan;
+    uint32_t step;
+    int rootfd;
+    char *argv_buf[65536];
+    size_t argc;
+    char *envp_buf[65536];
+    size_t envc;
+    char exe[PATH_MAX];
+    char detail[240];
+};
+
+static void report(uint32_t type, uint32_t step, int err, const char *detail)
+{
+    struct child_msg m;
+    memset(&m, 0, sizeof(m));
+    m.type = type;
+    m.step = step;
+    m.err = err;
+    if (detail)
+        snprintf(m.detail, sizeof(m.detail), "%s", detail);
+    /* smaller than PIPE_BUF: one atomic write */
+    while (write(CHILD_REPORT_FD, &m, sizeof(m)) < 0 && errno == EINTR)
+        ;
+}
+
+static void __attribute__((noreturn)) fail(struct child *c, int err, const char *detail)
+{
+    report(CHILD_ERROR, c->step, err, detail ? detail : c->detail);
+    _exit(127);
+}
+
+static const char *arg_str(struct child *c, const struct plan_step *s, unsigned i)
+{
+    if (i >= s->nargs || s->args[i].kind != ARG_STR)
+        fail(c, EBADMSG, "malformed step");
+    return s->args[i].str;
+}
+
+static uint64_t arg_u64(struct child *c, const struct plan_step *s, unsigned i)
+{
+    if (i >= s->nargs || s->args[i].kind != ARG_U64)
+        fail(c, EBADMSG, "malformed step");
+    return s->args[i].num;
+}
+
+static void fd_path(char *buf, size_t len, int fd)
+{
+    snprintf(buf, len, "/proc/self/fd/%d", fd);
+}
+
+static void set_loopback_up(struct child *c)
+{
+    struct ifreq ifr;
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        fail(c, errno, "socket");
+    memset(&ifr, 0, sizeof(ifr));
+    strcpy(ifr.ifr_name, "lo");
+    if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+        fail(c, errno, "SIOCGIFFLAGS lo");
+    ifr.ifr_flags |= IFF_UP;
+    if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+        fail(c, errno, "SIOCSIFFLAGS lo");
+    close(s);
+}
+
+static void set_root_propagation(struct child *c, uint64_t flags)
+{
+    if (mount(NULL, "/", NULL, (unsigned long)flags, NULL) < 0)
+        fail(c, errno, "mount --make-r* /");
+}
+
+static void bind_rootfs(struct child *c, const char *path)
+{
+    /* the rootfs must be a mount point for pivot_root */
+    if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0)
+        fail(c, errno, "bind rootfs onto itself");
+    c->rootfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (c->rootfd < 0)
+        fail(c, errno, "open rootfs");
+}
+
+/* A bind mount takes new flags only on a remount; the flags it has (some locked) are kept. */
+static void remount_bind(struct child *c, const char *target, unsigned long add, const char *what)
+{
+    struct statvfs sv;
+    unsigned long keep = 0;
+    if (statvfs(target, &sv) == 0)
+        keep = sv.f_flag & (ST_RDONLY | ST_NOSUID | ST_NODEV | ST_NOEXEC | ST_NOATIME | ST_NODIRATIME | ST_RELATIME);
+    if (mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | keep | add, NULL) < 0)
+        fail(c, errno, what);
+}
+
+static void do_mount(struct child *c, const struct plan_step *s)
+{
+    const char *src = arg_str(c, s, 0), *dest = arg_str(c, s, 1), *fstype = arg_str(c, s, 2);
+    unsigned long flags = (unsigned long)arg_u64(c, s, 3);
+    const char *data = arg_str(c, s, 4);
+    unsigned long remount = (unsigned long)arg_u64(c, s, 5);
+    unsigned long propagation = (unsigned long)arg_u64(c, s, 6);
+    int kind = (int)arg_u64(c, s, 7);
+    char target[64];
+    int fd;
+
+    if (c->rootfd < 0)
+        fail(c, EINVAL, "mount before rootfs");
+    fd = open_in_root(c->rootfd, dest, kind, c->detail, sizeof(c->detail));
+    if (fd < 0)
+        fail(c, -fd, NULL);
+    fd_path(target, sizeof(target), fd);
+    if (mount(*src ? src : NULL, target, *fstype ? fstype : NULL, flags, *data ? data : NULL) < 0)
+        fail(c, errno, "mount");
+    if (remount) {
+        int mfd = open_in_root(c->rootfd, dest, kind, c->detail, sizeof(c->detail));
+        if (mfd < 0)
+            fail(c, -mfd, NULL);
+        fd_path(target, sizeof(target), mfd);
+        remount_bind(c, target, remount, "remount");
+        close(mfd);
+    }
+    if (propagation) {
+        int mfd = open_in_root(c->rootfd, dest, kind, c->detail, sizeof(c->detail));
+        if (mfd < 0)
+            fail(c, -mfd, NULL);
+        fd_path(target, sizeof(target), mfd);
+        if (mount(NULL, target, NULL, propagation, NULL) < 0)
+            fail(c, errno, "set propagation");
+        close(mfd);
+    }
+    close(fd);
+}
+
+static void do_mknod(struct child *c, const struct plan_step *s)
+{
+    const char *path = arg_str(c, s, 0), *name;
+    mode_t mode = (mode_t)arg_u64(c, s, 1);
+    dev_t dev = makedev((unsigned)arg_u64(c, s, 2), (unsigned)arg_u64(c, s, 3));
+    uid_t uid = (uid_t)arg_u64(c, s, 4);
+    gid_t gid = (gid_t)arg_u64(c, s, 5);
+    int pfd = open_parent_in_root(c->rootfd, path, &name, c->detail, sizeof(c->detail));
+
+    if (pfd < 0)
+        fail(c, -pfd, NULL);
+    /* whatever sits there (a symlink planted by the image, say) is replaced, never followed */
+    if (unlinkat(pfd, name, 0) < 0 && errno != ENOENT)
+        fail(c, errno, "unlink old entry");
+    if (mknodat(pfd, name, mode, dev) < 0)
+        fail(c, errno, "mknod");
+    if (fchmodat(pfd, name, mode & 07777, 0) < 0)
+        fail(c, errno, "chmod");
+    if (fchownat(pfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+        fail(c, errno, "chown");
+    close(pfd);
+}
+
+static void do_symlink(struct child *c, const struct plan_step *s)
+{
+    const char *target = arg_str(c, s, 0), *path = arg_str(c, s, 1), *name;
+    int pfd = open_parent_in_root(c->rootfd, path, &name, c->detail, sizeof(c->detail));
+
+    if (pfd < 0)
+        fail(c, -pfd, NULL);
+    if (symlinkat(target, pfd, name) < 0 && errno != EEXIST)
+        fail(c, errno, "symlink");
+    close(pfd);
+}
+
+/* Leaves only stdio and the two pipes to the monitor open. */
+static void close_other_fds(struct child *c)
+{
+    if (c->rootfd >= 0)
+        close(c->rootfd);
+    c->rootfd = -1;
+    if (syscall(SYS_close_range, CHILD_START_FD + 1, ~0U, 0) < 0)
+        fail(c, errno, "close_range");
+}
+
+static void do_pivot_root(struct child *c)
+{
+    if (fchdir(c->rootfd) < 0)
+        fail(c, errno, "chdir rootfs");
+    close_other_fds(c);
+    if (syscall(SYS_pivot_root, ".", ".") < 0)
+        fail(c, errno, "pivot_root");
+    /* the old root is stacked under the new one: keep its unmount from reaching the host, then detach it */
+    if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+        fail(c, errno, "make old root rslave");
+    if (umount2(".", MNT_DETACH) < 0)
+        fail(c, errno, "detach old root");
+    if (chdir("/") < 0)
+        fail(c, errno, "chdir /");
+}
+
+static void do_move_root(struct child *c)
+{
+    if (fchdir(c->rootfd) < 0)
+        fail(c, errno, "chdir rootfs");
+    close_other_fds(c);
+    if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
+        fail(c, errno, "move rootfs to /");
+    if (chroot(".") < 0)
+        fail(c, errno, "chroot");
+    if (chdir("/") < 0)
+        fail(c, errno, "chdir /");
+}
+
+/* "/proc/self/fd/N" of the container's own procfs; refuses a /proc that is not procfs (an over-mount). */
+static void proc_fd_path(struct child *c, char *buf, size_t len, int fd)
+{
+    struct statfs sf;
+    if (statfs("/proc/self/fd", &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC)
+        fail(c, EXDEV, "/proc in the container is not procfs");
+    fd_path(buf, len, fd);
+}
+
+static void do_mask_path(struct child *c, const char *path)
+{
+    char target[64], null_path[64];
+    struct stat st;
+    int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    int fd = open_existing_in_root(root, path);
+    if (fd == -ENOENT) {
+        close(root);
+        return;
+    }
+    if (fd < 0 || fstat(fd, &st) < 0)
+        fail(c, fd < 0 ? -fd : errno, "open");
+    proc_fd_path(c, target, sizeof(target), fd);
+    if (S_ISDIR(st.st_mode)) {
+        if (mount("tmpfs", target, "tmpfs", MS_RDONLY, "size=0") < 0)
+            fail(c, errno, "mount read-only tmpfs");
+    } else {
+        /* the container's /dev/null may have been replaced: bind it only when it is the real one */
+        struct stat ns;
+        int nfd = open_existing_in_root(root, "/dev/null");
+        if (nfd < 0 || fstat(nfd, &ns) < 0 || !S_ISCHR(ns.st_mode) || ns.st_rdev != makedev(1, 3))
+            fail(c, nfd < 0 ? -nfd : EXDEV, "/dev/null in the container is not the null device");
+        proc_fd_path(c, null_path, sizeof(null_path), nfd);
+        if (mount(null_path, target, NULL, MS_BIND, NULL) < 0)
+            fail(c, errno, "bind /dev/null");
+        close(nfd);
+    }
+    close(fd);
+    close(root);
+}
+
+static void do_readonly_path(struct child *c, const char *path)
+{
+    char target[64];
+    int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    int fd = open_existing_in_root(root, path);
+    if (fd == -ENOENT) {
+        close(root);
+        return;
+    }
+    if (fd < 0)
+        fail(c, -fd, "open");
+    proc_fd_path(c, target, sizeof(target), fd);
+    if (mount(target, target, NULL, MS_BIND | MS_REC, NULL) < 0)
+        fail(c, errno, "bind onto itself");
+    close(fd);
+    fd = open_existing_in_root(root, path); /* now the new mount */
+    if (fd < 0)
+        fail(c, -fd, "reopen");
+    proc_fd_path(c, target, sizeof(target), fd);
+    remount_bind(c, target, MS_RDONLY, "remount read-only");
+    close(fd);
+    close(root);
+}
+
+static void do_setgroups(struct child *c, const struct plan_step *s)
+{
+    gid_t gids[NGROUPS_MAX > 65536 ? 65536 : NGROUPS_MAX];
+    size_t n = s->nargs;
+    if (n > sizeof(gids) / sizeof(gids[0]))
+        fail(c, E2BIG, "too many groups");
+    for (size_t i = 0; i < n; i++)
+        gids[i] = (gid_t)arg_u64(c, s, (unsigned)i);
+    if (setgroups(n, gids) < 0)
+        fail(c, errno, "setgroups");
+}
+
+static int is_executable(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+/* execvp's search, done before start so that a missing program fails create, not start. */
+static void do_lookup(struct child *c, const char *search)
+{
+    const char *name = c->argc ? c->argv_buf[0] : NULL;
+    int err = ENOENT;
+    if (!name || !*name)
+        fail(c, ENOENT, "no program");
+    snprintf(c->detail, sizeof(c->detail), "%s", name);
+    if (strchr(name, '/')) {
+        if (strlen(name) >= sizeof(c->exe))
+            fail(c, ENAMETOOLONG, NULL);
+        strcpy(c->exe, name);
+        if (is_executable(c->exe))
+            return;
+        fail(c, access(c->exe, F_OK) == 0 ? EACCES : ENOENT, NULL);
+    }
+    for (const char *p = search;; p++) {
+        const char *end = strchrnul(p, ':');
+        size_t dlen = (size_t)(end - p);
+        if (dlen + strlen(name) + 2 <= sizeof(c->exe)) {
+            if (dlen)
+                snprintf(c->exe, sizeof(c->exe), "%.*s/%s", (int)dlen, p, name);
+            else
+                snprintf(c->exe, sizeof(c->exe), "%s", name);
+            if (is_executable(c->exe))
+                return;
+            if (access(c->exe, F_OK) == 0)
+                err = EACCES;
+        }
+        if (!*end)
+            break;
+        p = end;
+    }
+    fail(c, err, NULL);
+}
+
+static void wait_start(struct child *c)
+{
+    char b;
+    ssize_t n;
+    report(CHILD_READY, c->step, 0, NULL);
+    do
+        n = read(CHILD_START_FD, &b, 1);
+    while (n < 0 && errno == EINTR);
+    if (n != 1)
+        _exit(127); /* the monitor went away: never start */
+    close(CHILD_START_FD);
+}
+
+static void do_exec(struct child *c)
+{
+    c->argv_buf[c->argc] = NULL;
+    c->envp_buf[c->envc] = NULL;
+    if (!c->exe[0])
+        fail(c, EINVAL, "exec without lookup");
+    execve(c->exe, c->argv_buf, c->envp_buf);
+    fail(c, errno, c->exe);
+}
+
+static void run_step(struct child *c, const struct plan_step *s)
+{
+    c->detail[0] = '\0';
+    switch (s->op) {
+    case OP_LOOPBACK_UP: set_loopback_up(c); break;
+    case OP_HOSTNAME: {
+        const char *h = arg_str(c, s, 0);
+        if (sethostname(h, strlen(h)) < 0)
+            fail(c, errno, "sethostname");
+        break;
+    }
+    case OP_DOMAINNAME: {
+        const char *d = arg_str(c, s, 0);
+        if (setdomainname(d, strlen(d)) < 0)
+            fail(c, errno, "setdomainname");
+        break;
+    }
+    case OP_ROOT_PROPAGATION: set_root_propagation(c, arg_u64(c, s, 0)); break;
+    case OP_ROOTFS: bind_rootfs(c, arg_str(c, s, 0)); break;
+    case OP_MOUNT: do_mount(c, s); break;
+    case OP_MKNOD: do_mknod(c, s); break;
+    case OP_SYMLINK: do_symlink(c, s); break;
+    case OP_PIVOT_ROOT: do_pivot_root(c); break;
+    case OP_MOVE_ROOT: do_move_root(c); break;
+    case OP_REMOUNT: remount_bind(c, arg_str(c, s, 0), (unsigned long)arg_u64(c, s, 1), "remount"); break;
+    case OP_SETGROUPS: do_setgroups(c, s); break;
+    case OP_SETGID:
+        if (setresgid((gid_t)arg_u64(c, s, 0), (gid_t)arg_u64(c, s, 0), (gid_t)arg_u64(c, s, 0)) < 0)
+            fail(c, errno, "setresgid");
+        break;
+    case OP_SETUID:
+        if (setresuid((uid_t)arg_u64(c, s, 0), (uid_t)arg_u64(c, s, 0), (uid_t)arg_u64(c, s, 0)) < 0)
+            fail(c, errno, "setresuid");
+        break;
+    case OP_CHDIR: {
+        char cwd[PATH_MAX];
+        if (chdir(arg_str(c, s, 0)) < 0)
+            fail(c, errno, "chdir");
+        /* a cwd reached through a leaked fd would read "(unreachable)": refuse it */
+        if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/')
+            fail(c, EPERM, "cwd outside the rootfs");
+        break;
+    }
+    case OP_ARG:
+        if (c->argc + 1 >= sizeof(c->argv_buf) / sizeof(c->argv_buf[0]))
+            fail(c, E2BIG, "too many args");
+        c->argv_buf[c->argc++] = (char *)arg_str(c, s, 0);
+        break;
+    case OP_ENV:
+        if (c->envc + 1 >= sizeof(c->envp_buf) / sizeof(c->envp_buf[0]))
+            fail(c, E2BIG, "too many env entries");
+        c->envp_buf[c->envc++] = (char *)arg_str(c, s, 0);
+        break;
+    case OP_LOOKUP: do_lookup(c, arg_str(c, s, 0)); break;
+    case OP_WAIT_START: wait_start(c); break;
+    case OP_EXEC: do_exec(c); break;
+    case OP_MASK_PATH: do_mask_path(c, arg_str(c, s, 0)); break;
+    case OP_READONLY_PATH: do_readonly_path(c, arg_str(c, s, 0)); break;
+    default: fail(c, EBADMSG, "unknown step");
+    }
+}
+
+void child_run(const struct plan *plan, uint32_t first_step)
+{
+    static struct child c; /* large arrays: not on the stack */
+    sigset_t none;
+
+    c.plan = plan;
+    c.rootfd = -1;
+    c.step = first_step;
+    /* the monitor blocks and ignores signals; the user program must start with defaults */
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    signal(SIGPIPE, SIG_DFL);
+    /* die with the monitor; if it is already gone, do not run at all */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    /* not dumpable until execve: no one can open /proc/<pid>/exe or ptrace the stage */
+    prctl(PR_SET_DUMPABLE, 0);
+    for (uint32_t i = first_step; i < plan->nsteps; i++) {
+        c.step = i;
+        run_step(&c, &plan->steps[i]);
+    }
+    c.step = plan->nsteps;
+    fail(&c, EBADMSG, "plan ended without exec");
+}

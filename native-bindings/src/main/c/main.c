@@ -1,0 +1,511 @@
+/*
+ * jrun's native stage.  Two ways in, one monitor:
+ *
+ *   jrun ARGS...                 the CLI front-end: starts the JVM with a control
+ *                                channel on fds 3 (to Java) and 4 (from Java) and
+ *                                exits with its status.  If Java sends a plan, this
+ *                                process becomes the container's monitor, so the
+ *                                signals users send to jrun reach the container.
+ *   jrun --stage SOCKET          used by the Java library: the plan and the control
+ *                                messages come over the unix socket SOCKET.
+ *
+ * The monitor runs the plan's pre-clone steps, clones the container's init
+ * (which runs the rest, see child.c) and then relays:
+ *   to Java:   "created PID" | "error STEP ERRNO DETAIL" | "started" | "exited WAITSTATUS"
+ *   from Java: "start" | "kill SIG"
+ * A control channel that closes kills the container: it never outlives its controller.
+ */
+#define _GNU_SOURCE
+#include "stage.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define JAVA_IN_FD 3  /* in the JVM: what the monitor says */
+#define JAVA_OUT_FD 4 /* in the JVM: what Java says */
+
+static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+#define NFORWARDED (sizeof(forwarded) / sizeof(forwarded[0]))
+
+struct monitor {
+    int ctl_in, ctl_out; /* control channel with Java */
+    int sigfd;
+    pid_t jvm;           /* front-end: the JVM child, else 0 */
+    int jvm_status;
+    pid_t init;          /* the container's init, once cloned */
+    int report_fd;       /* read end of the init's report pipe, -1 after it closed */
+    int start_fd;        /* write end of the init's start pipe */
+    unsigned pending;    /* bit i: forwarded[i] arrived before the init existed */
+    char line[512];
+    size_t line_len;
+};
+
+static void die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("jrun: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    exit(125);
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+    while (len) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static int read_all(int fd, void *buf, size_t len)
+{
+    char *p = buf;
+    while (len) {
+        ssize_t n = read(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static void say(struct monitor *m, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n > sizeof(buf) - 2)
+        n = sizeof(buf) - 2;
+    buf[n++] = '\n';
+    write_all(m->ctl_out, buf, (size_t)n); /* a vanished controller shows up as EOF on ctl_in */
+}
+
+static void say_error(struct monitor *m, uint32_t step, int err, const char *detail)
+{
+    char clean[256];
+    size_t i = 0;
+    for (; detail && detail[i] && i < sizeof(clean) - 1; i++)
+        clean[i] = (detail[i] == '\n') ? ' ' : detail[i];
+    clean[i] = '\0';
+    say(m, "error %u %d %s", step, err, clean);
+}
+
+/* Reads "PLAN" u32 length, then the plan itself. Returns NULL on EOF before any byte. */
+static unsigned char *read_plan(int fd, size_t *len)
+{
+    unsigned char hdr[8];
+    unsigned char *buf;
+    ssize_t n;
+    do
+        n = read(fd, hdr, 1);
+    while (n < 0 && errno == EINTR);
+    if (n == 0)
+        return NULL;
+    if (n < 0 || read_all(fd, hdr + 1, 7) || memcmp(hdr, "PLAN", 4))
+        die("read plan: malformed control message");
+    *len = (size_t)hdr[4] | ((size_t)hdr[5] << 8) | ((size_t)hdr[6] << 16) | ((size_t)hdr[7] << 24);
+    if (*len > PLAN_MAX_BYTES)
+        die("read plan: %zu bytes is more than the %u allowed", *len, PLAN_MAX_BYTES);
+    buf = malloc(*len ? *len : 1);
+    if (!buf || read_all(fd, buf, *len))
+        die("read plan: %s", buf ? "channel closed" : strerror(ENOMEM));
+    return buf;
+}
+
+static void setup_signals(struct monitor *m)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    for (size_t i = 0; i < NFORWARDED; i++)
+        sigaddset(&set, forwarded[i]);
+    if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+        die("sigprocmask: %s", strerror(errno));
+    m->sigfd = signalfd(-1, &set, SFD_CLOEXEC);
+    if (m->sigfd < 0)
+        die("signalfd: %s", strerror(errno));
+    signal(SIGPIPE, SIG_IGN);
+}
+
+static void forward(struct monitor *m, int sig)
+{
+    size_t i;
+    for (i = 0; i < NFORWARDED && forwarded[i] != sig; i++)
+        ;
+    if (m->init > 0) {
+        kill(m->init, sig);
+    } else if (m->jvm > 0 && (sig == SIGINT || sig == SIGTERM || sig == SIGHUP)) {
+        /* no container yet: let the JVM stop (and clean up) as it would on its own */
+        kill(m->jvm, sig);
+    } else if (i < NFORWARDED) {
+        m->pending |= 1u << i;
+    }
+}
+
+static void read_report(struct monitor *m, int init_exited);
+
+/* Reaps children; returns 1 once the container's init has been reaped. */
+static int reap(struct monitor *m)
+{
+    int status, init_done = 0;
+    pid_t p;
+    while ((p = waitpid(-1, &status, WNOHANG)) > 0) {
+        if (p == m->init) {
+            /* what the init reported before it died comes first */
+            while (m->report_fd >= 0)
+                read_report(m, 1);
+            say(m, "exited %d", status);
+            m->init = -1;
+            init_done = 1;
+        } else if (p == m->jvm) {
+            m->jvm = 0;
+            m->jvm_status = status;
+        }
+    }
+    return init_done;
+}
+
+static void kill_init_and_wait(struct monitor *m)
+{
+    if (m->init > 0) {
+        kill(m->init, SIGKILL);
+        while (waitpid(m->init, NULL, 0) < 0 && errno == EINTR)
+            ;
+        m->init = -1;
+    }
+}
+
+static void handle_line(struct monitor *m, const char *line)
+{
+    int sig;
+    if (!strcmp(line, "start")) {
+        if (m->start_fd >= 0) {
+            write_all(m->start_fd, "G", 1);
+            close(m->start_fd);
+            m->start_fd = -1;
+        }
+    } else if (sscanf(line, "kill %d", &sig) == 1) {
+        if (m->init > 0)
+            kill(m->init, sig);
+    }
+}
+
+/* Returns -1 when the controller has gone away. */
+static int read_control(struct monitor *m)
+{
+    char buf[256];
+    ssize_t n = read(m->ctl_in, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR)
+        return 0;
+    if (n <= 0)
+        return -1;
+    for (ssize_t i = 0; i < n; i++) {
+        if (buf[i] == '\n') {
+            m->line[m->line_len] = '\0';
+            handle_line(m, m->line);
+            m->line_len = 0;
+        } else if (m->line_len < sizeof(m->line) - 1) {
+            m->line[m->line_len++] = buf[i];
+        }
+    }
+    return 0;
+}
+
+static void read_report(struct monitor *m, int init_exited)
+{
+    struct child_msg msg;
+    ssize_t n;
+    do
+        n = read(m->report_fd, &msg, sizeof(msg));
+    while (n < 0 && errno == EINTR);
+    if (n == (ssize_t)sizeof(msg) && msg.type == CHILD_READY) {
+        say(m, "created %d", (int)m->init);
+        for (size_t i = 0; i < NFORWARDED; i++)
+            if (m->pending & (1u << i))
+                kill(m->init, forwarded[i]);
+        m->pending = 0;
+        return;
+    }
+    if (n == (ssize_t)sizeof(msg) && msg.type == CHILD_ERROR) {
+        msg.detail[sizeof(msg.detail) - 1] = '\0';
+        say_error(m, msg.step, msg.err, msg.detail);
+    } else if (n == 0 && !init_exited) {
+        say(m, "started"); /* the pipe is close-on-exec: EOF means execve succeeded */
+    }
+    close(m->report_fd);
+    m->report_fd = -1;
+}
+
+static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
+{
+    struct plan plan;
+    uint32_t i;
+    int report[2], start[2];
+    int r = plan_decode(buf, len, &plan);
+
+    if (r < 0) {
+        say_error(m, 0, -r, "decode plan");
+        return;
+    }
+    for (i = 0; i < plan.nsteps && plan.steps[i].op != OP_CLONE; i++) {
+        const struct plan_step *s = &plan.steps[i];
+        if (s->op != OP_SETNS || s->nargs != 2 || s->args[0].kind != ARG_U64 || s->args[1].kind != ARG_STR) {
+            say_error(m, i, EBADMSG, "malformed pre-clone step");
+            return;
+        }
+        int fd = open(s->args[1].str, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || setns(fd, (int)s->args[0].num) < 0) {
+            say_error(m, i, errno, fd < 0 ? "open" : "setns");
+            return;
+        }
+        close(fd);
+    }
+    if (i == plan.nsteps || plan.steps[i].nargs != 1 || plan.steps[i].args[0].kind != ARG_U64) {
+        say_error(m, i, EBADMSG, "plan has no clone step");
+        return;
+    }
+    if (pipe2(report, O_CLOEXEC) < 0 || pipe2(start, O_CLOEXEC) < 0) {
+        say_error(m, i, errno, "pipe");
+        return;
+    }
+    pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)plan.steps[i].args[0].num | SIGCHLD, NULL, NULL, NULL, NULL);
+    if (pid < 0) {
+        say_error(m, i, errno, "clone");
+        return;
+    }
+    if (pid == 0) {
+        /* move the pipes to their fixed numbers; everything else above them is closed later */
+        int rfd = fcntl(report[1], F_DUPFD_CLOEXEC, 64), sfd = fcntl(start[0], F_DUPFD_CLOEXEC, 64);
+        if (rfd < 0 || sfd < 0 || dup3(rfd, CHILD_REPORT_FD, O_CLOEXEC) < 0 || dup3(sfd, CHILD_START_FD, O_CLOEXEC) < 0)
+            _exit(127);
+        close(rfd);
+        close(sfd);
+        for (int fd = CHILD_START_FD + 1; fd < 64; fd++)
+            close(fd); /* the control channel and signalfd among them; the rest goes before pivot */
+        child_run(&plan, i + 1);
+    }
+    m->init = pid;
+    close(report[1]);
+    close(start[0]);
+    m->report_fd = report[0];
+    m->start_fd = start[1];
+}
+
+/* The event loop of a monitor whose container is running or being set up. */
+static void supervise(struct monitor *m)
+{
+    int controller_gone = 0;
+    while (m->init > 0) {
+        struct pollfd p[3] = {
+            { m->sigfd, POLLIN, 0 },
+            { controller_gone ? -1 : m->ctl_in, POLLIN, 0 },
+            { m->report_fd, POLLIN, 0 },
+        };
+        if (poll(p, 3, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            die("poll: %s", strerror(errno));
+        }
+        if (p[0].revents & POLLIN) {
+            struct signalfd_siginfo si;
+            if (read(m->sigfd, &si, sizeof(si)) == sizeof(si)) {
+                if ((int)si.ssi_signo == SIGCHLD) {
+                    if (reap(m))
+                        break;
+                } else {
+                    forward(m, (int)si.ssi_signo);
+                }
+            }
+        }
+        if (p[2].revents && m->report_fd >= 0)
+            read_report(m, 0);
+        if (p[1].revents && read_control(m) < 0) {
+            controller_gone = 1;
+            kill_init_and_wait(m);
+        }
+    }
+}
+
+/* The front-end: start the JVM, wait for it, and monitor the container it may ask for. */
+static int front_end(int argc, char **argv)
+{
+    struct monitor m = { .report_fd = -1, .start_fd = -1, .init = 0 };
+    int to_java[2], from_java[2];
+    char self[PATH_MAX], launch[PATH_MAX + 32], *slash;
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+    if (n < 0)
+        die("readlink /proc/self/exe: %s", strerror(errno));
+    self[n] = '\0';
+    slash = strrchr(self, '/');
+    *slash = '\0'; /* the bin directory */
+    snprintf(launch, sizeof(launch), "%s/../lib/jrun.launch", self);
+    *slash = '/';
+
+    /* jrun.launch: the java binary on its first line, then one JVM argument a line; @LIB@ is the lib dir */
+    FILE *f = fopen(launch, "re");
+    if (!f)
+        die("open %s: %s", launch, strerror(errno));
+    char **jargv = calloc((size_t)argc + 64, sizeof(char *));
+    size_t ja = 0;
+    char line[PATH_MAX * 2];
+    char libdir[PATH_MAX];
+    snprintf(libdir, sizeof(libdir), "%.*s/../lib", (int)(slash - self), self);
+    while (fgets(line, sizeof(line), f) && ja < 60) {
+        line[strcspn(line, "\n")] = '\0';
+        if (!line[0] || line[0] == '#')
+            continue;
+        char expanded[PATH_MAX * 4], *at;
+        const char *src = line;
+        expanded[0] = '\0';
+        while ((at = strstr(src, "@LIB@"))) {
+            strncat(expanded, src, (size_t)(at - src));
+            strcat(expanded, libdir);
+            src = at + 5;
+        }
+        strcat(expanded, src);
+        jargv[ja++] = strdup(expanded);
+    }
+    fclose(f);
+    const char *java_override = getenv("JRUN_JAVA");
+    if (java_override && *java_override)
+        jargv[0] = (char *)java_override;
+    if (!ja)
+        die("%s: no java binary on its first line", launch);
+    for (int i = 1; i < argc; i++)
+        jargv[ja++] = argv[i];
+    jargv[ja] = NULL;
+
+    setup_signals(&m);
+    if (pipe2(to_java, O_CLOEXEC) < 0 || pipe2(from_java, O_CLOEXEC) < 0)
+        die("pipe: %s", strerror(errno));
+    m.jvm = fork();
+    if (m.jvm < 0)
+        die("fork: %s", strerror(errno));
+    if (m.jvm == 0) {
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        signal(SIGPIPE, SIG_DFL);
+        if (dup2(to_java[0], JAVA_IN_FD) < 0 || dup2(from_java[1], JAVA_OUT_FD) < 0)
+            _exit(126);
+        *slash = '\0';
+        snprintf(line, sizeof(line), "%s/jrun", self);
+        setenv("JRUN_LAUNCHER", line, 1);
+        setenv("JRUN_CONTROL_FDS", "3,4", 1);
+        execv(jargv[0], jargv);
+        fprintf(stderr, "jrun: exec %s: %s\n", jargv[0], strerror(errno));
+        _exit(126);
+    }
+    close(to_java[0]);
+    close(from_java[1]);
+    m.ctl_in = from_java[0];
+    m.ctl_out = to_java[1];
+
+    size_t len;
+    unsigned char *plan = NULL;
+    /* Wait for either a plan or the JVM's end, forwarding signals meanwhile. */
+    for (;;) {
+        struct pollfd p[2] = { { m.sigfd, POLLIN, 0 }, { m.ctl_in, POLLIN, 0 } };
+        if (poll(p, 2, -1) < 0 && errno != EINTR)
+            die("poll: %s", strerror(errno));
+        if (p[0].revents & POLLIN) {
+            struct signalfd_siginfo si;
+            if (read(m.sigfd, &si, sizeof(si)) == sizeof(si)) {
+                if ((int)si.ssi_signo == SIGCHLD)
+                    reap(&m);
+                else
+                    forward(&m, (int)si.ssi_signo);
+            }
+        }
+        if (p[1].revents) {
+            plan = read_plan(m.ctl_in, &len);
+            break;
+        }
+    }
+    if (plan) {
+        run_monitor(&m, plan, len);
+        supervise(&m);
+        /* Java still finishes its side (state, cleanup): drain until it closes. */
+        while (read_control(&m) == 0)
+            ;
+    }
+    kill_init_and_wait(&m);
+    while (m.jvm > 0) {
+        int status;
+        pid_t p = waitpid(m.jvm, &status, 0);
+        if (p == m.jvm) {
+            m.jvm = 0;
+            m.jvm_status = status;
+        } else if (errno != EINTR) {
+            break;
+        }
+    }
+    if (WIFSIGNALED(m.jvm_status))
+        return 128 + WTERMSIG(m.jvm_status);
+    return WEXITSTATUS(m.jvm_status);
+}
+
+/* The library's way in: the plan and the control messages come over a unix socket. */
+static int stage(const char *socket_path)
+{
+    struct monitor m = { .report_fd = -1, .start_fd = -1 };
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    size_t len;
+    unsigned char *plan;
+
+    if (strlen(socket_path) >= sizeof(addr.sun_path))
+        die("connect %s: %s", socket_path, strerror(ENAMETOOLONG));
+    strcpy(addr.sun_path, socket_path);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+        die("connect %s: %s", socket_path, strerror(errno));
+    m.ctl_in = m.ctl_out = fd;
+    setup_signals(&m);
+    plan = read_plan(fd, &len);
+    if (!plan)
+        return 0;
+    run_monitor(&m, plan, len);
+    supervise(&m);
+    while (read_control(&m) == 0)
+        ;
+    kill_init_and_wait(&m);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && !strcmp(argv[1], "--stage"))
+        return stage(argv[2]);
+    return front_end(argc, argv);
+}

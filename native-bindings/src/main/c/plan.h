@@ -1,0 +1,80 @@
+/*
+ * The plan: the wire format between jrun's Java side and this stage.
+ *
+ * Java compiles an OCI config into a list of steps; this stage executes them
+ * in order and holds no OCI policy of its own.  The numbers below are checked
+ * against io.jrun.nativebind.StageOp by a unit test (PlanHeaderTest): change
+ * both sides together.
+ *
+ * Encoding (little-endian):
+ *   header  "JRUNPLAN" u32 version u32 step_count
+ *   step    u16 op u16 nargs, then nargs arguments
+ *   arg     u8 kind: ARG_U64 then u64 | ARG_STR then u32 len, len bytes, NUL
+ */
+#ifndef JRUN_PLAN_H
+#define JRUN_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PLAN_MAGIC "JRUNPLAN"
+#define PLAN_VERSION 1
+#define PLAN_MAX_BYTES (16u << 20) /* a plan larger than this is refused */
+#define PLAN_MAX_STEPS 65536u
+#define PLAN_MAX_ARGS 65536u
+
+#define ARG_U64 1
+#define ARG_STR 2
+
+/* Steps the monitor runs before clone. */
+#define OP_SETNS 1            /* u64 nstype, str path */
+#define OP_CLONE 2            /* u64 clone flags; later steps run in the child */
+/* Steps the container's init runs, in order. */
+#define OP_LOOPBACK_UP 10     /* - */
+#define OP_HOSTNAME 11        /* str name */
+#define OP_DOMAINNAME 12      /* str name */
+#define OP_ROOT_PROPAGATION 13 /* u64 mount flags applied to / recursively */
+#define OP_ROOTFS 14          /* str host path of the rootfs */
+#define OP_MOUNT 15           /* str source, str dest, str fstype, u64 flags, str data,
+                                 u64 remount flags (0: none), u64 propagation (0: none),
+                                 u64 target kind (0 directory, 1 file) */
+#define OP_MKNOD 16           /* str path, u64 mode (with type), u64 major, u64 minor, u64 uid, u64 gid */
+#define OP_SYMLINK 17         /* str target, str link path */
+#define OP_PIVOT_ROOT 18      /* - */
+#define OP_MOVE_ROOT 19       /* - : MS_MOVE + chroot, for a rootfs on ramfs */
+#define OP_REMOUNT 20         /* str path (in the container), u64 flags to add */
+#define OP_SETGROUPS 21       /* u64 gid... */
+#define OP_SETGID 22          /* u64 gid */
+#define OP_SETUID 23          /* u64 uid */
+#define OP_CHDIR 24           /* str path */
+#define OP_ARG 25             /* str: appended to argv */
+#define OP_ENV 26             /* str: appended to envp */
+#define OP_LOOKUP 27          /* str search path: resolve argv[0] like execvp */
+#define OP_WAIT_START 28      /* - : report "created", wait for "start" */
+#define OP_EXEC 29            /* - */
+/* After pivot_root, with paths as the container sees them (a missing path is skipped). */
+#define OP_MASK_PATH 30       /* str path: a read-only tmpfs over a directory, /dev/null over a file */
+#define OP_READONLY_PATH 31   /* str path: bound onto itself read-only */
+
+struct plan_arg {
+    uint8_t kind;
+    uint64_t num;
+    const char *str;
+    uint32_t len;
+};
+
+struct plan_step {
+    uint16_t op;
+    uint16_t nargs;
+    struct plan_arg *args;
+};
+
+struct plan {
+    uint32_t nsteps;
+    struct plan_step *steps;
+};
+
+/* Decodes buf (len bytes, kept alive by the caller). Returns 0 or -errno. */
+int plan_decode(const unsigned char *buf, size_t len, struct plan *out);
+
+#endif

@@ -1,0 +1,45 @@
+/* Declarations shared by the stage's parts: the monitor, the child steps and path resolution. */
+#ifndef JRUN_STAGE_H
+#define JRUN_STAGE_H
+
+#include "plan.h"
+
+#include <stdint.h>
+#include <sys/types.h>
+
+/* What the container's init tells its monitor, over a pipe, before execve. */
+#define CHILD_READY 1 /* everything is set up: waiting for start */
+#define CHILD_ERROR 2 /* a step failed: step, err and detail say which and why */
+
+struct child_msg {
+    uint32_t type;
+    uint32_t step;
+    int32_t err;
+    char detail[240];
+};
+
+/* The file descriptors the container's init talks to its monitor on. */
+#define CHILD_REPORT_FD 3
+#define CHILD_START_FD 4
+
+/* Runs the steps after OP_CLONE in the freshly cloned child; never returns. */
+void child_run(const struct plan *plan, uint32_t first_step) __attribute__((noreturn));
+
+/*
+ * Opens path (absolute or relative, as seen inside the rootfs) below rootfd
+ * without letting any symlink or ".." lead out of it.  Missing components are
+ * created as directories; the last one as a directory (kind 0) or an empty
+ * file (kind 1).  Returns an O_PATH fd or -errno; detail names the component
+ * that failed.
+ */
+#define TARGET_DIR 0
+#define TARGET_FILE 1
+int open_in_root(int rootfd, const char *path, int kind, char *detail, size_t detail_len);
+
+/* Opens an existing path inside rootfd without following anything out of it; -errno on failure. */
+int open_existing_in_root(int rootfd, const char *path);
+
+/* Opens the parent directory of path inside rootfd (creating it) and points *name at the last component. */
+int open_parent_in_root(int rootfd, const char *path, const char **name, char *detail, size_t detail_len);
+
+#endif

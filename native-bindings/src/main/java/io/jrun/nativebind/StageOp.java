@@ -1,0 +1,42 @@
+package io.jrun.nativebind;
+
+/**
+ * The steps the C stage knows, with the numbers of {@code src/main/c/plan.h}.
+ * A unit test reads the header and fails when the two sides disagree.
+ */
+public enum StageOp {
+    SETNS(1),
+    CLONE(2),
+    LOOPBACK_UP(10),
+    HOSTNAME(11),
+    DOMAINNAME(12),
+    ROOT_PROPAGATION(13),
+    ROOTFS(14),
+    MOUNT(15),
+    MKNOD(16),
+    SYMLINK(17),
+    PIVOT_ROOT(18),
+    MOVE_ROOT(19),
+    REMOUNT(20),
+    SETGROUPS(21),
+    SETGID(22),
+    SETUID(23),
+    CHDIR(24),
+    ARG(25),
+    ENV(26),
+    LOOKUP(27),
+    WAIT_START(28),
+    EXEC(29),
+    MASK_PATH(30),
+    READONLY_PATH(31);
+
+    private final int code;
+
+    StageOp(int code) {
+        this.code = code;
+    }
+
+    public int code() {
+        return code;
+    }
+}

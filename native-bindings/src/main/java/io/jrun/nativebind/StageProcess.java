@@ -1,0 +1,145 @@
+package io.jrun.nativebind;
+
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A running stage monitor and the channel to it: either the CLI launcher that
+ * started this JVM (fds 3 and 4), or a stage process spawned here.
+ */
+public final class StageProcess implements AutoCloseable {
+    private static final String CONTROL_FDS = "JRUN_CONTROL_FDS";
+    private static boolean hostUsed;
+
+    private final ControlChannel channel;
+    private final Process process; // null when the launcher hosts the monitor
+
+    private StageProcess(ControlChannel channel, Process process) {
+        this.channel = channel;
+        this.process = process;
+    }
+
+    public ControlChannel channel() {
+        return channel;
+    }
+
+    /** The pid of the monitor process, when spawned by this JVM. */
+    public Optional<Long> pid() {
+        return process == null ? Optional.empty() : Optional.of(process.pid());
+    }
+
+    /**
+     * The launcher's own monitor, once per JVM, when this JVM runs under the CLI launcher;
+     * it then monitors the container in the launcher process, so signals sent to jrun reach it.
+     */
+    public static synchronized Optional<StageProcess> fromLauncher() throws IOException {
+        String fds = System.getenv(CONTROL_FDS);
+        if (fds == null || hostUsed) {
+            return Optional.empty();
+        }
+        String[] f = fds.split(",");
+        hostUsed = true;
+        FileInputStream in = new FileInputStream("/proc/self/fd/" + f[0]);
+        FileOutputStream out = new FileOutputStream("/proc/self/fd/" + f[1]);
+        return Optional.of(new StageProcess(new ControlChannel(in, out, () -> {}), null));
+    }
+
+    /**
+     * Spawns a stage from {@code stage}, talking over a unix socket created in the private
+     * directory {@code socketDir}; the container's stdio follows {@code builder}'s redirects.
+     */
+    public static StageProcess spawn(Path stage, Path socketDir, ProcessBuilder builder) throws IOException {
+        Path sock = socketDir.resolve("stage.sock");
+        Files.deleteIfExists(sock);
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+             Selector selector = Selector.open()) {
+            server.bind(UnixDomainSocketAddress.of(sock));
+            server.configureBlocking(false);
+            server.register(selector, SelectionKey.OP_ACCEPT);
+            Process p = builder.command(List.of(stage.toString(), "--stage", sock.toString())).start();
+            try {
+                SocketChannel ch = null;
+                while (ch == null) {
+                    selector.select(50);
+                    ch = server.accept();
+                    if (ch == null && !p.isAlive()) {
+                        throw new IOException("stage " + stage + " exited with status " + p.exitValue()
+                                + " before connecting to " + sock);
+                    }
+                }
+                ch.configureBlocking(true);
+                return new StageProcess(new ControlChannel(inputOf(ch), outputOf(ch), ch), p);
+            } catch (IOException | RuntimeException e) {
+                p.destroyForcibly();
+                throw e;
+            }
+        } finally {
+            Files.deleteIfExists(sock);
+        }
+    }
+
+    /* Not Channels.newInputStream: its streams share one lock, so a blocked read would stall "kill". */
+    private static InputStream inputOf(SocketChannel ch) {
+        return new InputStream() {
+            @Override
+            public int read() throws IOException {
+                byte[] b = new byte[1];
+                return read(b, 0, 1) < 0 ? -1 : b[0] & 0xFF;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                int n = ch.read(ByteBuffer.wrap(b, off, len));
+                return n == 0 && len > 0 ? read(b, off, len) : n;
+            }
+        };
+    }
+
+    private static OutputStream outputOf(SocketChannel ch) {
+        return new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                ByteBuffer buf = ByteBuffer.wrap(b, off, len);
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+            }
+        };
+    }
+
+    /** Closes the channel (which kills a container still running) and reaps a spawned monitor. */
+    @Override
+    public void close() throws IOException {
+        try {
+            channel.close();
+        } finally {
+            if (process != null) {
+                try {
+                    process.waitFor();
+                } catch (InterruptedException e) {
+                    process.destroyForcibly();
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+}

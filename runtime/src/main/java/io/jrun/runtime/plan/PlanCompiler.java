@@ -1,0 +1,207 @@
+package io.jrun.runtime.plan;
+
+import static io.jrun.runtime.plan.LinuxConstants.*;
+
+import io.jrun.nativebind.StageOp;
+import io.jrun.runtime.JrunException;
+import io.jrun.runtime.spec.Spec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Compiles a validated {@link Spec} into the stage's {@link Plan}.  All of jrun's
+ * policy lives here: which namespaces, in which order, the default devices and
+ * links, the search path; the stage only carries the steps out.
+ */
+public final class PlanCompiler {
+    /** What the caller decides beyond config.json. */
+    public record Options(boolean noPivot) {
+        public static final Options DEFAULT = new Options(false);
+    }
+
+    /** The PATH a process gets searched with when its env has none (runc's and Docker's default). */
+    public static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+    private static final Map<String, Long> CLONE_FLAGS = Map.of(
+            "pid", CLONE_NEWPID, "network", CLONE_NEWNET, "mount", CLONE_NEWNS, "ipc", CLONE_NEWIPC,
+            "uts", CLONE_NEWUTS, "user", CLONE_NEWUSER, "cgroup", CLONE_NEWCGROUP, "time", CLONE_NEWTIME);
+    /** setns order: the mount namespace last, so the monitor can still open the other paths. */
+    private static final List<String> JOIN_ORDER = List.of("user", "ipc", "uts", "network", "pid", "cgroup", "time", "mount");
+    private static final Map<String, String> PROC_NAMES = Map.of(
+            "pid", "pid", "network", "net", "mount", "mnt", "ipc", "ipc", "uts", "uts",
+            "user", "user", "cgroup", "cgroup", "time", "time");
+
+    private record DefaultDevice(String path, long major, long minor) {}
+
+    private static final List<DefaultDevice> DEFAULT_DEVICES = List.of(
+            new DefaultDevice("/dev/null", 1, 3), new DefaultDevice("/dev/zero", 1, 5),
+            new DefaultDevice("/dev/full", 1, 7), new DefaultDevice("/dev/random", 1, 8),
+            new DefaultDevice("/dev/urandom", 1, 9), new DefaultDevice("/dev/tty", 5, 0));
+
+    private static final Map<String, String> DEV_LINKS = linkedMap(
+            "/dev/fd", "/proc/self/fd", "/dev/stdin", "/proc/self/fd/0", "/dev/stdout", "/proc/self/fd/1",
+            "/dev/stderr", "/proc/self/fd/2", "/dev/ptmx", "pts/ptmx");
+
+    private PlanCompiler() {}
+
+    private static Map<String, String> linkedMap(String... kv) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int k = 0; k < kv.length; k += 2) {
+            m.put(kv[k], kv[k + 1]);
+        }
+        return m;
+    }
+
+    /** The rootfs of a bundle as a real path, or a one-line error when it is missing. */
+    public static Path rootfs(Spec spec, Path bundle) throws JrunException {
+        Path p = bundle.resolve(spec.root().path());
+        try {
+            Path real = p.toRealPath();
+            if (!Files.isDirectory(real)) {
+                throw new JrunException("rootfs " + p + ": Not a directory (ENOTDIR)");
+            }
+            return real;
+        } catch (NoSuchFileException e) {
+            throw new JrunException("rootfs " + p + ": No such file or directory (ENOENT)");
+        } catch (IOException e) {
+            throw new JrunException("rootfs " + p + ": " + e.getMessage());
+        }
+    }
+
+    public static Plan compile(Spec spec, Path bundle, Options options) throws JrunException {
+        Plan.Builder plan = new Plan.Builder();
+        Path rootfs = rootfs(spec, bundle);
+        Map<String, String> joined = new LinkedHashMap<>();
+        long cloneFlags = 0;
+        for (Spec.Namespace ns : spec.linux().namespaces()) {
+            if (ns.path() != null) {
+                joined.put(ns.type(), ns.path());
+            } else {
+                cloneFlags |= CLONE_FLAGS.get(ns.type());
+            }
+        }
+        for (String type : JOIN_ORDER) {
+            String path = joined.get(type);
+            if (path != null) {
+                plan.add("join " + PROC_NAMES.get(type) + " namespace " + path, StageOp.SETNS, CLONE_FLAGS.get(type), path);
+            }
+        }
+        plan.add("clone the container's init", StageOp.CLONE, cloneFlags);
+        if ((cloneFlags & CLONE_NEWNET) != 0) {
+            plan.add("bring up lo in the new network namespace", StageOp.LOOPBACK_UP);
+        }
+        if (spec.hostname() != null) {
+            plan.add("set hostname \"" + spec.hostname() + "\"", StageOp.HOSTNAME, spec.hostname());
+        }
+        if (spec.domainname() != null) {
+            plan.add("set domainname \"" + spec.domainname() + "\"", StageOp.DOMAINNAME, spec.domainname());
+        }
+        String prop = spec.linux().rootfsPropagation() == null ? "rprivate" : spec.linux().rootfsPropagation();
+        plan.add("make / " + prop + " in the container's mount namespace", StageOp.ROOT_PROPAGATION,
+                MS_REC | MountOptions.propagation(prop));
+        plan.add("bind rootfs " + rootfs, StageOp.ROOTFS, rootfs.toString());
+        boolean devFromHost = false;
+        for (Spec.Mount m : spec.mounts()) {
+            devFromHost |= mount(plan, m, bundle);
+        }
+        if (!devFromHost) {
+            devices(plan, spec.linux().devices());
+        }
+        if (options.noPivot()) {
+            plan.add("move rootfs " + rootfs + " to / (--no-pivot)", StageOp.MOVE_ROOT);
+        } else {
+            plan.add("pivot_root into " + rootfs, StageOp.PIVOT_ROOT);
+        }
+        if (spec.root().readonly()) {
+            plan.add("remount / read-only", StageOp.REMOUNT, "/", MS_RDONLY);
+        }
+        for (String p : spec.linux().maskedPaths()) {
+            plan.add("mask " + p, StageOp.MASK_PATH, p);
+        }
+        for (String p : spec.linux().readonlyPaths()) {
+            plan.add("make " + p + " read-only", StageOp.READONLY_PATH, p);
+        }
+        Spec.Process proc = spec.process();
+        Spec.User user = proc.user();
+        plan.add("setgroups " + user.additionalGids(), StageOp.SETGROUPS, user.additionalGids().toArray());
+        plan.add("setgid " + user.gid(), StageOp.SETGID, user.gid());
+        plan.add("setuid " + user.uid(), StageOp.SETUID, user.uid());
+        plan.add("chdir to cwd " + proc.cwd(), StageOp.CHDIR, proc.cwd());
+        for (String a : proc.args()) {
+            plan.add("argument", StageOp.ARG, a);
+        }
+        String path = DEFAULT_PATH;
+        for (String e : proc.env()) {
+            plan.add("environment", StageOp.ENV, e);
+            if (e.startsWith("PATH=")) {
+                path = e.substring(5);
+            }
+        }
+        String exe = "exec \"" + proc.args().get(0) + "\"";
+        plan.add(exe, StageOp.LOOKUP, path);
+        plan.add("wait for start", StageOp.WAIT_START);
+        plan.add(exe, StageOp.EXEC);
+        return plan.build();
+    }
+
+    /** Adds one config mount; returns true when it bind-mounts the host's /dev (then no device nodes are made). */
+    private static boolean mount(Plan.Builder plan, Spec.Mount m, Path bundle) throws JrunException {
+        MountOptions o = MountOptions.parse(m.options());
+        String type = m.type() == null ? "" : m.type();
+        String dest = m.destination();
+        long kind = 0;
+        String source = m.source() == null ? type : m.source();
+        long flags = o.flags();
+        long remount = 0;
+        if (o.isBind() || "bind".equals(type)) {
+            flags |= MS_BIND;
+            Path src = bundle.resolve(source == null || source.isEmpty() ? "." : source);
+            if (!Files.exists(src)) {
+                throw new JrunException("mount " + src + " on " + dest + ": source: No such file or directory (ENOENT)");
+            }
+            source = src.toAbsolutePath().normalize().toString();
+            kind = Files.isDirectory(src) ? 0 : 1;
+            remount = o.bindRemountFlags();
+            flags &= MS_BIND | MS_REC;
+            type = "";
+        }
+        plan.add("mount " + (source.isEmpty() ? type : source) + " on " + dest, StageOp.MOUNT,
+                source, dest, type, flags, o.data(), remount, o.propagation(), kind);
+        return (flags & MS_BIND) != 0 && normalize(dest).equals("/dev");
+    }
+
+    private static String normalize(String dest) {
+        return Path.of("/").resolve(dest).normalize().toString();
+    }
+
+    private static void devices(Plan.Builder plan, List<Spec.Device> configured) {
+        Map<String, Spec.Device> all = new LinkedHashMap<>();
+        for (DefaultDevice d : DEFAULT_DEVICES) {
+            all.put(d.path(), new Spec.Device(d.path(), "c", d.major(), d.minor(), 0666L, 0L, 0L));
+        }
+        for (Spec.Device d : configured) {
+            all.put(normalize(d.path()), d);
+        }
+        for (Spec.Device d : all.values()) {
+            long type = switch (d.type()) {
+                case "b" -> S_IFBLK;
+                case "p" -> S_IFIFO;
+                default -> S_IFCHR;
+            };
+            long mode = type | (d.fileMode() == null ? 0666 : d.fileMode());
+            plan.add("create device " + d.path() + " (" + d.type() + " " + d.major() + ":" + d.minor() + ")",
+                    StageOp.MKNOD, d.path(), mode, d.major(), d.minor(),
+                    d.uid() == null ? 0L : d.uid(), d.gid() == null ? 0L : d.gid());
+        }
+        for (Map.Entry<String, String> l : DEV_LINKS.entrySet()) {
+            if (!all.containsKey(l.getKey())) {
+                plan.add("link " + l.getKey() + " to " + l.getValue(), StageOp.SYMLINK, l.getValue(), l.getKey());
+            }
+        }
+    }
+}

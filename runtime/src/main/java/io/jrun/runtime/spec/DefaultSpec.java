@@ -1,0 +1,57 @@
+package io.jrun.runtime.spec;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The config.json {@code jrun spec} writes: what runc's would hold, limited to what jrun applies. */
+public final class DefaultSpec {
+    private DefaultSpec() {}
+
+    public static Map<String, Object> create(List<String> args) {
+        Map<String, Object> spec = new LinkedHashMap<>();
+        spec.put("ociVersion", "1.0.2");
+        spec.put("process", map(
+                "terminal", false,
+                "user", map("uid", 0L, "gid", 0L),
+                "args", args,
+                "env", List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm"),
+                "cwd", "/"));
+        spec.put("root", map("path", "rootfs", "readonly", true));
+        spec.put("hostname", "jrun");
+        spec.put("mounts", List.of(
+                mount("/proc", "proc", "proc", List.of()),
+                mount("/dev", "tmpfs", "tmpfs", List.of("nosuid", "strictatime", "mode=755", "size=65536k")),
+                mount("/dev/pts", "devpts", "devpts",
+                        List.of("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5")),
+                mount("/dev/shm", "tmpfs", "shm", List.of("nosuid", "noexec", "nodev", "mode=1777", "size=65536k")),
+                mount("/dev/mqueue", "mqueue", "mqueue", List.of("nosuid", "noexec", "nodev")),
+                mount("/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", "ro"))));
+        spec.put("linux", map(
+                "namespaces", List.of(ns("pid"), ns("network"), ns("ipc"), ns("uts"), ns("mount"), ns("cgroup")),
+                "maskedPaths", List.of("/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+                        "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi"),
+                "readonlyPaths", List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger")));
+        return spec;
+    }
+
+    private static Map<String, Object> mount(String dest, String type, String source, List<String> options) {
+        Map<String, Object> m = map("destination", dest, "type", type, "source", source);
+        if (!options.isEmpty()) {
+            m.put("options", options);
+        }
+        return m;
+    }
+
+    private static Map<String, Object> ns(String type) {
+        return map("type", type);
+    }
+
+    private static Map<String, Object> map(Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int k = 0; k < kv.length; k += 2) {
+            m.put((String) kv[k], kv[k + 1]);
+        }
+        return m;
+    }
+}

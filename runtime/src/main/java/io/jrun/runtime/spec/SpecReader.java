@@ -1,0 +1,217 @@
+package io.jrun.runtime.spec;
+
+import io.jrun.runtime.JrunException;
+import io.jrun.runtime.json.Json;
+import io.jrun.runtime.json.JsonException;
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The only place that reads config.json: JSON to {@link Spec}, with an error
+ * that names the field and what was wrong with it.
+ */
+public final class SpecReader {
+    private final String file;
+
+    private SpecReader(String file) {
+        this.file = file;
+    }
+
+    public static Spec read(Path configJson) throws JrunException {
+        String text;
+        try {
+            text = Files.readString(configJson);
+        } catch (NoSuchFileException e) {
+            throw new JrunException("read " + configJson + ": No such file or directory (ENOENT)");
+        } catch (AccessDeniedException e) {
+            throw new JrunException("read " + configJson + ": Permission denied (EACCES)");
+        } catch (IOException e) {
+            throw new JrunException("read " + configJson + ": " + e.getMessage());
+        }
+        return parse(text, configJson.toString());
+    }
+
+    public static Spec parse(String text, String file) throws JrunException {
+        Object tree;
+        try {
+            tree = Json.parse(text);
+        } catch (JsonException e) {
+            throw new JrunException(file + ": malformed JSON at " + e.getMessage());
+        }
+        return new SpecReader(file).spec(tree);
+    }
+
+    private JrunException wrong(String field, String expected, Object got) {
+        return new JrunException(file + ": " + field + ": expected " + expected + ", got " + describe(got));
+    }
+
+    private static String describe(Object v) {
+        if (v == null) {
+            return "null";
+        }
+        if (v instanceof String s) {
+            return "the string \"" + s + "\"";
+        }
+        if (v instanceof Number n) {
+            return "the number " + n;
+        }
+        if (v instanceof Boolean b) {
+            return b.toString();
+        }
+        return v instanceof Map ? "an object" : "an array";
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> object(Object v, String field) throws JrunException {
+        if (!(v instanceof Map)) {
+            throw wrong(field, "an object", v);
+        }
+        return (Map<String, Object>) v;
+    }
+
+    private Map<String, Object> optObject(Map<String, Object> m, String key, String field) throws JrunException {
+        Object v = m.get(key);
+        return v == null ? Map.of() : object(v, field);
+    }
+
+    private String string(Object v, String field) throws JrunException {
+        if (!(v instanceof String s)) {
+            throw wrong(field, "a string", v);
+        }
+        return s;
+    }
+
+    private String optString(Map<String, Object> m, String key, String field) throws JrunException {
+        Object v = m.get(key);
+        return v == null ? null : string(v, field);
+    }
+
+    private boolean optBool(Map<String, Object> m, String key, String field) throws JrunException {
+        Object v = m.get(key);
+        if (v == null) {
+            return false;
+        }
+        if (!(v instanceof Boolean b)) {
+            throw wrong(field, "true or false", v);
+        }
+        return b;
+    }
+
+    private long unsigned(Object v, String field, long max) throws JrunException {
+        if (!(v instanceof Long n) || n < 0 || n > max) {
+            throw wrong(field, "an integer from 0 to " + max, v);
+        }
+        return n;
+    }
+
+    private Long optUnsigned(Map<String, Object> m, String key, String field, long max) throws JrunException {
+        Object v = m.get(key);
+        return v == null ? null : unsigned(v, field, max);
+    }
+
+    private List<Object> optList(Map<String, Object> m, String key, String field) throws JrunException {
+        Object v = m.get(key);
+        if (v == null) {
+            return List.of();
+        }
+        if (!(v instanceof List<?> l)) {
+            throw wrong(field, "an array", v);
+        }
+        return new ArrayList<>(l);
+    }
+
+    private List<String> strings(Map<String, Object> m, String key, String field) throws JrunException {
+        List<String> out = new ArrayList<>();
+        List<Object> l = optList(m, key, field);
+        for (int k = 0; k < l.size(); k++) {
+            out.add(string(l.get(k), field + "[" + k + "]"));
+        }
+        return List.copyOf(out);
+    }
+
+    private Spec spec(Object tree) throws JrunException {
+        Map<String, Object> m = object(tree, "the top level");
+        String version = optString(m, "ociVersion", "ociVersion");
+        if (version == null) {
+            throw new JrunException(file + ": ociVersion: missing");
+        }
+        Map<String, Object> rootObj = optObject(m, "root", "root");
+        Spec.Root root = rootObj.isEmpty() ? null
+                : new Spec.Root(optString(rootObj, "path", "root.path"), optBool(rootObj, "readonly", "root.readonly"));
+        List<Spec.Mount> mounts = new ArrayList<>();
+        List<Object> ml = optList(m, "mounts", "mounts");
+        for (int k = 0; k < ml.size(); k++) {
+            String f = "mounts[" + k + "]";
+            Map<String, Object> mo = object(ml.get(k), f);
+            String dest = optString(mo, "destination", f + ".destination");
+            if (dest == null) {
+                throw new JrunException(file + ": " + f + ".destination: missing");
+            }
+            mounts.add(new Spec.Mount(dest, optString(mo, "type", f + ".type"), optString(mo, "source", f + ".source"),
+                    strings(mo, "options", f + ".options")));
+        }
+        Map<String, String> annotations = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> e : optObject(m, "annotations", "annotations").entrySet()) {
+            annotations.put(e.getKey(), string(e.getValue(), "annotations." + e.getKey()));
+        }
+        Map<String, Object> proc = optObject(m, "process", "process");
+        return new Spec(version, proc.isEmpty() ? null : process(proc), root,
+                optString(m, "hostname", "hostname"), optString(m, "domainname", "domainname"),
+                List.copyOf(mounts), linux(optObject(m, "linux", "linux")), Map.copyOf(annotations));
+    }
+
+    private Spec.Process process(Map<String, Object> p) throws JrunException {
+        Map<String, Object> u = optObject(p, "user", "process.user");
+        List<Long> gids = new ArrayList<>();
+        List<Object> gl = optList(u, "additionalGids", "process.user.additionalGids");
+        for (int k = 0; k < gl.size(); k++) {
+            gids.add(unsigned(gl.get(k), "process.user.additionalGids[" + k + "]", 0xFFFF_FFFFL));
+        }
+        Long uid = optUnsigned(u, "uid", "process.user.uid", 0xFFFF_FFFFL);
+        Long gid = optUnsigned(u, "gid", "process.user.gid", 0xFFFF_FFFFL);
+        Spec.User user = new Spec.User(uid == null ? 0 : uid, gid == null ? 0 : gid, List.copyOf(gids));
+        return new Spec.Process(optBool(p, "terminal", "process.terminal"), user,
+                strings(p, "args", "process.args"), strings(p, "env", "process.env"),
+                optString(p, "cwd", "process.cwd"));
+    }
+
+    private Spec.Linux linux(Map<String, Object> l) throws JrunException {
+        List<Spec.Namespace> namespaces = new ArrayList<>();
+        List<Object> nl = optList(l, "namespaces", "linux.namespaces");
+        for (int k = 0; k < nl.size(); k++) {
+            String f = "linux.namespaces[" + k + "]";
+            Map<String, Object> n = object(nl.get(k), f);
+            String type = optString(n, "type", f + ".type");
+            if (type == null) {
+                throw new JrunException(file + ": " + f + ".type: missing");
+            }
+            namespaces.add(new Spec.Namespace(type, optString(n, "path", f + ".path")));
+        }
+        List<Spec.Device> devices = new ArrayList<>();
+        List<Object> dl = optList(l, "devices", "linux.devices");
+        for (int k = 0; k < dl.size(); k++) {
+            String f = "linux.devices[" + k + "]";
+            Map<String, Object> d = object(dl.get(k), f);
+            String path = optString(d, "path", f + ".path");
+            String type = optString(d, "type", f + ".type");
+            if (path == null || type == null) {
+                throw new JrunException(file + ": " + f + ": path and type are required");
+            }
+            Long major = optUnsigned(d, "major", f + ".major", 0xFFF);
+            Long minor = optUnsigned(d, "minor", f + ".minor", 0xFFFFF);
+            devices.add(new Spec.Device(path, type, major == null ? 0 : major, minor == null ? 0 : minor,
+                    optUnsigned(d, "fileMode", f + ".fileMode", 07777), optUnsigned(d, "uid", f + ".uid", 0xFFFF_FFFFL),
+                    optUnsigned(d, "gid", f + ".gid", 0xFFFF_FFFFL)));
+        }
+        return new Spec.Linux(List.copyOf(namespaces), List.copyOf(devices),
+                optString(l, "rootfsPropagation", "linux.rootfsPropagation"),
+                strings(l, "maskedPaths", "linux.maskedPaths"), strings(l, "readonlyPaths", "linux.readonlyPaths"));
+    }
+}

@@ -1,0 +1,125 @@
+package io.jrun.runtime.validate;
+
+import io.jrun.runtime.JrunException;
+import io.jrun.runtime.plan.MountOptions;
+import io.jrun.runtime.spec.Spec;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * Rules of the runtime-spec (and of what this version of jrun can do) that a
+ * well-typed config can still break.  The first broken rule is reported.
+ */
+public final class SpecValidator {
+    public static final Set<String> NAMESPACE_TYPES =
+            Set.of("pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time");
+    private static final Set<String> NOT_YET = Set.of("user", "time");
+
+    private SpecValidator() {}
+
+    /** The major of a semantic version "M.m.p[-suffix]", or null when it is not one. */
+    static String majorVersion(String v) {
+        int dash = v.indexOf('-');
+        String[] parts = (dash < 0 ? v : v.substring(0, dash)).split("\\.", -1);
+        if (parts.length != 3) {
+            return null;
+        }
+        for (String p : parts) {
+            if (p.isEmpty()) {
+                return null;
+            }
+            for (int i = 0; i < p.length(); i++) {
+                if (p.charAt(i) < '0' || p.charAt(i) > '9') {
+                    return null;
+                }
+            }
+        }
+        return parts[0];
+    }
+
+    public static void validate(Spec spec, String file) throws JrunException {
+        String major = majorVersion(spec.ociVersion());
+        if (major == null) {
+            throw new JrunException(file + ": ociVersion: \"" + spec.ociVersion() + "\" is not a version (1.x.y)");
+        }
+        if (!major.equals("1")) {
+            throw new JrunException(file + ": ociVersion: " + spec.ociVersion()
+                    + ": unsupported major version (jrun supports runtime-spec 1.x)");
+        }
+        Spec.Process p = spec.process();
+        if (p == null) {
+            throw new JrunException(file + ": process: missing");
+        }
+        if (p.args().isEmpty() || p.args().get(0).isEmpty()) {
+            throw new JrunException(file + ": process.args: must name a program");
+        }
+        if (p.cwd() == null || !p.cwd().startsWith("/")) {
+            throw new JrunException(file + ": process.cwd: must be an absolute path, got "
+                    + (p.cwd() == null ? "nothing" : "\"" + p.cwd() + "\""));
+        }
+        for (int k = 0; k < p.env().size(); k++) {
+            String e = p.env().get(k);
+            if (e.indexOf('=') <= 0) {
+                throw new JrunException(file + ": process.env[" + k + "]: \"" + e + "\" is not KEY=VALUE");
+            }
+        }
+        if (p.terminal()) {
+            throw new JrunException(file + ": process.terminal: true needs a console, which this version of jrun"
+                    + " does not provide yet: set it to false");
+        }
+        if (spec.root() == null || spec.root().path() == null || spec.root().path().isEmpty()) {
+            throw new JrunException(file + ": root.path: missing");
+        }
+        Set<String> seen = new HashSet<>();
+        for (int k = 0; k < spec.linux().namespaces().size(); k++) {
+            Spec.Namespace ns = spec.linux().namespaces().get(k);
+            String f = file + ": linux.namespaces[" + k + "].type: ";
+            if (!NAMESPACE_TYPES.contains(ns.type())) {
+                throw new JrunException(f + "unknown namespace type \"" + ns.type() + "\" (known: pid, network, mount,"
+                        + " ipc, uts, user, cgroup, time)");
+            }
+            if (NOT_YET.contains(ns.type())) {
+                throw new JrunException(f + ns.type() + " namespaces are not supported by this version of jrun");
+            }
+            if (!seen.add(ns.type())) {
+                throw new JrunException(f + "\"" + ns.type() + "\" appears twice");
+            }
+            if (ns.path() != null && !ns.path().startsWith("/")) {
+                throw new JrunException(f + ns.type() + " path \"" + ns.path() + "\" is not absolute");
+            }
+        }
+        if (!seen.contains("mount")) {
+            throw new JrunException(file + ": linux.namespaces: a mount namespace is required (jrun never changes"
+                    + " the host's mount table)");
+        }
+        if ((spec.hostname() != null || spec.domainname() != null) && !seen.contains("uts")) {
+            throw new JrunException(file + ": hostname: setting it needs a uts namespace in linux.namespaces");
+        }
+        String prop = spec.linux().rootfsPropagation();
+        if (prop != null && (MountOptions.propagation(prop) == null || prop.contains("shared"))) {
+            throw new JrunException(file + ": linux.rootfsPropagation: \"" + prop + "\" is not one of private,"
+                    + " rprivate, slave, rslave, unbindable, runbindable");
+        }
+        for (int k = 0; k < spec.mounts().size(); k++) {
+            Spec.Mount m = spec.mounts().get(k);
+            if ("cgroup".equals(m.type()) || "cgroup2".equals(m.type())) {
+                throw new JrunException(file + ": mounts[" + k + "]: type " + m.type() + " on " + m.destination()
+                        + ": cgroup mounts are not supported by this version of jrun");
+            }
+            if (m.type() == null && !MountOptions.parse(m.options()).isBind()) {
+                throw new JrunException(file + ": mounts[" + k + "].type: missing (only bind mounts may omit it)");
+            }
+        }
+        for (int k = 0; k < spec.linux().devices().size(); k++) {
+            Spec.Device d = spec.linux().devices().get(k);
+            if (!Set.of("c", "u", "b", "p").contains(d.type())) {
+                throw new JrunException(file + ": linux.devices[" + k + "].type: \"" + d.type()
+                        + "\" is not one of c, u, b, p");
+            }
+            if (!d.path().startsWith("/dev/")) {
+                throw new JrunException(file + ": linux.devices[" + k + "].path: \"" + d.path()
+                        + "\" is not under /dev");
+            }
+        }
+    }
+}
