@@ -34,11 +34,12 @@ public final class Plan {
     /** One line for a failed step: what, the stage's detail, and the errno. */
     public String describe(StageEvent.Failed f) {
         StringBuilder b = new StringBuilder(description(f.step()));
-        if (f.step() < steps.size() && steps.get(f.step()).op() == StageOp.LOOKUP && f.errno() == 2) {
+        boolean lookup = f.step() < steps.size() && steps.get(f.step()).op() == StageOp.LOOKUP;
+        if (lookup && f.errno() == 2 && f.detail().indexOf('/') < 0) {
             return b.append(": executable file not found in the rootfs (searched $PATH ")
                     .append(steps.get(f.step()).args().get(0)).append(")").toString();
         }
-        if (!f.detail().isEmpty()) {
+        if (!f.detail().isEmpty() && !lookup) { // a lookup's detail is the program, already named
             b.append(": ").append(f.detail());
         }
         return b.append(": ").append(Errno.describe(f.errno())).toString();

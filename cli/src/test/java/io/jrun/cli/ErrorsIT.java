@@ -1,0 +1,148 @@
+package io.jrun.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jrun.runtime.testing.HostLeakCheck;
+import io.jrun.runtime.testing.RootTests;
+import io.jrun.runtime.testing.TestBundle;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Each error: one line on stderr that says what and where, a non-zero exit, nothing left behind. */
+@ExtendWith({RootTests.class, HostLeakCheck.class})
+class ErrorsIT {
+    @TempDir
+    Path tmp;
+
+    JrunCli jrun;
+
+    @BeforeEach
+    void setUp() {
+        jrun = new JrunCli(tmp);
+    }
+
+    /** Runs the bundle in dir and returns the single line jrun printed on stderr. */
+    String failure(Path bundle) throws Exception {
+        JrunCli.Result r = jrun.run("run", "--bundle", bundle.toString(), "err-1");
+        assertNotEquals(0, r.exit());
+        assertEquals("", r.stdout());
+        assertTrue(r.stderr().endsWith("\n") && r.stderr().indexOf('\n') == r.stderr().length() - 1,
+                "not one line: " + r.stderr());
+        assertTrue(r.stderr().startsWith("jrun: "), r.stderr());
+        if (Files.isDirectory(jrun.stateRoot())) {
+            try (var s = Files.list(jrun.stateRoot())) {
+                assertEquals(List.of(), s.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith("."))
+                        .toList(), "state left behind");
+            }
+        }
+        return r.stderr().substring(6).trim();
+    }
+
+    Path bundleWith(String configJson) throws IOException {
+        Path b = Files.createDirectories(tmp.resolve("b"));
+        Files.writeString(b.resolve("config.json"), configJson);
+        return b;
+    }
+
+    @Test
+    void noBundle() throws Exception {
+        assertEquals("bundle " + tmp.resolve("nope") + ": No such file or directory (ENOENT)",
+                failure(tmp.resolve("nope")));
+    }
+
+    @Test
+    void noConfig() throws Exception {
+        Path b = Files.createDirectories(tmp.resolve("b"));
+        assertEquals("read " + b.resolve("config.json") + ": No such file or directory (ENOENT)", failure(b));
+    }
+
+    @Test
+    void unreadableConfig() throws Exception {
+        Path b = Files.createDirectories(tmp.resolve("b"));
+        Files.createDirectory(b.resolve("config.json"));
+        assertEquals("read " + b.resolve("config.json") + ": Is a directory (EISDIR)", failure(b));
+    }
+
+    @Test
+    void malformedJsonSaysWhere() throws Exception {
+        Path b = bundleWith("{\n  \"ociVersion\": \"1.0.2\",\n  \"process\": {\"args\": [\"sh\" \"x\"]}\n}\n");
+        assertEquals(b.resolve("config.json") + ": malformed JSON at line 3, column 29: expected ',' or ']'",
+                failure(b));
+    }
+
+    @Test
+    void wrongTypeNamesTheField() throws Exception {
+        TestBundle t = TestBundle.in(tmp.resolve("b"));
+        t.process().put("args", List.of("sh", 5L));
+        assertEquals(t.write().resolve("config.json") + ": process.args[1]: expected a string, got the number 5",
+                failure(t.dir()));
+        t.process().put("args", List.of("sh"));
+        t.process().put("user", Map.of("uid", "root"));
+        assertEquals(t.write().resolve("config.json")
+                + ": process.user.uid: expected an integer from 0 to 4294967295, got the string \"root\"",
+                failure(t.dir()));
+    }
+
+    @Test
+    void unknownNamespaceType() throws Exception {
+        TestBundle t = TestBundle.in(tmp.resolve("b")).namespaces("mount", "pid", "chroot");
+        assertEquals(t.write().resolve("config.json") + ": linux.namespaces[2].type: unknown namespace type"
+                + " \"chroot\" (known: pid, network, mount, ipc, uts, user, cgroup, time)", failure(t.dir()));
+    }
+
+    @Test
+    void unknownMajorVersion() throws Exception {
+        TestBundle t = TestBundle.in(tmp.resolve("b")).set("ociVersion", "2.0.0");
+        assertEquals(t.write().resolve("config.json")
+                + ": ociVersion: 2.0.0: unsupported major version (jrun supports runtime-spec 1.x)", failure(t.dir()));
+    }
+
+    @Test
+    void rootfsMissing() throws Exception {
+        TestBundle t = TestBundle.in(tmp.resolve("b"));
+        t.root().put("path", "rootfs");
+        assertEquals("rootfs " + t.write().resolve("rootfs") + ": No such file or directory (ENOENT)",
+                failure(t.dir()));
+    }
+
+    @Test
+    void executableNotFoundIsNamed() throws Exception {
+        TestBundle t = TestBundle.in(tmp.resolve("b")).args("frobnicate", "--now");
+        assertEquals("exec \"frobnicate\": executable file not found in the rootfs (searched $PATH"
+                + " /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin)", failure(t.write()));
+        t.args("/bin/nope");
+        assertEquals("exec \"/bin/nope\": No such file or directory (ENOENT)", failure(t.write()));
+    }
+
+    @Test
+    void aFailingMountNamesItsTarget() throws Exception {
+        TestBundle t = TestBundle.in(tmp.resolve("b"))
+                .mount(Map.of("destination", "/mnt", "type", "no-such-fs", "source", "none"));
+        assertEquals("mount none on /mnt: mount: No such device (ENODEV)", failure(t.write()));
+    }
+
+    @Test
+    void notRoot() throws Exception {
+        TestBundle t = TestBundle.in(tmp.resolve("b"));
+        t.write();
+        // the temp dir must be reachable for the unprivileged user
+        Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        ProcessBuilder pb = new ProcessBuilder("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                JrunCli.launcher().toString(), "--root", tmp.resolve("state-nobody").toString(), "run",
+                "--bundle", t.dir().toString(), "err-2");
+        pb.environment().put("HOME", "/tmp");
+        Process p = pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        String err = new String(p.getErrorStream().readAllBytes());
+        assertEquals(1, p.waitFor());
+        assertEquals("jrun: jrun needs root: running as uid 65534 (rootless containers are not supported yet)\n", err);
+    }
+}
