@@ -1,0 +1,27 @@
+package io.jrun.runtime.plan;
+
+import static io.jrun.runtime.plan.LinuxConstants.*;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class MountOptionsTest {
+    @Test
+    void laterOptionsWinAndUnknownOnesAreData() {
+        MountOptions o = MountOptions.parse(List.of("ro", "nosuid", "rw", "size=64m", "rprivate", "mode=1777",
+                "noatime", "atime", "strictatime"));
+        assertEquals(MS_NOSUID | MS_STRICTATIME, o.flags());
+        assertEquals(MS_RDONLY | MS_NOATIME, o.clearedFlags());
+        assertEquals(MS_PRIVATE | MS_REC, o.propagation());
+        assertEquals("size=64m,mode=1777", o.data());
+    }
+
+    @Test
+    void bindRemountCarriesTheOtherFlags() {
+        MountOptions o = MountOptions.parse(List.of("rbind", "ro", "nodev"));
+        assertEquals(true, o.isBind());
+        assertEquals(MS_RDONLY | MS_NODEV, o.bindRemountFlags());
+        assertEquals(0, MountOptions.parse(List.of("bind")).bindRemountFlags());
+    }
+}

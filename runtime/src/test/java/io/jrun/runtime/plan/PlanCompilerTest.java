@@ -1,0 +1,160 @@
+package io.jrun.runtime.plan;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jrun.nativebind.PlanEncoder;
+import io.jrun.nativebind.StageEvent;
+import io.jrun.nativebind.StageOp;
+import io.jrun.runtime.JrunException;
+import io.jrun.runtime.json.JsonWriter;
+import io.jrun.runtime.spec.DefaultSpec;
+import io.jrun.runtime.spec.Spec;
+import io.jrun.runtime.spec.SpecReader;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Plan compilation needs no root: the steps are checked as data. */
+class PlanCompilerTest {
+    @TempDir
+    Path bundle;
+
+    @BeforeEach
+    void rootfs() throws IOException {
+        Files.createDirectories(bundle.resolve("rootfs"));
+    }
+
+    Plan compile(Consumer<Map<String, Object>> change, boolean noPivot) throws JrunException {
+        Map<String, Object> m = DefaultSpec.create(List.of("sh"));
+        change.accept(m);
+        Spec spec = SpecReader.parse(JsonWriter.write(m), "c");
+        return PlanCompiler.compile(spec, bundle, new PlanCompiler.Options(noPivot));
+    }
+
+    static List<StageOp> ops(Plan p) {
+        return p.steps().stream().map(PlanEncoder.Step::op).toList();
+    }
+
+    static PlanEncoder.Step first(Plan p, StageOp op) {
+        return p.steps().stream().filter(s -> s.op() == op).findFirst().orElseThrow();
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> sub(Map<String, Object> m, String key) {
+        return (Map<String, Object>) m.get(key);
+    }
+
+    @Test
+    void theDefaultSpecInOrder() throws Exception {
+        Plan p = compile(m -> {}, false);
+        List<StageOp> ops = ops(p);
+        assertEquals(StageOp.CLONE, ops.get(0));
+        long flags = LinuxConstants.CLONE_NEWPID | LinuxConstants.CLONE_NEWNET | LinuxConstants.CLONE_NEWIPC
+                | LinuxConstants.CLONE_NEWUTS | LinuxConstants.CLONE_NEWNS | LinuxConstants.CLONE_NEWCGROUP;
+        assertEquals(List.of(flags), p.steps().get(0).args());
+        assertEquals(List.of(StageOp.LOOPBACK_UP, StageOp.HOSTNAME, StageOp.ROOT_PROPAGATION, StageOp.ROOTFS),
+                ops.subList(1, 5));
+        assertEquals(List.of(LinuxConstants.MS_REC | LinuxConstants.MS_PRIVATE), p.steps().get(3).args());
+        assertEquals(List.of(bundle.resolve("rootfs").toRealPath().toString()), p.steps().get(4).args());
+        assertEquals(6, ops.stream().filter(o -> o == StageOp.MOUNT).count());
+        assertEquals(6, ops.stream().filter(o -> o == StageOp.MKNOD).count());
+        assertEquals(5, ops.stream().filter(o -> o == StageOp.SYMLINK).count());
+        int pivot = ops.indexOf(StageOp.PIVOT_ROOT);
+        assertTrue(ops.lastIndexOf(StageOp.MOUNT) < pivot && ops.lastIndexOf(StageOp.SYMLINK) < pivot);
+        assertEquals(List.of(StageOp.REMOUNT), ops.subList(pivot + 1, pivot + 2));
+        assertEquals(List.of("/", LinuxConstants.MS_RDONLY), p.steps().get(pivot + 1).args());
+        List<StageOp> tail = ops.subList(ops.indexOf(StageOp.SETGROUPS), ops.size());
+        assertEquals(List.of(StageOp.SETGROUPS, StageOp.SETGID, StageOp.SETUID, StageOp.CHDIR, StageOp.ARG,
+                StageOp.ENV, StageOp.ENV, StageOp.LOOKUP, StageOp.WAIT_START, StageOp.EXEC), tail);
+        assertEquals(List.of("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
+                first(p, StageOp.LOOKUP).args());
+    }
+
+    @Test
+    void mountOptionsBecomeFlagsDataAndRemounts() throws Exception {
+        Path src = Files.createDirectories(bundle.resolve("data"));
+        Files.writeString(bundle.resolve("file"), "x");
+        Plan p = compile(m -> m.put("mounts", List.of(
+                Map.of("destination", "/data", "type", "bind", "source", "data",
+                        "options", List.of("rbind", "ro", "nosuid", "rslave")),
+                Map.of("destination", "/f", "source", "file", "options", List.of("bind")),
+                Map.of("destination", "/t", "type", "tmpfs", "source", "tmpfs",
+                        "options", List.of("nodev", "size=1m", "mode=700")))), false);
+        List<PlanEncoder.Step> mounts = p.steps().stream().filter(s -> s.op() == StageOp.MOUNT).toList();
+        long bind = LinuxConstants.MS_BIND;
+        assertEquals(List.of(src.toString(), "/data", "", bind | LinuxConstants.MS_REC, "",
+                LinuxConstants.MS_RDONLY | LinuxConstants.MS_NOSUID, LinuxConstants.MS_SLAVE | LinuxConstants.MS_REC,
+                0L), mounts.get(0).args());
+        assertEquals(List.of(bundle.resolve("file").toString(), "/f", "", bind, "", 0L, 0L, 1L), mounts.get(1).args());
+        assertEquals(List.of("tmpfs", "/t", "tmpfs", LinuxConstants.MS_NODEV, "size=1m,mode=700", 0L, 0L, 0L),
+                mounts.get(2).args());
+        assertEquals("mount " + src + " on /data", p.description(p.steps().indexOf(mounts.get(0))));
+    }
+
+    @Test
+    void joinedNamespacesAreSetBeforeCloneWithMountLast() throws Exception {
+        Plan p = compile(m -> sub(m, "linux").put("namespaces", List.of(
+                Map.of("type", "mount", "path", "/proc/7/ns/mnt"), Map.of("type", "network", "path", "/run/netns/x"),
+                Map.of("type", "pid"), Map.of("type", "uts"))), false);
+        assertEquals(List.of(StageOp.SETNS, StageOp.SETNS, StageOp.CLONE), ops(p).subList(0, 3));
+        assertEquals(List.of(LinuxConstants.CLONE_NEWNET, "/run/netns/x"), p.steps().get(0).args());
+        assertEquals(List.of(LinuxConstants.CLONE_NEWNS, "/proc/7/ns/mnt"), p.steps().get(1).args());
+        assertEquals(List.of(LinuxConstants.CLONE_NEWPID | LinuxConstants.CLONE_NEWUTS), p.steps().get(2).args());
+        assertTrue(!ops(p).contains(StageOp.LOOPBACK_UP), "lo is brought up only in a new network namespace");
+        assertEquals("join net namespace /run/netns/x", p.description(0));
+    }
+
+    @Test
+    void devicesFromConfigOverrideDefaultsAndHostDevSkipsThem() throws Exception {
+        Plan p = compile(m -> sub(m, "linux").put("devices", List.of(
+                Map.of("path", "/dev/null", "type", "c", "major", 1L, "minor", 3L, "fileMode", 0600L, "uid", 5L),
+                Map.of("path", "/dev/sda", "type", "b", "major", 8L, "minor", 0L))), false);
+        List<PlanEncoder.Step> nodes = p.steps().stream().filter(s -> s.op() == StageOp.MKNOD).toList();
+        assertEquals(List.of("/dev/null", LinuxConstants.S_IFCHR | 0600, 1L, 3L, 5L, 0L), nodes.get(0).args());
+        assertEquals(List.of("/dev/sda", LinuxConstants.S_IFBLK | 0666, 8L, 0L, 0L, 0L), nodes.get(6).args());
+        Path dev = Files.createDirectories(bundle.resolve("hostdev"));
+        List<Object> mounts = new ArrayList<>(List.of(Map.of("destination", "/dev", "type", "bind",
+                "source", dev.toString(), "options", List.of("rbind"))));
+        Plan host = compile(m -> m.put("mounts", mounts), true);
+        assertTrue(!ops(host).contains(StageOp.MKNOD) && !ops(host).contains(StageOp.SYMLINK));
+        assertTrue(ops(host).contains(StageOp.MOVE_ROOT) && !ops(host).contains(StageOp.PIVOT_ROOT));
+    }
+
+    @Test
+    void userEnvPathAndFailures() throws Exception {
+        Plan p = compile(m -> {
+            sub(m, "process").put("user", Map.of("uid", 1000L, "gid", 100L, "additionalGids", List.of(5L, 6L)));
+            sub(m, "process").put("env", List.of("PATH=/opt/bin:/bin", "A=b"));
+        }, false);
+        assertEquals(List.of(5L, 6L), first(p, StageOp.SETGROUPS).args());
+        assertEquals(List.of(100L), first(p, StageOp.SETGID).args());
+        assertEquals(List.of(1000L), first(p, StageOp.SETUID).args());
+        assertEquals(List.of("/opt/bin:/bin"), first(p, StageOp.LOOKUP).args());
+        int lookup = ops(p).indexOf(StageOp.LOOKUP);
+        assertEquals("exec \"sh\": executable file not found in the rootfs (searched $PATH /opt/bin:/bin)",
+                p.describe(new StageEvent.Failed(lookup, 2, "sh")));
+        int pivot = ops(p).indexOf(StageOp.PIVOT_ROOT);
+        assertEquals("pivot_root into " + bundle.resolve("rootfs").toRealPath() + ": pivot_root: Invalid argument"
+                + " (EINVAL)", p.describe(new StageEvent.Failed(pivot, 22, "pivot_root")));
+    }
+
+    @Test
+    void missingRootfsOrBindSource() throws Exception {
+        assertEquals("rootfs " + bundle.resolve("nope") + ": No such file or directory (ENOENT)",
+                assertThrows(JrunException.class, () -> compile(m -> sub(m, "root").put("path", "nope"), false))
+                        .getMessage());
+        assertEquals("mount " + bundle.resolve("gone") + " on /x: source: No such file or directory (ENOENT)",
+                assertThrows(JrunException.class, () -> compile(m -> m.put("mounts", List.of(Map.of(
+                        "destination", "/x", "type", "bind", "source", "gone", "options", List.of("bind")))), false))
+                        .getMessage());
+    }
+}

@@ -1,0 +1,90 @@
+package io.jrun.runtime.validate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.jrun.runtime.JrunException;
+import io.jrun.runtime.json.JsonWriter;
+import io.jrun.runtime.spec.DefaultSpec;
+import io.jrun.runtime.spec.SpecReader;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+class SpecValidatorTest {
+    @SuppressWarnings("unchecked")
+    static String problem(Consumer<Map<String, Object>> change) throws JrunException {
+        Map<String, Object> spec = DefaultSpec.create(List.of("sh"));
+        change.accept(spec);
+        var parsed = SpecReader.parse(JsonWriter.write(spec), "c.json");
+        return assertThrows(JrunException.class, () -> SpecValidator.validate(parsed, "c.json")).getMessage();
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> sub(Map<String, Object> m, String key) {
+        return (Map<String, Object>) m.get(key);
+    }
+
+    @Test
+    void theDefaultSpecIsValid() throws JrunException {
+        SpecValidator.validate(SpecReader.parse(JsonWriter.write(DefaultSpec.create(List.of("sh"))), "c"), "c");
+    }
+
+    @Test
+    void versions() throws JrunException {
+        assertEquals("1", SpecValidator.majorVersion("1.2.0"));
+        assertEquals("1", SpecValidator.majorVersion("1.0.2-dev"));
+        assertNull(SpecValidator.majorVersion("1.0"));
+        assertNull(SpecValidator.majorVersion("v1.0.0"));
+        assertEquals("c.json: ociVersion: 2.0.0: unsupported major version (jrun supports runtime-spec 1.x)",
+                problem(s -> s.put("ociVersion", "2.0.0")));
+        assertEquals("c.json: ociVersion: \"banana\" is not a version (1.x.y)",
+                problem(s -> s.put("ociVersion", "banana")));
+    }
+
+    @Test
+    void processRules() throws JrunException {
+        assertEquals("c.json: process.args: must name a program", problem(s -> sub(s, "process").put("args", List.of())));
+        assertEquals("c.json: process.cwd: must be an absolute path, got \"tmp\"",
+                problem(s -> sub(s, "process").put("cwd", "tmp")));
+        assertEquals("c.json: process.env[0]: \"NOEQUALS\" is not KEY=VALUE",
+                problem(s -> sub(s, "process").put("env", List.of("NOEQUALS"))));
+    }
+
+    @Test
+    void namespaceRules() throws JrunException {
+        assertEquals("c.json: linux.namespaces[0].type: unknown namespace type \"bogus\" (known: pid, network,"
+                + " mount, ipc, uts, user, cgroup, time)", problem(s -> sub(s, "linux").put("namespaces",
+                        List.of(Map.of("type", "bogus")))));
+        assertEquals("c.json: linux.namespaces[1].type: \"pid\" appears twice", problem(s -> sub(s, "linux")
+                .put("namespaces", List.of(Map.of("type", "pid"), Map.of("type", "pid")))));
+        assertEquals("c.json: linux.namespaces: a mount namespace is required (jrun never changes the host's"
+                + " mount table)", problem(s -> sub(s, "linux").put("namespaces", List.of(Map.of("type", "pid")))));
+        assertEquals("c.json: hostname: setting it needs a uts namespace in linux.namespaces",
+                problem(s -> sub(s, "linux").put("namespaces", List.of(Map.of("type", "mount")))));
+        assertEquals("c.json: linux.namespaces[0].type: network path \"netns\" is not absolute",
+                problem(s -> sub(s, "linux").put("namespaces", List.of(Map.of("type", "network", "path", "netns")))));
+        assertEquals("c.json: linux.namespaces[5].type: user namespaces are not supported by this version of jrun",
+                problem(s -> {
+                    List<Object> l = new java.util.ArrayList<>((List<Object>) sub(s, "linux").get("namespaces"));
+                    l.add(5, Map.of("type", "user"));
+                    sub(s, "linux").put("namespaces", l);
+                }));
+    }
+
+    @Test
+    void mountAndDeviceRules() throws JrunException {
+        Map<String, Object> cg = new LinkedHashMap<>(Map.of("destination", "/sys/fs/cgroup", "type", "cgroup"));
+        assertEquals("c.json: mounts[0]: type cgroup on /sys/fs/cgroup: cgroup mounts are not supported by this"
+                + " version of jrun", problem(s -> s.put("mounts", List.of(cg))));
+        assertEquals("c.json: linux.devices[0].type: \"x\" is not one of c, u, b, p", problem(s -> sub(s, "linux")
+                .put("devices", List.of(Map.of("path", "/dev/x", "type", "x")))));
+        assertEquals("c.json: linux.devices[0].path: \"/etc/x\" is not under /dev", problem(s -> sub(s, "linux")
+                .put("devices", List.of(Map.of("path", "/etc/x", "type", "c")))));
+        assertEquals("c.json: linux.rootfsPropagation: \"rshared\" is not one of private, rprivate, slave,"
+                + " rslave, unbindable, runbindable", problem(s -> sub(s, "linux").put("rootfsPropagation", "rshared")));
+    }
+}
