@@ -12,7 +12,8 @@
  * The monitor runs the plan's pre-clone steps, clones the container's init
  * (which runs the rest, see child.c) and then relays:
  *   to Java:   "created PID" | "error STEP ERRNO DETAIL" | "started" | "exited WAITSTATUS"
- *   from Java: "start" | "kill SIG"
+ *   from Java: "start" | "kill SIG" | "done" (Java has cleaned up after the exit: the
+ *              front-end may exit with the container's status without waiting for the JVM)
  * A control channel that closes kills the container: it never outlives its controller.
  */
 #define _GNU_SOURCE
@@ -50,6 +51,8 @@ struct monitor {
     int report_fd;       /* read end of the init's report pipe, -1 after it closed */
     int start_fd;        /* write end of the init's start pipe */
     unsigned pending;    /* bit i: forwarded[i] arrived before the init existed */
+    int init_status;     /* the init's wait status, once reaped */
+    int done;            /* Java said "done" */
     char line[512];
     size_t line_len;
 };
@@ -186,6 +189,7 @@ static int reap(struct monitor *m)
                 read_report(m, 1);
             say(m, "exited %d", status);
             m->init = -1;
+            m->init_status = status;
             init_done = 1;
         } else if (p == m->jvm) {
             m->jvm = 0;
@@ -214,13 +218,15 @@ static void handle_line(struct monitor *m, const char *line)
             close(m->start_fd);
             m->start_fd = -1;
         }
+    } else if (!strcmp(line, "done")) {
+        m->done = 1;
     } else if (sscanf(line, "kill %d", &sig) == 1) {
         if (m->init > 0)
             kill(m->init, sig);
     }
 }
 
-/* Returns -1 when the controller has gone away. */
+/* Returns -1 when the controller has gone away or is done. */
 static int read_control(struct monitor *m)
 {
     char buf[256];
@@ -234,6 +240,8 @@ static int read_control(struct monitor *m)
             m->line[m->line_len] = '\0';
             handle_line(m, m->line);
             m->line_len = 0;
+            if (m->done)
+                return -1;
         } else if (m->line_len < sizeof(m->line) - 1) {
             m->line[m->line_len++] = buf[i];
         }
@@ -456,9 +464,12 @@ static int front_end(int argc, char **argv)
     if (plan) {
         run_monitor(&m, plan, len);
         supervise(&m);
-        /* Java still finishes its side (state, cleanup): drain until it closes. */
+        /* Java still finishes its side (state, cleanup): drain until it is done or gone. */
         while (read_control(&m) == 0)
             ;
+        /* Done: what jrun run returns is the container's status; the JVM ends on its own. */
+        if (m.done && m.init < 0)
+            return WIFSIGNALED(m.init_status) ? 128 + WTERMSIG(m.init_status) : WEXITSTATUS(m.init_status);
     }
     kill_init_and_wait(&m);
     while (m.jvm > 0) {

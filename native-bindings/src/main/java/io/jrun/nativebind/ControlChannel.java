@@ -10,8 +10,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Java's end of the control channel with a stage monitor: the plan goes out once,
- * then "start" and "kill SIG"; events come back a line each.  Closing it makes the
- * monitor kill the container.
+ * then "start" and "kill SIG", and "done" once Java has cleaned up after the exit;
+ * events come back a line each.  Closing it makes the monitor kill the container.
  */
 public final class ControlChannel implements Closeable {
     private final InputStream in;
@@ -41,6 +41,11 @@ public final class ControlChannel implements Closeable {
 
     public void kill(int signal) throws IOException {
         send("kill " + signal);
+    }
+
+    /** Java's side is cleaned up after the container's exit: the CLI launcher may exit at once. */
+    public void done() throws IOException {
+        send("done");
     }
 
     private void send(String line) throws IOException {

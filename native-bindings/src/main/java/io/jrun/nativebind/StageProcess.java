@@ -55,7 +55,7 @@ public final class StageProcess implements AutoCloseable {
         hostUsed = true;
         FileInputStream in = new FileInputStream("/proc/self/fd/" + f[0]);
         FileOutputStream out = new FileOutputStream("/proc/self/fd/" + f[1]);
-        return Optional.of(new StageProcess(new ControlChannel(in, out, () -> {}), null));
+        return Optional.of(new StageProcess(new ControlChannel(in, out, in), null)); // no lambda: ~5 ms cold
     }
 
     /**

@@ -105,10 +105,18 @@ public final class Container implements AutoCloseable {
         }
         closed = true;
         try {
-            stage.close();
+            state.remove();
+            if (exit != null) {
+                stage.channel().done();
+            }
         } catch (IOException | UncheckedIOException e) {
-            // the monitor is gone either way; what matters is the state below
+            // the monitor is gone: nothing to tell it
+        } finally {
+            try {
+                stage.close();
+            } catch (IOException | UncheckedIOException e) {
+                // the monitor is gone either way
+            }
         }
-        state.remove();
     }
 }

@@ -12,8 +12,6 @@ import io.jrun.runtime.validate.SpecValidator;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.util.HexFormat;
 import java.util.Optional;
 
 /**
@@ -40,11 +38,9 @@ public final class Jrun {
         return stateRoot;
     }
 
-    /** A fresh container id, for {@code jrun run ./bundle}. */
+    /** A fresh container id, for {@code jrun run ./bundle}: unique on this host (pid and clock; no SecureRandom, ~10 ms cold). */
     public static String newId() {
-        byte[] b = new byte[6];
-        new SecureRandom().nextBytes(b);
-        return "jrun-" + HexFormat.of().formatHex(b);
+        return "jrun-" + Long.toHexString(ProcessHandle.current().pid()) + Long.toHexString(System.nanoTime());
     }
 
     /** Reads and validates {@code bundle/config.json}. */
