@@ -1,0 +1,24 @@
+#!/bin/bash
+# Installs what jrun's build, demo and tests need on a Debian/Ubuntu host (as root),
+# skipping what is already there: a JDK 17+, Maven, gcc, musl (for the static
+# stage), busybox-static (for the test rootfs), util-linux (unshare, setpriv),
+# procps (kill), iproute2.
+set -euo pipefail
+need=()
+have() { command -v "$1" >/dev/null 2>&1; }
+java_ok() { have javac && javac -version 2>&1 | awk '{split($2, v, "."); exit !(v[1] >= 17)}'; }
+java_ok || need+=(openjdk-17-jdk-headless)
+have mvn || need+=(maven)
+have gcc || need+=(gcc libc6-dev)
+have musl-gcc || need+=(musl-tools)
+# a static busybox: ldd fails on it
+{ [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; } || need+=(busybox-static)
+have unshare && have setpriv || need+=(util-linux)
+have kill || need+=(procps)
+have ip || need+=(iproute2)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "setup: installing ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need[@]}" >/dev/null
+fi
