@@ -395,13 +395,16 @@ static int front_end(int argc, char **argv)
             continue;
         char expanded[PATH_MAX * 4], *at;
         const char *src = line;
-        expanded[0] = '\0';
-        while ((at = strstr(src, "@LIB@"))) {
-            strncat(expanded, src, (size_t)(at - src));
-            strcat(expanded, libdir);
-            src = at + 5;
+        size_t used = 0;
+        while ((at = strstr(src, "@LIB@")) || *src) {
+            size_t chunk = at ? (size_t)(at - src) : strlen(src);
+            int n = snprintf(expanded + used, sizeof(expanded) - used, "%.*s%s", (int)chunk, src, at ? libdir : "");
+            if (n < 0 || (size_t)n >= sizeof(expanded) - used)
+                die("%s: a line is too long once @LIB@ is expanded", launch);
+            used += (size_t)n;
+            src = at ? at + 5 : src + chunk;
         }
-        strcat(expanded, src);
+        expanded[used] = '\0';
         jargv[ja++] = strdup(expanded);
     }
     fclose(f);
