@@ -40,6 +40,7 @@
 struct child {
     const struct plan *plan;
     uint32_t step;
+    int base_fd; /* report pipe; start pipe and exec fifo follow */
     int rootfd;
     char *argv_buf[65536];
     size_t argc;
@@ -49,7 +50,7 @@ struct child {
     char detail[240];
 };
 
-static void report(uint32_t type, uint32_t step, int err, const char *detail)
+static void report(int fd, uint32_t type, uint32_t step, int err, const char *detail)
 {
     struct child_msg m;
     memset(&m, 0, sizeof(m));
@@ -59,13 +60,13 @@ static void report(uint32_t type, uint32_t step, int err, const char *detail)
     if (detail)
         snprintf(m.detail, sizeof(m.detail), "%s", detail);
     /* smaller than PIPE_BUF: one atomic write */
-    while (write(CHILD_REPORT_FD, &m, sizeof(m)) < 0 && errno == EINTR)
+    while (write(fd, &m, sizeof(m)) < 0 && errno == EINTR)
         ;
 }
 
 static void __attribute__((noreturn)) fail(struct child *c, int err, const char *detail)
 {
-    report(CHILD_ERROR, c->step, err, detail ? detail : c->detail);
+    report(c->base_fd + CHILD_REPORT_OFFSET, CHILD_ERROR, c->step, err, detail ? detail : c->detail);
     _exit(127);
 }
 
@@ -205,13 +206,13 @@ static void do_symlink(struct child *c, const struct plan_step *s)
     close(pfd);
 }
 
-/* Leaves only stdio and the two pipes to the monitor open. */
+/* Leaves only stdio, the preserved fds, the pipes to the monitor and the exec fifo open. */
 static void close_other_fds(struct child *c)
 {
     if (c->rootfd >= 0)
         close(c->rootfd);
     c->rootfd = -1;
-    if (syscall(SYS_close_range, CHILD_START_FD + 1, ~0U, 0) < 0)
+    if (syscall(SYS_close_range, c->base_fd + CHILD_FIFO_OFFSET + 1, ~0U, 0) < 0)
         fail(c, errno, "close_range");
 }
 
@@ -366,13 +367,49 @@ static void wait_start(struct child *c)
 {
     char b;
     ssize_t n;
-    report(CHILD_READY, c->step, 0, NULL);
+    int fd = c->base_fd + CHILD_START_OFFSET;
+    report(c->base_fd + CHILD_REPORT_OFFSET, CHILD_READY, c->step, 0, NULL);
     do
-        n = read(CHILD_START_FD, &b, 1);
+        n = read(fd, &b, 1);
     while (n < 0 && errno == EINTR);
     if (n != 1)
         _exit(127); /* the monitor went away: never start */
-    close(CHILD_START_FD);
+    close(fd);
+}
+
+static void open_exec_fifo(struct child *c, const char *path)
+{
+    int fd = open(path, O_PATH | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode))
+        fail(c, fd < 0 ? errno : EINVAL, "open exec fifo");
+    if (fd != c->base_fd + CHILD_FIFO_OFFSET) {
+        if (dup3(fd, c->base_fd + CHILD_FIFO_OFFSET, O_CLOEXEC) < 0)
+            fail(c, errno, "dup exec fifo");
+        close(fd);
+    }
+}
+
+/*
+ * Blocks until "jrun start" opens the exec fifo for reading, through the
+ * container's own /proc (the host path is out of reach after pivot_root).
+ */
+static void wait_fifo(struct child *c)
+{
+    char path[64];
+    int fd;
+    report(c->base_fd + CHILD_REPORT_OFFSET, CHILD_READY, c->step, 0, NULL);
+    close(c->base_fd + CHILD_START_OFFSET);
+    proc_fd_path(c, path, sizeof(path), c->base_fd + CHILD_FIFO_OFFSET);
+    do
+        fd = open(path, O_WRONLY | O_CLOEXEC);
+    while (fd < 0 && errno == EINTR);
+    if (fd < 0)
+        fail(c, errno, "open exec fifo for writing");
+    if (write(fd, "0", 1) != 1)
+        fail(c, errno, "write exec fifo");
+    close(fd);
+    close(c->base_fd + CHILD_FIFO_OFFSET);
 }
 
 static void do_exec(struct child *c)
@@ -443,11 +480,13 @@ static void run_step(struct child *c, const struct plan_step *s)
     case OP_EXEC: do_exec(c); break;
     case OP_MASK_PATH: do_mask_path(c, arg_str(c, s, 0)); break;
     case OP_READONLY_PATH: do_readonly_path(c, arg_str(c, s, 0)); break;
+    case OP_EXEC_FIFO: open_exec_fifo(c, arg_str(c, s, 0)); break;
+    case OP_WAIT_FIFO: wait_fifo(c); break;
     default: fail(c, EBADMSG, "unknown step");
     }
 }
 
-void child_run(const struct plan *plan, uint32_t first_step)
+void child_run(const struct plan *plan, uint32_t first_step, int base_fd, int die_with_monitor)
 {
     static struct child c; /* large arrays: not on the stack */
     sigset_t none;
@@ -455,12 +494,20 @@ void child_run(const struct plan *plan, uint32_t first_step)
     c.plan = plan;
     c.rootfd = -1;
     c.step = first_step;
+    c.base_fd = base_fd;
+    /* the preserved fds pass to the program */
+    for (int fd = 3; fd < base_fd; fd++) {
+        int fl = fcntl(fd, F_GETFD);
+        if (fl >= 0)
+            fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
+    }
     /* the monitor blocks and ignores signals; the user program must start with defaults */
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     signal(SIGPIPE, SIG_DFL);
-    /* die with the monitor; if it is already gone, do not run at all */
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    /* die with the monitor (jrun run); a created container outlives it, as with runc */
+    if (die_with_monitor)
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
     /* not dumpable until execve: no one can open /proc/<pid>/exe or ptrace the stage */
     prctl(PR_SET_DUMPABLE, 0);
     for (uint32_t i = first_step; i < plan->nsteps; i++) {

@@ -8,12 +8,15 @@
  *                                signals users send to jrun reach the container.
  *   jrun --stage SOCKET          used by the Java library: the plan and the control
  *                                messages come over the unix socket SOCKET.
+ *   jrun --signal PID START SIG  sends SIG to PID through a pidfd, if PID still is the
+ *                                process that started at START (field 22 of its stat).
  *
  * The monitor runs the plan's pre-clone steps, clones the container's init
  * (which runs the rest, see child.c) and then relays:
  *   to Java:   "created PID" | "error STEP ERRNO DETAIL" | "started" | "exited WAITSTATUS"
  *   from Java: "start" | "kill SIG" | "done" (Java has cleaned up after the exit: the
  *              front-end may exit with the container's status without waiting for the JVM)
+ *              | "detach" (the container outlives the monitor: exit, leaving it running)
  * A control channel that closes kills the container: it never outlives its controller.
  */
 #define _GNU_SOURCE
@@ -31,10 +34,21 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
 
 #define JAVA_IN_FD 3  /* in the JVM: what the monitor says */
 #define JAVA_OUT_FD 4 /* in the JVM: what Java says */
@@ -53,6 +67,7 @@ struct monitor {
     unsigned pending;    /* bit i: forwarded[i] arrived before the init existed */
     int init_status;     /* the init's wait status, once reaped */
     int done;            /* Java said "done" */
+    int detached;        /* Java said "detach" */
     char line[512];
     size_t line_len;
 };
@@ -220,6 +235,9 @@ static void handle_line(struct monitor *m, const char *line)
         }
     } else if (!strcmp(line, "done")) {
         m->done = 1;
+    } else if (!strcmp(line, "detach")) {
+        m->detached = 1;
+        m->init = -1; /* no longer ours to wait for or kill */
     } else if (sscanf(line, "kill %d", &sig) == 1) {
         if (m->init > 0)
             kill(m->init, sig);
@@ -240,7 +258,7 @@ static int read_control(struct monitor *m)
             m->line[m->line_len] = '\0';
             handle_line(m, m->line);
             m->line_len = 0;
-            if (m->done)
+            if (m->done || m->detached)
                 return -1;
         } else if (m->line_len < sizeof(m->line) - 1) {
             m->line[m->line_len++] = buf[i];
@@ -287,9 +305,18 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
     }
     for (i = 0; i < plan.nsteps && plan.steps[i].op != OP_CLONE; i++) {
         const struct plan_step *s = &plan.steps[i];
-        if (s->op != OP_SETNS || s->nargs != 2 || s->args[0].kind != ARG_U64 || s->args[1].kind != ARG_STR) {
+        if (s->nargs != 2 || s->args[0].kind != (s->op == OP_SETNS ? ARG_U64 : ARG_STR)
+            || s->args[1].kind != (s->op == OP_SETNS ? ARG_STR : ARG_U64)
+            || (s->op != OP_SETNS && s->op != OP_MKFIFO)) {
             say_error(m, i, EBADMSG, "malformed pre-clone step");
             return;
+        }
+        if (s->op == OP_MKFIFO) {
+            if (mknod(s->args[0].str, S_IFIFO | (mode_t)(s->args[1].num & 0777), 0) < 0) {
+                say_error(m, i, errno, "mkfifo");
+                return;
+            }
+            continue;
         }
         int fd = open(s->args[1].str, O_RDONLY | O_CLOEXEC);
         if (fd < 0 || setns(fd, (int)s->args[0].num) < 0) {
@@ -298,29 +325,33 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
         }
         close(fd);
     }
-    if (i == plan.nsteps || plan.steps[i].nargs != 1 || plan.steps[i].args[0].kind != ARG_U64) {
+    const struct plan_step *cl = &plan.steps[i];
+    if (i == plan.nsteps || cl->nargs != 3 || cl->args[0].kind != ARG_U64 || cl->args[1].kind != ARG_U64
+        || cl->args[2].kind != ARG_U64 || cl->args[1].num > 1024) {
         say_error(m, i, EBADMSG, "plan has no clone step");
         return;
     }
+    int base = 3 + (int)cl->args[1].num;
     if (pipe2(report, O_CLOEXEC) < 0 || pipe2(start, O_CLOEXEC) < 0) {
         say_error(m, i, errno, "pipe");
         return;
     }
-    pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)plan.steps[i].args[0].num | SIGCHLD, NULL, NULL, NULL, NULL);
+    pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)cl->args[0].num | SIGCHLD, NULL, NULL, NULL, NULL);
     if (pid < 0) {
         say_error(m, i, errno, "clone");
         return;
     }
     if (pid == 0) {
-        /* move the pipes to their fixed numbers; everything else above them is closed later */
-        int rfd = fcntl(report[1], F_DUPFD_CLOEXEC, 64), sfd = fcntl(start[0], F_DUPFD_CLOEXEC, 64);
-        if (rfd < 0 || sfd < 0 || dup3(rfd, CHILD_REPORT_FD, O_CLOEXEC) < 0 || dup3(sfd, CHILD_START_FD, O_CLOEXEC) < 0)
+        /* move the pipes above the preserved fds; everything else above them is closed later */
+        int rfd = fcntl(report[1], F_DUPFD_CLOEXEC, base + 64), sfd = fcntl(start[0], F_DUPFD_CLOEXEC, base + 64);
+        if (rfd < 0 || sfd < 0 || dup3(rfd, base + CHILD_REPORT_OFFSET, O_CLOEXEC) < 0
+            || dup3(sfd, base + CHILD_START_OFFSET, O_CLOEXEC) < 0)
             _exit(127);
         close(rfd);
         close(sfd);
-        for (int fd = CHILD_START_FD + 1; fd < 64; fd++)
+        for (int fd = base + CHILD_START_OFFSET + 1; fd < base + 64; fd++)
             close(fd); /* the control channel and signalfd among them; the rest goes before pivot */
-        child_run(&plan, i + 1);
+        child_run(&plan, i + 1, base, (int)cl->args[2].num);
     }
     m->init = pid;
     close(report[1]);
@@ -420,6 +451,17 @@ static int front_end(int argc, char **argv)
     setup_signals(&m);
     if (pipe2(to_java, O_CLOEXEC) < 0 || pipe2(from_java, O_CLOEXEC) < 0)
         die("pipe: %s", strerror(errno));
+    /* out of the way of the fds the caller asks us to preserve (3, 4, ...) */
+    for (int k = 0; k < 2; k++) {
+        int *p = k ? from_java : to_java;
+        for (int e = 0; e < 2; e++) {
+            int hi = fcntl(p[e], F_DUPFD_CLOEXEC, 256);
+            if (hi < 0)
+                die("fcntl: %s", strerror(errno));
+            close(p[e]);
+            p[e] = hi;
+        }
+    }
     m.jvm = fork();
     if (m.jvm < 0)
         die("fork: %s", strerror(errno));
@@ -430,6 +472,7 @@ static int front_end(int argc, char **argv)
         signal(SIGPIPE, SIG_DFL);
         if (dup2(to_java[0], JAVA_IN_FD) < 0 || dup2(from_java[1], JAVA_OUT_FD) < 0)
             _exit(126);
+        syscall(SYS_close_range, JAVA_OUT_FD + 1, ~0U, 0); /* the JVM keeps none of the caller's fds */
         *slash = '\0';
         snprintf(line, sizeof(line), "%s/jrun", self);
         setenv("JRUN_LAUNCHER", line, 1);
@@ -517,9 +560,36 @@ static int stage(const char *socket_path)
     return 0;
 }
 
+/* Sends sig to pid if pid is still the process that started at start (no pid reuse races). */
+static int send_signal(const char *pid_s, const char *start_s, const char *sig_s)
+{
+    char path[64], buf[1024], *p;
+    int pid = atoi(pid_s), sig = atoi(sig_s), pidfd, fd;
+    ssize_t n;
+    pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (pidfd < 0)
+        die("pidfd_open %d: %s", pid, strerror(errno));
+    snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+    if (n <= 0)
+        die("read %s: %s", path, strerror(errno));
+    buf[n] = '\0';
+    p = strrchr(buf, ')'); /* the command may hold spaces and parentheses */
+    for (int field = 2; p && field < 22; field++)
+        p = strchr(p + 1, ' ');
+    if (!p || strtoull(p + 1, NULL, 10) != strtoull(start_s, NULL, 10))
+        die("kill %d: %s", pid, strerror(ESRCH));
+    if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
+        die("kill %d: %s", pid, strerror(errno));
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && !strcmp(argv[1], "--stage"))
         return stage(argv[2]);
+    if (argc == 5 && !strcmp(argv[1], "--signal"))
+        return send_signal(argv[2], argv[3], argv[4]);
     return front_end(argc, argv);
 }

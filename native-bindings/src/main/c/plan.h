@@ -28,7 +28,9 @@
 
 /* Steps the monitor runs before clone. */
 #define OP_SETNS 1            /* u64 nstype, str path */
-#define OP_CLONE 2            /* u64 clone flags; later steps run in the child */
+#define OP_MKFIFO 3           /* str host path, u64 mode: the exec fifo of a container that outlives its monitor */
+#define OP_CLONE 2            /* u64 clone flags, u64 fds to preserve (3..3+n-1), u64 die with the
+                                 monitor (1: PR_SET_PDEATHSIG SIGKILL); later steps run in the child */
 /* Steps the container's init runs, in order. */
 #define OP_LOOPBACK_UP 10     /* - */
 #define OP_HOSTNAME 11        /* str name */
@@ -55,6 +57,10 @@
 /* After pivot_root, with paths as the container sees them (a missing path is skipped). */
 #define OP_MASK_PATH 30       /* str path: a read-only tmpfs over a directory, /dev/null over a file */
 #define OP_READONLY_PATH 31   /* str path: bound onto itself read-only */
+/* For a container that outlives its monitor (create, run --detach, exec --detach). */
+#define OP_EXEC_FIFO 32       /* str host path of a fifo, opened (O_PATH) before the rootfs is entered */
+#define OP_WAIT_FIFO 33       /* - : report "created", then block opening the fifo for writing until
+                                 "jrun start" opens it for reading */
 
 struct plan_arg {
     uint8_t kind;

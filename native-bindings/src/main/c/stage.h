@@ -18,12 +18,17 @@ struct child_msg {
     char detail[240];
 };
 
-/* The file descriptors the container's init talks to its monitor on. */
-#define CHILD_REPORT_FD 3
-#define CHILD_START_FD 4
+/*
+ * The container's init keeps stdio, the preserved fds 3..base-1, and above them:
+ * base: its report pipe to the monitor, base+1: the start pipe, base+2: the exec fifo.
+ */
+#define CHILD_REPORT_OFFSET 0
+#define CHILD_START_OFFSET 1
+#define CHILD_FIFO_OFFSET 2
 
 /* Runs the steps after OP_CLONE in the freshly cloned child; never returns. */
-void child_run(const struct plan *plan, uint32_t first_step) __attribute__((noreturn));
+void child_run(const struct plan *plan, uint32_t first_step, int base_fd, int die_with_monitor)
+    __attribute__((noreturn));
 
 /*
  * Opens path (absolute or relative, as seen inside the rootfs) below rootfd

@@ -23,6 +23,13 @@ public final class Main {
     /** The commands, by name; a command class only parses its flags and calls the library. */
     static final Map<String, Command> COMMANDS = new TreeMap<>(Map.of(
             "run", new RunCommand(),
+            "create", new CreateCommand(),
+            "start", new LifecycleCommands.Start(),
+            "state", new LifecycleCommands.State(),
+            "kill", new LifecycleCommands.Kill(),
+            "delete", new LifecycleCommands.Delete(),
+            "list", new LifecycleCommands.ListCommand(),
+            "ps", new LifecycleCommands.Ps(),
             "spec", new SpecCommand()));
 
     /** What every command gets: the global flags, resolved. */
@@ -40,6 +47,15 @@ public final class Main {
         Flags flags();
 
         int run(Global global, Flags.Parsed args) throws JrunException, Flags.UsageException;
+    }
+
+    /** The one positional argument (a container id) of a command. */
+    static String oneId(Flags.Parsed args, String command) throws Flags.UsageException {
+        if (args.rest().size() != 1) {
+            throw new Flags.UsageException(command + ": expected one container id, got " + args.rest().size()
+                    + " arguments");
+        }
+        return args.rest().get(0);
     }
 
     public static void main(String[] args) {

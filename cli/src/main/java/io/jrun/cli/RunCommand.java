@@ -2,15 +2,14 @@ package io.jrun.cli;
 
 import io.jrun.runtime.JrunException;
 import io.jrun.runtime.Jrun;
-import io.jrun.runtime.LaunchOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** {@code jrun run [--bundle DIR] ID} (runc's form) or {@code jrun run ./bundle} (an id is made up). */
 final class RunCommand implements Main.Command {
-    private static final Flags FLAGS = new Flags()
-            .value("bundle directory (default: the current directory)", "bundle", "b")
-            .bool("use MS_MOVE and chroot instead of pivot_root (for a rootfs on ramfs)", "no-pivot");
+    private static final Flags FLAGS = CreateCommand.launchFlags()
+            .bool("create and start the container, then exit, leaving it running", "detach", "d")
+            .bool("keep the stopped container's state (remove it with jrun delete)", "keep");
 
     @Override
     public String summary() {
@@ -19,7 +18,8 @@ final class RunCommand implements Main.Command {
 
     @Override
     public String usage() {
-        return "run [--bundle DIR] [--no-pivot] ID\n       jrun run [--no-pivot] BUNDLE_DIR   (a directory holding config.json; the id is made up)";
+        return "run [--bundle DIR] [--detach] [--keep] [--pid-file FILE] [--preserve-fds N] [--no-pivot] ID\n"
+                + "       jrun run [flags] BUNDLE_DIR   (a directory holding config.json; the id is made up)";
     }
 
     @Override
@@ -29,17 +29,22 @@ final class RunCommand implements Main.Command {
 
     @Override
     public int run(Main.Global global, Flags.Parsed args) throws JrunException, Flags.UsageException {
-        if (args.rest().size() != 1) {
-            throw new Flags.UsageException("run: expected one container id or bundle directory, got " + args.rest().size());
-        }
-        String target = args.rest().get(0);
+        String target = Main.oneId(args, "run");
         String id = target;
-        Path bundle = args.get("bundle") == null ? null : Path.of(args.get("bundle"));
-        if (bundle == null && Files.isRegularFile(Path.of(target).resolve("config.json"))) {
+        Path bundle = CreateCommand.bundle(args);
+        if (args.get("bundle") == null && Files.isRegularFile(Path.of(target).resolve("config.json"))) {
             bundle = Path.of(target);
             id = Jrun.newId();
         }
-        return global.jrun().run(id, bundle == null ? Path.of("") : bundle,
-                LaunchOptions.defaults().withNoPivot(args.is("no-pivot")));
+        Jrun jrun = global.jrun();
+        if (args.is("detach")) {
+            jrun.createDetached(id, bundle, CreateCommand.options(args), CreateCommand.pidFile(args));
+            jrun.start(id);
+            return 0;
+        }
+        if (CreateCommand.pidFile(args) != null) {
+            throw new Flags.UsageException("run: --pid-file needs --detach");
+        }
+        return jrun.run(id, bundle, CreateCommand.options(args), args.is("keep"));
     }
 }

@@ -48,6 +48,11 @@ public final class ControlChannel implements Closeable {
         send("done");
     }
 
+    /** The container outlives its monitor (create, run --detach): the monitor exits without killing it. */
+    public void detach() throws IOException {
+        send("detach");
+    }
+
     private void send(String line) throws IOException {
         synchronized (out) {
             out.write((line + "\n").getBytes(StandardCharsets.US_ASCII));

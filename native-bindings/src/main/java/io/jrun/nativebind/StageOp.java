@@ -7,6 +7,7 @@ package io.jrun.nativebind;
 public enum StageOp {
     SETNS(1),
     CLONE(2),
+    MKFIFO(3),
     LOOPBACK_UP(10),
     HOSTNAME(11),
     DOMAINNAME(12),
@@ -28,7 +29,9 @@ public enum StageOp {
     WAIT_START(28),
     EXEC(29),
     MASK_PATH(30),
-    READONLY_PATH(31);
+    READONLY_PATH(31),
+    EXEC_FIFO(32),
+    WAIT_FIFO(33);
 
     private final int code;
 

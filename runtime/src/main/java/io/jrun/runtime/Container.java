@@ -3,54 +3,48 @@ package io.jrun.runtime;
 import io.jrun.nativebind.StageEvent;
 import io.jrun.nativebind.StageProcess;
 import io.jrun.runtime.plan.Plan;
+import io.jrun.runtime.state.ContainerState;
 import io.jrun.runtime.state.StateDir;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
-import java.util.Map;
 
 /**
- * A container this JVM launched: created (its init waits before the user program),
+ * A container monitored by this JVM: created (its init waits before the user program),
  * then started, then exited.  {@link #close()} kills it if it still runs and removes
  * everything set up for it.
  */
 public final class Container implements AutoCloseable {
-    private final String id;
-    private final Path bundle;
-    private final Map<String, String> annotations;
-    private final StateDir state;
+    private final ContainerState state;
+    private final StateDir stateDir;
     private final StageProcess stage;
     private final Plan plan;
-    private final int pid;
+    private final boolean keepState;
     private StageEvent.Exited exit;
     private boolean closed;
 
-    Container(String id, Path bundle, Map<String, String> annotations, StateDir state, StageProcess stage, Plan plan,
-            int pid) {
-        this.id = id;
-        this.bundle = bundle;
-        this.annotations = annotations;
+    Container(ContainerState state, StateDir stateDir, StageProcess stage, Plan plan, boolean keepState) {
+        this.keepState = keepState;
         this.state = state;
+        this.stateDir = stateDir;
         this.stage = stage;
         this.plan = plan;
-        this.pid = pid;
     }
 
     public String id() {
-        return id;
+        return state.id();
     }
 
     /** The container's init, as a pid of this JVM's pid namespace. */
-    public int pid() {
-        return pid;
+    public long pid() {
+        return state.pid();
     }
 
     /** Releases the init into the user program. */
     public synchronized void start() throws JrunException {
         try {
             stage.channel().start();
-            state.writeState(id, "running", pid, bundle, annotations); // while the program starts
+            stateDir.write(state.asStarted()); // while the program starts
             StageEvent e = stage.channel().read();
             if (e instanceof StageEvent.Failed f) {
                 throw new JrunException(plan.describe(f));
@@ -59,7 +53,7 @@ public final class Container implements AutoCloseable {
                 exit = x; // it failed before execve, or the program ran and ended already
             }
         } catch (IOException e) {
-            throw new JrunException("start " + id + ": the stage went away: " + e.getMessage());
+            throw new JrunException("start " + id() + ": the stage went away: " + e.getMessage());
         }
     }
 
@@ -68,18 +62,12 @@ public final class Container implements AutoCloseable {
         try {
             stage.channel().kill(signal);
         } catch (IOException e) {
-            throw new JrunException("kill " + id + ": the stage went away: " + e.getMessage());
+            throw new JrunException("kill " + id() + ": the stage went away: " + e.getMessage());
         }
     }
 
     /** Waits for the init to end, cleans up, and returns its status as a shell shows it (128+N for signal N). */
     public int waitFor() throws JrunException {
-        StageEvent.Exited x = awaitExit();
-        close();
-        return x.shellStatus();
-    }
-
-    private StageEvent.Exited awaitExit() throws JrunException {
         while (exit == null) {
             try {
                 StageEvent e = stage.channel().read();
@@ -89,12 +77,13 @@ public final class Container implements AutoCloseable {
                     throw new JrunException(plan.describe(f));
                 }
             } catch (EOFException e) {
-                throw new JrunException("wait " + id + ": the stage monitor ended before the container");
+                throw new JrunException("wait " + id() + ": the stage monitor ended before the container");
             } catch (IOException e) {
-                throw new JrunException("wait " + id + ": " + e.getMessage());
+                throw new JrunException("wait " + id() + ": " + e.getMessage());
             }
         }
-        return exit;
+        close();
+        return exit.shellStatus();
     }
 
     /** Kills the container if it still runs (closing the control channel does that) and removes its state. */
@@ -105,7 +94,9 @@ public final class Container implements AutoCloseable {
         }
         closed = true;
         try {
-            state.remove();
+            if (!keepState || exit == null) {
+                stateDir.remove();
+            }
             if (exit != null) {
                 stage.channel().done();
             }

@@ -5,17 +5,26 @@ import io.jrun.nativebind.StageEvent;
 import io.jrun.nativebind.StageProcess;
 import io.jrun.runtime.plan.Plan;
 import io.jrun.runtime.plan.PlanCompiler;
+import io.jrun.runtime.proc.ProcFs;
+import io.jrun.runtime.proc.Signals;
 import io.jrun.runtime.spec.Spec;
 import io.jrun.runtime.spec.SpecReader;
+import io.jrun.runtime.state.ContainerState;
 import io.jrun.runtime.state.StateDir;
 import io.jrun.runtime.validate.SpecValidator;
 import java.io.IOException;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
- * jrun as a library: runs OCI bundles from this JVM, no daemon.
+ * jrun as a library: runs OCI bundles from this JVM, no daemon, and the OCI lifecycle
+ * (create, start, state, kill, delete) on the containers under one state root.
  *
  * <pre>{@code
  * Jrun jrun = Jrun.withStateRoot(Path.of("/run/jrun"));
@@ -55,21 +64,67 @@ public final class Jrun {
         return spec;
     }
 
-    /** Sets a container up; its init waits before the user program until {@link Container#start()}. */
+    /** Sets a container up, monitored by this JVM; its init waits before the user program until {@link Container#start()}. */
     public Container create(String id, Path bundle, LaunchOptions options) throws JrunException {
-        return create(id, bundle, options, true);
+        Launched l = launch(id, bundle, options, false);
+        l.stateDir.write(l.state);
+        return new Container(l.state, l.stateDir, l.stage, l.plan, false);
     }
 
-    private Container create(String id, Path bundle, LaunchOptions options, boolean recordCreated)
-            throws JrunException {
+    /**
+     * Creates, starts and waits: returns the container's status as a shell shows it.
+     * The state is written while the program starts, off the path between set-up and start.
+     */
+    public int run(String id, Path bundle, LaunchOptions options) throws JrunException {
+        return run(id, bundle, options, false);
+    }
+
+    /** {@link #run(String, Path, LaunchOptions)}; with {@code keep}, the stopped container's state stays for delete. */
+    public int run(String id, Path bundle, LaunchOptions options, boolean keep) throws JrunException {
+        Launched l = launch(id, bundle, options, false);
+        try (Container c = new Container(l.state, l.stateDir, l.stage, l.plan, keep)) {
+            c.start();
+            return c.waitFor();
+        }
+    }
+
+    /**
+     * {@code jrun create}: sets a container up that outlives this process; its init waits on the
+     * exec fifo until {@link #start(String)} and is re-parented to the caller's subreaper.
+     * Writes the init's pid to {@code pidFile} when given.  Returns the init's pid.
+     */
+    public long createDetached(String id, Path bundle, LaunchOptions options, Path pidFile) throws JrunException {
+        Launched l = launch(id, bundle, options, true);
+        try {
+            l.stateDir.write(l.state);
+            if (pidFile != null) {
+                writePidFile(pidFile, l.state.pid());
+            }
+            l.stage.channel().detach();
+            l.stage.close();
+            return l.state.pid();
+        } catch (IOException | JrunException | RuntimeException e) {
+            abandon(l.stage, l.stateDir);
+            if (e instanceof JrunException j) {
+                throw j;
+            }
+            throw new JrunException("create " + id + ": " + e.getMessage(), e);
+        }
+    }
+
+    private record Launched(ContainerState state, StateDir stateDir, StageProcess stage, Plan plan) {}
+
+    private Launched launch(String id, Path bundle, LaunchOptions options, boolean detached) throws JrunException {
         Path b = bundle.toAbsolutePath().normalize();
         StateDir.checkId(id);
         Spec spec = load(b);
-        Plan plan = PlanCompiler.compile(spec, b, new PlanCompiler.Options(options.noPivot()));
+        Path rootfs = PlanCompiler.rootfs(spec, b);
         requireRoot();
         StateDir state = StateDir.create(stateRoot, id);
         StageProcess stage = null;
         try {
+            Plan plan = PlanCompiler.compile(spec, b, new PlanCompiler.Options(options.noPivot(),
+                    options.preserveFds(), detached ? state.execFifo() : null));
             stage = openStage(state, options);
             stage.channel().sendPlan(plan.encode());
             StageEvent e = stage.channel().read();
@@ -79,19 +134,11 @@ public final class Jrun {
             if (!(e instanceof StageEvent.Created c)) {
                 throw new JrunException("create " + id + ": unexpected message from the stage: " + e);
             }
-            if (recordCreated) {
-                state.writeState(id, "created", c.pid(), b, spec.annotations());
-            }
-            return new Container(id, b, spec.annotations(), state, stage, plan, c.pid());
+            ContainerState cs = new ContainerState(id, c.pid(), ProcFs.startTime(c.pid()), b.toString(),
+                    rootfs.toString(), Instant.now().toString(), spec.annotations(), false);
+            return new Launched(cs, state, stage, plan);
         } catch (IOException | JrunException | RuntimeException e) {
-            if (stage != null) {
-                try {
-                    stage.close();
-                } catch (IOException | RuntimeException ignored) {
-                    // closing kills what the stage made; the first error is the one to report
-                }
-            }
-            state.remove();
+            abandon(stage, state);
             if (e instanceof JrunException j) {
                 throw j;
             }
@@ -99,15 +146,169 @@ public final class Jrun {
         }
     }
 
+    /** After a failed create: closing the channel makes the monitor kill the init; then the state goes. */
+    private static void abandon(StageProcess stage, StateDir state) throws JrunException {
+        if (stage != null) {
+            try {
+                stage.close();
+            } catch (IOException | RuntimeException ignored) {
+                // the first error is the one to report
+            }
+        }
+        state.remove();
+    }
+
+    /** {@code jrun start}: releases a created container's init into the user program. */
+    public void start(String id) throws JrunException {
+        StateDir sd = existing(id);
+        try (FileLock lock = sd.lock()) {
+            ContainerState s = sd.read();
+            String status = status(sd, s);
+            if (!status.equals("created")) {
+                throw new JrunException("start " + id + ": cannot start a container that is " + status);
+            }
+            ExecFifo.release(sd.execFifo(), s);
+            sd.write(s.asStarted());
+        } catch (IOException e) {
+            throw new JrunException("start " + id + ": " + e.getMessage());
+        }
+    }
+
+    /** stopped when the init is gone (asked of the kernel), else created or running as recorded. */
+    private static String status(StateDir sd, ContainerState s) {
+        if (!ProcFs.alive(s.pid(), s.pidStartTime())) {
+            return "stopped";
+        }
+        return s.started() ? "running" : "created";
+    }
+
+    /** {@code jrun state}: the OCI state of a container. */
+    public Map<String, Object> state(String id) throws JrunException {
+        StateDir sd = existing(id);
+        ContainerState s = sd.read();
+        return s.toOci(status(sd, s));
+    }
+
+    /** {@code jrun list}: the OCI state of every container under the state root. */
+    public List<Map<String, Object>> list() throws JrunException {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (String id : StateDir.ids(stateRoot)) {
+            try {
+                out.add(state(id));
+            } catch (JrunException e) {
+                // deleted meanwhile
+            }
+        }
+        return out;
+    }
+
+    /** The pids of a container's processes: its init and what shares its pid namespace. */
+    public List<Long> pids(String id) throws JrunException {
+        StateDir sd = existing(id);
+        ContainerState s = sd.read();
+        if (status(sd, s).equals("stopped")) {
+            return List.of();
+        }
+        return ProcFs.inPidNamespaceOf(s.pid());
+    }
+
+    /** {@code jrun kill [--all] ID SIG}. */
+    public void kill(String id, int signal, boolean all) throws JrunException {
+        StateDir sd = existing(id);
+        ContainerState s = sd.read();
+        if (status(sd, s).equals("stopped")) {
+            throw new JrunException("kill " + id + ": container not running");
+        }
+        signal(s, signal, all);
+    }
+
+    private void signal(ContainerState s, int signal, boolean all) throws JrunException {
+        Path stageDir = stateRoot.resolve(".stage");
+        if (!all) {
+            Signals.send(stageDir, s.pid(), s.pidStartTime(), signal);
+            return;
+        }
+        for (long pid : ProcFs.inPidNamespaceOf(s.pid())) {
+            long start = ProcFs.startTime(pid);
+            try {
+                Signals.send(stageDir, pid, start, signal);
+            } catch (JrunException e) {
+                if (pid == s.pid()) {
+                    throw e; // others may have ended meanwhile
+                }
+            }
+        }
+    }
+
     /**
-     * Creates, starts and waits: returns the container's status as a shell shows it.
-     * The state says "running" from the start on; "created" is never written, which
-     * keeps a state write off the path between set-up and the user program.
+     * {@code jrun delete [--force]}: removes a stopped container; with force, kills a running
+     * one first, and is content when the container is already gone.
      */
-    public int run(String id, Path bundle, LaunchOptions options) throws JrunException {
-        try (Container c = create(id, bundle, options, false)) {
-            c.start();
-            return c.waitFor();
+    public void delete(String id, boolean force) throws JrunException {
+        StateDir.checkId(id);
+        Optional<StateDir> found = StateDir.find(stateRoot, id);
+        if (found.isEmpty()) {
+            if (force) {
+                return;
+            }
+            throw new JrunException("delete " + id + ": container \"" + id + "\" does not exist");
+        }
+        StateDir sd = found.get();
+        try (FileLock lock = sd.lock()) {
+            ContainerState s;
+            try {
+                s = sd.read();
+            } catch (JrunException e) {
+                sd.remove(); // a create that died before writing its state
+                return;
+            }
+            String status = status(sd, s);
+            if (!status.equals("stopped")) {
+                if (!force) {
+                    throw new JrunException("delete " + id + ": cannot delete a container that is " + status
+                            + " (stop it, or use --force)");
+                }
+                signal(s, 9, true);
+                awaitDeath(s);
+            }
+            sd.remove();
+        } catch (IOException e) {
+            throw new JrunException("delete " + id + ": " + e.getMessage());
+        }
+    }
+
+    private static void awaitDeath(ContainerState s) throws JrunException {
+        for (int i = 0; i < 1000; i++) {
+            if (!ProcFs.alive(s.pid(), s.pidStartTime())) {
+                return;
+            }
+            try {
+                Thread.sleep(i < 50 ? 1 : 10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        throw new JrunException("delete " + s.id() + ": init " + s.pid() + " still alive after SIGKILL");
+    }
+
+    private StateDir existing(String id) throws JrunException {
+        Optional<StateDir> sd = StateDir.find(stateRoot, id);
+        if (sd.isEmpty()) {
+            throw new JrunException("container \"" + id + "\" does not exist");
+        }
+        return sd.get();
+    }
+
+    static void writePidFile(Path pidFile, long pid) throws JrunException {
+        try {
+            Path abs = pidFile.toAbsolutePath();
+            Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp");
+            Files.writeString(tmp, Long.toString(pid));
+            Files.move(tmp, abs, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new JrunException("write pid file " + pidFile + ": " + e.getMessage());
         }
     }
 

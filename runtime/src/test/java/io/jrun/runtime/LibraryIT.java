@@ -50,18 +50,18 @@ class LibraryIT {
     void createHoldsTheInitUntilStart() throws Exception {
         Path marker = tmp.resolve("shared");
         Files.createDirectories(marker);
-        Path bundle = TestBundle.in(tmp.resolve("b")).sh("touch /shared/started")
+        Path bundle = TestBundle.in(tmp.resolve("b")).sh("touch /shared/started; sleep 0.5")
                 .mount(new java.util.LinkedHashMap<>(java.util.Map.of("destination", "/shared", "type", "bind",
                         "source", marker.toString(), "options", java.util.List.of("rbind", "rw"))))
                 .write();
         String id = id();
         try (Container c = jrun().create(id, bundle, captured(tmp.resolve("out")))) {
             assertTrue(c.pid() > 0);
-            assertTrue(Files.readString(tmp.resolve("state").resolve(id).resolve("state.json"))
-                    .contains("\"status\":\"created\""));
+            assertEquals("created", jrun().state(id).get("status"));
             Thread.sleep(200);
             assertFalse(Files.exists(marker.resolve("started")), "the program ran before start");
             c.start();
+            assertEquals("running", jrun().state(id).get("status"));
             assertEquals(0, c.waitFor());
         }
         assertTrue(Files.exists(marker.resolve("started")));
@@ -82,7 +82,7 @@ class LibraryIT {
         Path sleeper = TestBundle.in(tmp.resolve("c")).args("sleep", "1000").write();
         Container c = jrun().create(id(), sleeper, captured(out));
         c.start();
-        int pid = c.pid();
+        long pid = c.pid();
         c.close(); // kills the container: nothing may be left (HostLeakCheck)
         for (int i = 0; i < 100 && ProcessHandle.of(pid).isPresent(); i++) {
             Thread.sleep(10);

@@ -19,9 +19,14 @@ import java.util.Map;
  * links, the search path; the stage only carries the steps out.
  */
 public final class PlanCompiler {
-    /** What the caller decides beyond config.json. */
-    public record Options(boolean noPivot) {
-        public static final Options DEFAULT = new Options(false);
+    /**
+     * What the caller decides beyond config.json: {@code --no-pivot}; how many fds from 3 on pass
+     * to the container ({@code --preserve-fds}); and, for a container that outlives its monitor
+     * (create, run --detach), the exec fifo its init waits on for {@code jrun start} (else null:
+     * the init waits for the monitor's start and dies with it).
+     */
+    public record Options(boolean noPivot, int preserveFds, Path execFifo) {
+        public static final Options DEFAULT = new Options(false, 0, null);
     }
 
     /** The PATH a process gets searched with when its env has none (runc's and Docker's default). */
@@ -85,13 +90,20 @@ public final class PlanCompiler {
                 cloneFlags |= CLONE_FLAGS.get(ns.type());
             }
         }
+        if (options.execFifo() != null) {
+            plan.add("create exec fifo " + options.execFifo(), StageOp.MKFIFO, options.execFifo().toString(), 0600L);
+        }
         for (String type : JOIN_ORDER) {
             String path = joined.get(type);
             if (path != null) {
                 plan.add("join " + PROC_NAMES.get(type) + " namespace " + path, StageOp.SETNS, CLONE_FLAGS.get(type), path);
             }
         }
-        plan.add("clone the container's init", StageOp.CLONE, cloneFlags);
+        plan.add("clone the container's init", StageOp.CLONE, cloneFlags, (long) options.preserveFds(),
+                options.execFifo() == null ? 1L : 0L);
+        if (options.execFifo() != null) {
+            plan.add("open exec fifo " + options.execFifo(), StageOp.EXEC_FIFO, options.execFifo().toString());
+        }
         if ((cloneFlags & CLONE_NEWNET) != 0) {
             plan.add("bring up lo in the new network namespace", StageOp.LOOPBACK_UP);
         }
@@ -144,7 +156,11 @@ public final class PlanCompiler {
         }
         String exe = "exec \"" + proc.args().get(0) + "\"";
         plan.add(exe, StageOp.LOOKUP, path);
-        plan.add("wait for start", StageOp.WAIT_START);
+        if (options.execFifo() != null) {
+            plan.add("wait for jrun start on the exec fifo", StageOp.WAIT_FIFO);
+        } else {
+            plan.add("wait for start", StageOp.WAIT_START);
+        }
         plan.add(exe, StageOp.EXEC);
         return plan.build();
     }

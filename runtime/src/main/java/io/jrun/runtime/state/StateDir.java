@@ -1,8 +1,12 @@
 package io.jrun.runtime.state;
 
 import io.jrun.runtime.JrunException;
+import io.jrun.runtime.json.Json;
+import io.jrun.runtime.json.JsonException;
 import io.jrun.runtime.json.JsonWriter;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -11,20 +15,36 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
-/** A container's directory under the state root ({@code --root}): {@code <root>/<id>/state.json}. */
+/**
+ * A container's directory under the state root ({@code --root}): {@code state.json}
+ * (written atomically), {@code exec.fifo} while the container is created but not started,
+ * and {@code lock}, which serialises the jrun processes acting on it.
+ */
 public final class StateDir {
+    public static final String STATE = "state.json";
+    public static final String EXEC_FIFO = "exec.fifo";
+    private static final String LOCK = "lock";
     private final Path dir;
+    private final String id;
 
-    private StateDir(Path dir) {
+    private StateDir(Path dir, String id) {
         this.dir = dir;
+        this.id = id;
     }
 
     public Path path() {
         return dir;
+    }
+
+    public Path execFifo() {
+        return dir.resolve(EXEC_FIFO);
     }
 
     /** Letters, digits and {@code _+.-}, starting with a letter or digit (no regex: it costs ~10 ms cold). */
@@ -55,25 +75,58 @@ public final class StateDir {
         } catch (IOException e) {
             throw new JrunException("create " + dir + ": " + e.getMessage());
         }
-        return new StateDir(dir);
+        return new StateDir(dir, id);
     }
 
-    /** Writes the OCI state of the container, atomically. */
-    public void writeState(String id, String status, long pid, Path bundle, Map<String, String> annotations)
-            throws JrunException {
-        Map<String, Object> s = new LinkedHashMap<>();
-        s.put("ociVersion", "1.0.2");
-        s.put("id", id);
-        s.put("status", status);
-        s.put("pid", pid);
-        s.put("bundle", bundle.toString());
-        if (!annotations.isEmpty()) {
-            s.put("annotations", new LinkedHashMap<>(annotations));
+    /** The directory of an existing container, or empty. */
+    public static java.util.Optional<StateDir> find(Path root, String id) throws JrunException {
+        checkId(id);
+        Path dir = root.resolve(id);
+        return Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) ? java.util.Optional.of(new StateDir(dir, id))
+                : java.util.Optional.empty();
+    }
+
+    /** The ids under root, sorted; directories starting with '.' are jrun's own. */
+    public static List<String> ids(Path root) throws JrunException {
+        List<String> ids = new ArrayList<>();
+        if (!Files.isDirectory(root)) {
+            return ids;
         }
-        Path tmp = dir.resolve("state.json.tmp");
-        Path target = dir.resolve("state.json");
+        try (DirectoryStream<Path> d = Files.newDirectoryStream(root)) {
+            for (Path p : d) {
+                String n = p.getFileName().toString();
+                if (!n.startsWith(".") && Files.isRegularFile(p.resolve(STATE))) {
+                    ids.add(n);
+                }
+            }
+        } catch (IOException e) {
+            throw new JrunException("list " + root + ": " + e.getMessage());
+        }
+        ids.sort(null);
+        return ids;
+    }
+
+    /** Holds the container's lock until closed: one jrun at a time changes a container. */
+    public FileLock lock() throws JrunException {
+        Path f = dir.resolve(LOCK);
         try {
-            Files.writeString(tmp, JsonWriter.write(s));
+            FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            return ch.lock();
+        } catch (NoSuchFileException e) {
+            throw new JrunException("container \"" + id + "\" does not exist");
+        } catch (IOException e) {
+            throw new JrunException("lock " + f + ": " + e.getMessage());
+        }
+    }
+
+    /** Writes the state, atomically (a temporary file renamed over the old one). */
+    public void write(ContainerState s) throws JrunException {
+        Map<String, Object> m = s.toOci(s.started() ? "running" : "created");
+        m.put("jrun.pidStartTime", s.pidStartTime());
+        Path tmp = dir.resolve(STATE + ".tmp");
+        Path target = dir.resolve(STATE);
+        try {
+            Files.writeString(tmp, JsonWriter.write(m));
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -81,6 +134,28 @@ public final class StateDir {
             }
         } catch (IOException e) {
             throw new JrunException("write " + target + ": " + e.getMessage());
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    public ContainerState read() throws JrunException {
+        Path f = dir.resolve(STATE);
+        try {
+            Map<String, Object> m = (Map<String, Object>) Json.parse(Files.readString(f));
+            Map<String, String> ann = new LinkedHashMap<>();
+            Object a = m.get("annotations");
+            if (a instanceof Map) {
+                for (Map.Entry<String, Object> e : ((Map<String, Object>) a).entrySet()) {
+                    ann.put(e.getKey(), String.valueOf(e.getValue()));
+                }
+            }
+            return new ContainerState((String) m.get("id"), (Long) m.get("pid"), (Long) m.get("jrun.pidStartTime"),
+                    (String) m.get("bundle"), (String) m.get("rootfs"), (String) m.get("created"), ann,
+                    "running".equals(m.get("status")));
+        } catch (NoSuchFileException e) {
+            throw new JrunException("container \"" + id + "\" does not exist");
+        } catch (IOException | JsonException | ClassCastException | NullPointerException e) {
+            throw new JrunException("read " + f + ": not a jrun state file (" + e.getMessage() + ")");
         }
     }
 
@@ -100,9 +175,5 @@ public final class StateDir {
         } catch (IOException e) {
             throw new JrunException("remove " + dir + ": " + e.getMessage());
         }
-    }
-
-    public boolean exists() {
-        return Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS);
     }
 }

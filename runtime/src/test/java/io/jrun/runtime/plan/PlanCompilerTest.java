@@ -37,7 +37,7 @@ class PlanCompilerTest {
         Map<String, Object> m = DefaultSpec.create(List.of("sh"));
         change.accept(m);
         Spec spec = SpecReader.parse(JsonWriter.write(m), "c");
-        return PlanCompiler.compile(spec, bundle, new PlanCompiler.Options(noPivot));
+        return PlanCompiler.compile(spec, bundle, new PlanCompiler.Options(noPivot, 0, null));
     }
 
     static List<StageOp> ops(Plan p) {
@@ -60,7 +60,7 @@ class PlanCompilerTest {
         assertEquals(StageOp.CLONE, ops.get(0));
         long flags = LinuxConstants.CLONE_NEWPID | LinuxConstants.CLONE_NEWNET | LinuxConstants.CLONE_NEWIPC
                 | LinuxConstants.CLONE_NEWUTS | LinuxConstants.CLONE_NEWNS | LinuxConstants.CLONE_NEWCGROUP;
-        assertEquals(List.of(flags), p.steps().get(0).args());
+        assertEquals(List.of(flags, 0L, 1L), p.steps().get(0).args());
         assertEquals(List.of(StageOp.LOOPBACK_UP, StageOp.HOSTNAME, StageOp.ROOT_PROPAGATION, StageOp.ROOTFS),
                 ops.subList(1, 5));
         assertEquals(List.of(LinuxConstants.MS_REC | LinuxConstants.MS_PRIVATE), p.steps().get(3).args());
@@ -108,7 +108,7 @@ class PlanCompilerTest {
         assertEquals(List.of(StageOp.SETNS, StageOp.SETNS, StageOp.CLONE), ops(p).subList(0, 3));
         assertEquals(List.of(LinuxConstants.CLONE_NEWNET, "/run/netns/x"), p.steps().get(0).args());
         assertEquals(List.of(LinuxConstants.CLONE_NEWNS, "/proc/7/ns/mnt"), p.steps().get(1).args());
-        assertEquals(List.of(LinuxConstants.CLONE_NEWPID | LinuxConstants.CLONE_NEWUTS), p.steps().get(2).args());
+        assertEquals(List.of(LinuxConstants.CLONE_NEWPID | LinuxConstants.CLONE_NEWUTS, 0L, 1L), p.steps().get(2).args());
         assertTrue(!ops(p).contains(StageOp.LOOPBACK_UP), "lo is brought up only in a new network namespace");
         assertEquals("join net namespace /run/netns/x", p.description(0));
     }
@@ -145,6 +145,19 @@ class PlanCompilerTest {
         int pivot = ops(p).indexOf(StageOp.PIVOT_ROOT);
         assertEquals("pivot_root into " + bundle.resolve("rootfs").toRealPath() + ": pivot_root: Invalid argument"
                 + " (EINVAL)", p.describe(new StageEvent.Failed(pivot, 22, "pivot_root")));
+    }
+
+    @Test
+    void aDetachedContainerWaitsOnItsExecFifoAndOutlivesTheMonitor() throws Exception {
+        Path fifo = bundle.resolve("exec.fifo");
+        Map<String, Object> m = DefaultSpec.create(List.of("sh"));
+        Plan p = PlanCompiler.compile(SpecReader.parse(JsonWriter.write(m), "c"), bundle,
+                new PlanCompiler.Options(false, 2, fifo));
+        assertEquals(List.of(StageOp.MKFIFO, StageOp.CLONE, StageOp.EXEC_FIFO), ops(p).subList(0, 3));
+        assertEquals(List.of(fifo.toString(), 0600L), p.steps().get(0).args());
+        assertEquals(2L, p.steps().get(1).args().get(1));
+        assertEquals(0L, p.steps().get(1).args().get(2), "no PR_SET_PDEATHSIG for a detached init");
+        assertTrue(ops(p).contains(StageOp.WAIT_FIFO) && !ops(p).contains(StageOp.WAIT_START));
     }
 
     @Test

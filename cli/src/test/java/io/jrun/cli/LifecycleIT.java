@@ -1,0 +1,205 @@
+package io.jrun.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jrun.runtime.json.Json;
+import io.jrun.runtime.testing.HostLeakCheck;
+import io.jrun.runtime.testing.RootTests;
+import io.jrun.runtime.testing.TestBundle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** create, start, state, kill, delete, list, ps and run --detach, as runc's clients call them. */
+@ExtendWith({RootTests.class, HostLeakCheck.class})
+class LifecycleIT {
+    @TempDir
+    Path tmp;
+
+    JrunCli jrun;
+    final List<String> ids = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() {
+        jrun = new JrunCli(tmp);
+    }
+
+    /** A detached container outlives jrun: whatever a test leaves is force-deleted, then must be gone. */
+    @AfterEach
+    void cleanUp() throws Exception {
+        for (String id : ids) {
+            jrun.run("delete", "--force", id);
+        }
+        assertEquals("", jrun.run("list", "-q").stdout());
+    }
+
+    String id() {
+        String id = "lc-" + UUID.randomUUID().toString().substring(0, 8);
+        ids.add(id);
+        return id;
+    }
+
+    Path bundle(String script) throws Exception {
+        return TestBundle.in(tmp.resolve("b-" + UUID.randomUUID().toString().substring(0, 6))).sh(script).write();
+    }
+
+    @SuppressWarnings("unchecked")
+    Map<String, Object> state(String id) throws Exception {
+        JrunCli.Result r = jrun.run("state", id);
+        assertEquals(0, r.exit(), r.stderr());
+        return (Map<String, Object>) Json.parse(r.stdout());
+    }
+
+    void ok(String... args) throws Exception {
+        JrunCli.Result r = jrun.run(args);
+        assertEquals(0, r.exit(), String.join(" ", args) + ": " + r.stderr());
+    }
+
+    /** Alive and not a zombie (a detached init is reaped by whoever adopted it, maybe later). */
+    static boolean alive(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            return !stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    static void awaitDeath(long pid) throws InterruptedException {
+        for (int i = 0; i < 500 && alive(pid); i++) {
+            Thread.sleep(10);
+        }
+    }
+
+    @Test
+    void createStartKillDelete() throws Exception {
+        Path out = tmp.resolve("shared");
+        Files.createDirectories(out);
+        TestBundle b = TestBundle.in(tmp.resolve("b")).sh("echo started > /shared/log; exec sleep 100")
+                .mount(Map.of("destination", "/shared", "type", "bind", "source", out.toString(),
+                        "options", List.of("rbind", "rw")));
+        b.write();
+        String id = id();
+        Path pidFile = tmp.resolve("init.pid");
+        ok("create", "--bundle", b.dir().toString(), "--pid-file", pidFile.toString(), id);
+        long pid = Long.parseLong(Files.readString(pidFile));
+        Map<String, Object> s = state(id);
+        assertEquals("created", s.get("status"));
+        assertEquals((long) pid, s.get("pid"));
+        assertEquals(id, s.get("id"));
+        assertEquals(b.dir().toString(), s.get("bundle"));
+        Thread.sleep(100);
+        assertFalse(Files.exists(out.resolve("log")), "the program ran before start");
+        assertEquals("created", state(id).get("status"));
+
+        JrunCli.Result second = jrun.run("create", "--bundle", b.dir().toString(), id);
+        assertEquals(1, second.exit());
+        assertTrue(second.stderr().contains("container \"" + id + "\" already exists"), second.stderr());
+
+        ok("start", id);
+        assertEquals("running", state(id).get("status"));
+        for (int i = 0; i < 100 && !Files.exists(out.resolve("log")); i++) {
+            Thread.sleep(10);
+        }
+        assertEquals("started\n", Files.readString(out.resolve("log")));
+        JrunCli.Result again = jrun.run("start", id);
+        assertEquals("jrun: start " + id + ": cannot start a container that is running\n", again.stderr());
+
+        JrunCli.Result ps = jrun.run("ps", "--format", "json", id);
+        assertEquals("[" + pid + "]\n", ps.stdout(), ps.stderr());
+        JrunCli.Result refused = jrun.run("delete", id);
+        assertEquals(1, refused.exit());
+        assertTrue(refused.stderr().contains("cannot delete a container that is running"), refused.stderr());
+
+        ok("kill", id, "KILL");
+        awaitDeath(pid);
+        assertEquals("stopped", state(id).get("status"));
+        assertEquals(0L, state(id).get("pid"));
+        ok("delete", id);
+        assertEquals(1, jrun.run("state", id).exit());
+        ok("delete", "--force", id); // already gone: containerd relies on exit 0
+    }
+
+    @Test
+    void signalsByNumberAndNameAndKillAll() throws Exception {
+        Path b = bundle("trap 'echo usr1 > /dev/null' USR1; trap 'exit 0' TERM; while :; do sleep 100 & wait; done");
+        String id = id();
+        ok("run", "--detach", "--bundle", b.toString(), id);
+        long pid = (Long) state(id).get("pid");
+        ok("kill", id, "SIGUSR1");
+        ok("kill", id, "10");
+        assertEquals("running", state(id).get("status"));
+        JrunCli.Result ps = jrun.run("ps", "--format", "json", id);
+        assertTrue(ps.stdout().split(",").length >= 2, "init and its sleep: " + ps.stdout());
+        ok("kill", "--all", id, "KILL");
+        awaitDeath(pid);
+        assertEquals("stopped", state(id).get("status"));
+        JrunCli.Result bad = jrun.run("kill", id, "NOSUCHSIG");
+        assertEquals("jrun: signal \"NOSUCHSIG\": not a signal name or number (1-64)\n", bad.stderr());
+        JrunCli.Result stopped = jrun.run("kill", id, "TERM");
+        assertEquals("jrun: kill " + id + ": container not running\n", stopped.stderr());
+    }
+
+    @Test
+    void deleteForceKillsACreatedOrRunningContainer() throws Exception {
+        String created = id();
+        String running = id();
+        ok("create", "--bundle", bundle("sleep 100").toString(), created);
+        ok("run", "-d", "--bundle", bundle("sleep 100").toString(), running);
+        long p1 = (Long) state(created).get("pid");
+        long p2 = (Long) state(running).get("pid");
+        JrunCli.Result list = jrun.run("list", "--format", "json");
+        assertTrue(list.stdout().contains("\"status\":\"created\"") && list.stdout().contains("\"status\":\"running\""),
+                list.stdout());
+        ok("delete", "--force", created);
+        ok("delete", "-f", running);
+        assertFalse(alive(p1));
+        assertFalse(alive(p2));
+        assertEquals("", jrun.run("list", "-q").stdout());
+    }
+
+    @Test
+    void preservedFdsReachTheContainer() throws Exception {
+        Path file = Files.writeString(tmp.resolve("passed"), "through fd 3\n");
+        Path b = bundle("cat <&3");
+        String id = id();
+        // the shell opens fd 3 for jrun, which passes it on to the container
+        Process p = new ProcessBuilder("sh", "-c", "exec 3<" + file + "; exec " + JrunCli.launcher() + " --root "
+                + jrun.stateRoot() + " run --preserve-fds 1 --bundle " + b + " " + id).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        String err = new String(p.getErrorStream().readAllBytes());
+        assertEquals(0, p.waitFor(), err);
+        assertEquals("through fd 3\n", out);
+    }
+
+    @Test
+    void concurrentCreatesOfOneIdLetExactlyOneWin() throws Exception {
+        Path b = bundle("sleep 100");
+        String id = id();
+        List<JrunCli.Started> all = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            all.add(jrun.start("create", "--bundle", b.toString(), id));
+        }
+        int won = 0;
+        for (JrunCli.Started s : all) {
+            JrunCli.Result r = JrunCli.finish(s);
+            if (r.exit() == 0) {
+                won++;
+            } else {
+                assertTrue(r.stderr().contains("already exists"), r.stderr());
+            }
+        }
+        assertEquals(1, won);
+        assertEquals("created", state(id).get("status"));
+    }
+}
