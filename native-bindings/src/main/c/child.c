@@ -19,6 +19,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -29,6 +30,11 @@
 
 #ifndef SYS_close_range
 #define SYS_close_range 436
+#endif
+#ifndef PR_CAP_AMBIENT
+#define PR_CAP_AMBIENT 47
+#define PR_CAP_AMBIENT_RAISE 2
+#define PR_CAP_AMBIENT_CLEAR_ALL 4
 #endif
 #ifndef PROC_SUPER_MAGIC
 #define PROC_SUPER_MAGIC 0x9fa0
@@ -309,6 +315,104 @@ static void do_readonly_path(struct child *c, const char *path)
     close(root);
 }
 
+/* Writes a sysctl through the container's own /proc/sys, never following a symlink. */
+static void do_sysctl(struct child *c, const char *key, const char *value)
+{
+    char path[64];
+    struct statfs sf;
+    int root = open("/proc/sys", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0 || fstatfs(root, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC)
+        fail(c, root < 0 ? errno : EXDEV, "/proc/sys in the container is not procfs");
+    int fd = open_existing_in_root(root, key);
+    if (fd < 0)
+        fail(c, -fd, "open");
+    proc_fd_path(c, path, sizeof(path), fd);
+    int w = open(path, O_WRONLY | O_CLOEXEC);
+    if (w < 0 || write(w, value, strlen(value)) < 0)
+        fail(c, errno, "write");
+    close(w);
+    close(fd);
+    close(root);
+}
+
+static void do_oom_score_adj(struct child *c, long long v)
+{
+    char buf[32];
+    int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+    int n = snprintf(buf, sizeof(buf), "%lld", v);
+    if (fd < 0 || write(fd, buf, (size_t)n) != n)
+        fail(c, errno, "write /proc/self/oom_score_adj");
+    close(fd);
+}
+
+static void do_rlimit(struct child *c, const struct plan_step *s)
+{
+    struct rlimit rl = { .rlim_cur = (rlim_t)arg_u64(c, s, 1), .rlim_max = (rlim_t)arg_u64(c, s, 2) };
+    if (setrlimit((int)arg_u64(c, s, 0), &rl) < 0) {
+        struct rlimit host;
+        if (getrlimit((int)arg_u64(c, s, 0), &host) == 0 && rl.rlim_max > host.rlim_max)
+            snprintf(c->detail, sizeof(c->detail), "the hard limit may not exceed this host's %llu",
+                     (unsigned long long)host.rlim_max);
+        else
+            snprintf(c->detail, sizeof(c->detail), "setrlimit");
+        fail(c, errno, NULL);
+    }
+}
+
+struct cap_header {
+    uint32_t version;
+    int pid;
+};
+struct cap_data {
+    uint32_t effective, permitted, inheritable;
+};
+#define CAP_VERSION_3 0x20080522
+
+static int last_cap(void)
+{
+    int last = 40;
+    char buf[16];
+    int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t n = read(fd, buf, sizeof(buf) - 1);
+        if (n > 0) {
+            buf[n] = '\0';
+            last = atoi(buf);
+        }
+        close(fd);
+    }
+    return last;
+}
+
+static void do_caps_bounding(struct child *c, uint64_t keep)
+{
+    int last = last_cap();
+    for (int cap = 0; cap <= last && cap < 64; cap++)
+        if (!(keep & (1ULL << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+            fail(c, errno, "PR_CAPBSET_DROP");
+    /* the permitted set survives the setuid to come; OP_CAPS sets it exactly */
+    if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+        fail(c, errno, "PR_SET_KEEPCAPS");
+}
+
+static void do_caps(struct child *c, const struct plan_step *s)
+{
+    uint64_t eff = arg_u64(c, s, 0), perm = arg_u64(c, s, 1), inh = arg_u64(c, s, 2), amb = arg_u64(c, s, 3);
+    struct cap_header h = { CAP_VERSION_3, 0 };
+    struct cap_data d[2] = {
+        { (uint32_t)eff, (uint32_t)perm, (uint32_t)inh },
+        { (uint32_t)(eff >> 32), (uint32_t)(perm >> 32), (uint32_t)(inh >> 32) },
+    };
+    if (syscall(SYS_capset, &h, d) < 0)
+        fail(c, errno, "capset");
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+        fail(c, errno, "PR_CAP_AMBIENT_CLEAR_ALL");
+    for (int cap = 0; cap < 64; cap++)
+        if ((amb & (1ULL << cap)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+            fail(c, errno, "PR_CAP_AMBIENT_RAISE");
+    prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+}
+
 static void do_setgroups(struct child *c, const struct plan_step *s)
 {
     gid_t gids[NGROUPS_MAX > 65536 ? 65536 : NGROUPS_MAX];
@@ -481,6 +585,16 @@ static void run_step(struct child *c, const struct plan_step *s)
     case OP_MASK_PATH: do_mask_path(c, arg_str(c, s, 0)); break;
     case OP_READONLY_PATH: do_readonly_path(c, arg_str(c, s, 0)); break;
     case OP_EXEC_FIFO: open_exec_fifo(c, arg_str(c, s, 0)); break;
+    case OP_SYSCTL: do_sysctl(c, arg_str(c, s, 0), arg_str(c, s, 1)); break;
+    case OP_OOM_SCORE_ADJ: do_oom_score_adj(c, (long long)arg_u64(c, s, 0)); break;
+    case OP_RLIMIT: do_rlimit(c, s); break;
+    case OP_UMASK: umask((mode_t)arg_u64(c, s, 0)); break;
+    case OP_CAPS_BOUNDING: do_caps_bounding(c, arg_u64(c, s, 0)); break;
+    case OP_CAPS: do_caps(c, s); break;
+    case OP_NO_NEW_PRIVS:
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+            fail(c, errno, "PR_SET_NO_NEW_PRIVS");
+        break;
     case OP_WAIT_FIFO: wait_fifo(c); break;
     default: fail(c, EBADMSG, "unknown step");
     }

@@ -57,6 +57,14 @@
 /* After pivot_root, with paths as the container sees them (a missing path is skipped). */
 #define OP_MASK_PATH 30       /* str path: a read-only tmpfs over a directory, /dev/null over a file */
 #define OP_READONLY_PATH 31   /* str path: bound onto itself read-only */
+/* Process security, after pivot_root, in this order (as runc applies them). */
+#define OP_SYSCTL 34          /* str key as a path under /proc/sys ("net/ipv4/ip_forward"), str value */
+#define OP_OOM_SCORE_ADJ 35   /* u64 value (two's complement) */
+#define OP_RLIMIT 36          /* u64 resource, u64 soft, u64 hard */
+#define OP_UMASK 37           /* u64 mask */
+#define OP_CAPS_BOUNDING 38   /* u64 capabilities kept in the bounding set; keeps the others across setuid */
+#define OP_CAPS 39            /* u64 effective, u64 permitted, u64 inheritable, u64 ambient: after setuid */
+#define OP_NO_NEW_PRIVS 40    /* - */
 /* For a container that outlives its monitor (create, run --detach, exec --detach). */
 #define OP_EXEC_FIFO 32       /* str host path of a fifo, opened (O_PATH) before the rootfs is entered */
 #define OP_WAIT_FIFO 33       /* - : report "created", then block opening the fifo for writing until

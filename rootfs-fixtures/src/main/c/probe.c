@@ -3,9 +3,13 @@
  *   probe ids        prints "uid=U gid=G groups=A,B" (real ids and supplementary groups)
  *   probe signals    prints "ready", then on SIGINT/TERM/HUP/QUIT/USR1/USR2 prints
  *                    "signal N" and exits with status 100+N (it works as pid 1 too)
+ *   probe raw-socket prints "ok" if a raw IPv4 socket opens (CAP_NET_RAW), else the errno's name
  */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -37,6 +41,11 @@ int main(int argc, char **argv)
         fflush(stdout);
         return 100 + got;
     }
-    fprintf(stderr, "usage: probe ids|signals\n");
+    if (argc > 1 && !strcmp(argv[1], "raw-socket")) {
+        int fd = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+        printf("%s\n", fd >= 0 ? "ok" : errno == EPERM ? "EPERM" : errno == EACCES ? "EACCES" : "other");
+        return 0;
+    }
+    fprintf(stderr, "usage: probe ids|signals|raw-socket\n");
     return 2;
 }

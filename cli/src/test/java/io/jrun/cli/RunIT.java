@@ -132,7 +132,7 @@ class RunIT {
     @Test
     void aMountMadeInTheContainerIsNotSeenOnTheHost() throws Exception {
         TestBundle b = bundle().sh("trap 'exit 7' TERM; mount -t tmpfs jrun-probe-tmpfs /tmp"
-                + " && touch /tmp/marker && echo mounted && sleep 30 & wait");
+                + " && touch /tmp/marker && echo mounted && sleep 30 & wait").capabilities("CAP_SYS_ADMIN");
         b.write();
         JrunCli.Started s = jrun.start("run", "--bundle", b.dir().toString(), id());
         try {

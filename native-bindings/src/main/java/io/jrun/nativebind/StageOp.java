@@ -31,7 +31,14 @@ public enum StageOp {
     MASK_PATH(30),
     READONLY_PATH(31),
     EXEC_FIFO(32),
-    WAIT_FIFO(33);
+    WAIT_FIFO(33),
+    SYSCTL(34),
+    OOM_SCORE_ADJ(35),
+    RLIMIT(36),
+    UMASK(37),
+    CAPS_BOUNDING(38),
+    CAPS(39),
+    NO_NEW_PRIVS(40);
 
     private final int code;
 

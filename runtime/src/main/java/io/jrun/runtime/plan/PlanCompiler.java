@@ -4,6 +4,9 @@ import static io.jrun.runtime.plan.LinuxConstants.*;
 
 import io.jrun.nativebind.StageOp;
 import io.jrun.runtime.JrunException;
+import io.jrun.runtime.security.Capabilities;
+import io.jrun.runtime.security.Rlimits;
+import io.jrun.runtime.security.Sysctls;
 import io.jrun.runtime.spec.Spec;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -91,7 +94,8 @@ public final class PlanCompiler {
             }
         }
         if (options.execFifo() != null) {
-            plan.add("create exec fifo " + options.execFifo(), StageOp.MKFIFO, options.execFifo().toString(), 0600L);
+            // writable by others: a non-root user in the container opens it through its fd
+            plan.add("create exec fifo " + options.execFifo(), StageOp.MKFIFO, options.execFifo().toString(), 0622L);
         }
         for (String type : JOIN_ORDER) {
             String path = joined.get(type);
@@ -132,6 +136,10 @@ public final class PlanCompiler {
         if (spec.root().readonly()) {
             plan.add("remount / read-only", StageOp.REMOUNT, "/", MS_RDONLY);
         }
+        for (Map.Entry<String, String> e : spec.linux().sysctl().entrySet()) {
+            plan.add("set sysctl " + e.getKey() + "=" + e.getValue(), StageOp.SYSCTL, Sysctls.path(e.getKey()),
+                    e.getValue());
+        }
         for (String p : spec.linux().maskedPaths()) {
             plan.add("mask " + p, StageOp.MASK_PATH, p);
         }
@@ -139,11 +147,39 @@ public final class PlanCompiler {
             plan.add("make " + p + " read-only", StageOp.READONLY_PATH, p);
         }
         Spec.Process proc = spec.process();
+        if (proc.oomScoreAdj() != null) {
+            plan.add("set oom_score_adj " + proc.oomScoreAdj(), StageOp.OOM_SCORE_ADJ, proc.oomScoreAdj());
+        }
+        for (Spec.Rlimit r : proc.rlimits()) {
+            plan.add("set rlimit " + r.type() + " soft " + r.soft() + " hard " + r.hard(), StageOp.RLIMIT,
+                    (long) Rlimits.number(r.type()), r.soft(), r.hard());
+        }
         Spec.User user = proc.user();
+        if (user.umask() != null) {
+            plan.add("set umask " + Long.toOctalString(user.umask()), StageOp.UMASK, user.umask());
+        }
+        Spec.Capabilities caps = proc.capabilities();
+        if (caps != null) {
+            plan.add("drop from the bounding set all but " + caps.bounding(), StageOp.CAPS_BOUNDING,
+                    Capabilities.mask(caps.bounding()));
+        }
         plan.add("setgroups " + user.additionalGids(), StageOp.SETGROUPS, user.additionalGids().toArray());
         plan.add("setgid " + user.gid(), StageOp.SETGID, user.gid());
         plan.add("setuid " + user.uid(), StageOp.SETUID, user.uid());
+        if (caps != null) {
+            long permitted = Capabilities.mask(caps.permitted());
+            long inheritable = Capabilities.mask(caps.inheritable());
+            // the kernel raises an ambient capability only if it is permitted and inheritable; runc
+            // skips the others with a warning (its own default spec asks for them), and so does jrun
+            long ambient = Capabilities.mask(caps.ambient()) & permitted & inheritable;
+            plan.add("set capabilities (effective " + caps.effective() + ", permitted " + caps.permitted()
+                    + ", inheritable " + caps.inheritable() + ", ambient " + caps.ambient() + ")", StageOp.CAPS,
+                    Capabilities.mask(caps.effective()), permitted, inheritable, ambient);
+        }
         plan.add("chdir to cwd " + proc.cwd(), StageOp.CHDIR, proc.cwd());
+        if (proc.noNewPrivileges()) {
+            plan.add("set no_new_privs", StageOp.NO_NEW_PRIVS);
+        }
         for (String a : proc.args()) {
             plan.add("argument", StageOp.ARG, a);
         }

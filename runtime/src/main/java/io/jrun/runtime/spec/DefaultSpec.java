@@ -11,12 +11,16 @@ public final class DefaultSpec {
     public static Map<String, Object> create(List<String> args) {
         Map<String, Object> spec = new LinkedHashMap<>();
         spec.put("ociVersion", "1.0.2");
+        List<String> caps = List.of("CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE");
         spec.put("process", map(
                 "terminal", false,
                 "user", map("uid", 0L, "gid", 0L),
                 "args", args,
                 "env", List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm"),
-                "cwd", "/"));
+                "cwd", "/",
+                "capabilities", map("bounding", caps, "effective", caps, "permitted", caps, "ambient", caps),
+                "rlimits", List.of(map("type", "RLIMIT_NOFILE", "hard", 1024L, "soft", 1024L)),
+                "noNewPrivileges", true));
         spec.put("root", map("path", "rootfs", "readonly", true));
         spec.put("hostname", "jrun");
         spec.put("mounts", List.of(

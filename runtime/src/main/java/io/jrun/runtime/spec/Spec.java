@@ -17,9 +17,18 @@ public record Spec(
         Linux linux,
         Map<String, String> annotations) {
 
-    public record Process(boolean terminal, User user, List<String> args, List<String> env, String cwd) {}
+    /** {@code capabilities} is null when absent (then jrun keeps its defaults), as is {@code oomScoreAdj}. */
+    public record Process(boolean terminal, User user, List<String> args, List<String> env, String cwd,
+            Capabilities capabilities, boolean noNewPrivileges, List<Rlimit> rlimits, Long oomScoreAdj) {}
 
-    public record User(long uid, long gid, List<Long> additionalGids) {}
+    /** {@code umask} is null when absent. */
+    public record User(long uid, long gid, List<Long> additionalGids, Long umask) {}
+
+    /** The five sets, each a list of CAP_* names (empty when absent). */
+    public record Capabilities(List<String> bounding, List<String> effective, List<String> inheritable,
+            List<String> permitted, List<String> ambient) {}
+
+    public record Rlimit(String type, long hard, long soft) {}
 
     public record Root(String path, boolean readonly) {}
 
@@ -30,7 +39,8 @@ public record Spec(
             List<Device> devices,
             String rootfsPropagation,
             List<String> maskedPaths,
-            List<String> readonlyPaths) {}
+            List<String> readonlyPaths,
+            Map<String, String> sysctl) {}
 
     public record Namespace(String type, String path) {}
 

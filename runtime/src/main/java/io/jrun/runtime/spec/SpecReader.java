@@ -182,10 +182,38 @@ public final class SpecReader {
         }
         Long uid = optUnsigned(u, "uid", "process.user.uid", 0xFFFF_FFFFL);
         Long gid = optUnsigned(u, "gid", "process.user.gid", 0xFFFF_FFFFL);
-        Spec.User user = new Spec.User(uid == null ? 0 : uid, gid == null ? 0 : gid, List.copyOf(gids));
+        Spec.User user = new Spec.User(uid == null ? 0 : uid, gid == null ? 0 : gid, List.copyOf(gids),
+                optUnsigned(u, "umask", "process.user.umask", 0777));
+        Spec.Capabilities caps = null;
+        if (p.get("capabilities") != null) {
+            Map<String, Object> c = optObject(p, "capabilities", "process.capabilities");
+            caps = new Spec.Capabilities(strings(c, "bounding", "process.capabilities.bounding"),
+                    strings(c, "effective", "process.capabilities.effective"),
+                    strings(c, "inheritable", "process.capabilities.inheritable"),
+                    strings(c, "permitted", "process.capabilities.permitted"),
+                    strings(c, "ambient", "process.capabilities.ambient"));
+        }
+        List<Spec.Rlimit> rlimits = new ArrayList<>();
+        List<Object> rl = optList(p, "rlimits", "process.rlimits");
+        for (int k = 0; k < rl.size(); k++) {
+            String f = "process.rlimits[" + k + "]";
+            Map<String, Object> r = object(rl.get(k), f);
+            String type = optString(r, "type", f + ".type");
+            Long hard = optUnsigned(r, "hard", f + ".hard", Long.MAX_VALUE);
+            Long soft = optUnsigned(r, "soft", f + ".soft", Long.MAX_VALUE);
+            if (type == null || hard == null || soft == null) {
+                throw new JrunException(file + ": " + f + ": type, hard and soft are required");
+            }
+            rlimits.add(new Spec.Rlimit(type, hard, soft));
+        }
+        Object oom = p.get("oomScoreAdj");
+        if (oom != null && !(oom instanceof Long)) {
+            throw wrong("process.oomScoreAdj", "an integer", oom);
+        }
         return new Spec.Process(optBool(p, "terminal", "process.terminal"), user,
                 strings(p, "args", "process.args"), strings(p, "env", "process.env"),
-                optString(p, "cwd", "process.cwd"));
+                optString(p, "cwd", "process.cwd"), caps, optBool(p, "noNewPrivileges", "process.noNewPrivileges"),
+                List.copyOf(rlimits), (Long) oom);
     }
 
     private Spec.Linux linux(Map<String, Object> l) throws JrunException {
@@ -216,8 +244,13 @@ public final class SpecReader {
                     optUnsigned(d, "fileMode", f + ".fileMode", 07777), optUnsigned(d, "uid", f + ".uid", 0xFFFF_FFFFL),
                     optUnsigned(d, "gid", f + ".gid", 0xFFFF_FFFFL)));
         }
+        Map<String, String> sysctl = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> e : optObject(l, "sysctl", "linux.sysctl").entrySet()) {
+            sysctl.put(e.getKey(), string(e.getValue(), "linux.sysctl." + e.getKey()));
+        }
         return new Spec.Linux(List.copyOf(namespaces), List.copyOf(devices),
                 optString(l, "rootfsPropagation", "linux.rootfsPropagation"),
-                strings(l, "maskedPaths", "linux.maskedPaths"), strings(l, "readonlyPaths", "linux.readonlyPaths"));
+                strings(l, "maskedPaths", "linux.maskedPaths"), strings(l, "readonlyPaths", "linux.readonlyPaths"),
+                java.util.Collections.unmodifiableMap(sysctl));
     }
 }

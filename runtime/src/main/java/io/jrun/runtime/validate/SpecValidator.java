@@ -3,7 +3,11 @@ package io.jrun.runtime.validate;
 import io.jrun.runtime.JrunException;
 import io.jrun.runtime.plan.MountOptions;
 import io.jrun.runtime.spec.Spec;
+import io.jrun.runtime.security.Capabilities;
+import io.jrun.runtime.security.Rlimits;
+import io.jrun.runtime.security.Sysctls;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -67,6 +71,36 @@ public final class SpecValidator {
             throw new JrunException(file + ": process.terminal: true needs a console, which this version of jrun"
                     + " does not provide yet: set it to false");
         }
+        if (p.capabilities() != null) {
+            Spec.Capabilities c = p.capabilities();
+            String[] sets = {"bounding", "effective", "inheritable", "permitted", "ambient"};
+            List<List<String>> lists = List.of(c.bounding(), c.effective(), c.inheritable(), c.permitted(), c.ambient());
+            for (int i = 0; i < sets.length; i++) {
+                for (String name : lists.get(i)) {
+                    if (Capabilities.bit(name) < 0) {
+                        throw new JrunException(file + ": process.capabilities." + sets[i] + ": unknown capability \""
+                                + name + "\"");
+                    }
+                }
+            }
+        }
+        Set<String> limits = new HashSet<>();
+        for (int k = 0; k < p.rlimits().size(); k++) {
+            Spec.Rlimit r = p.rlimits().get(k);
+            String f = file + ": process.rlimits[" + k + "]: ";
+            if (Rlimits.number(r.type()) < 0) {
+                throw new JrunException(f + "unknown type \"" + r.type() + "\"");
+            }
+            if (r.soft() > r.hard()) {
+                throw new JrunException(f + r.type() + ": soft limit " + r.soft() + " exceeds hard limit " + r.hard());
+            }
+            if (!limits.add(r.type())) {
+                throw new JrunException(f + r.type() + " appears twice");
+            }
+        }
+        if (p.oomScoreAdj() != null && (p.oomScoreAdj() < -1000 || p.oomScoreAdj() > 1000)) {
+            throw new JrunException(file + ": process.oomScoreAdj: " + p.oomScoreAdj() + " is not from -1000 to 1000");
+        }
         if (spec.root() == null || spec.root().path() == null || spec.root().path().isEmpty()) {
             throw new JrunException(file + ": root.path: missing");
         }
@@ -94,6 +128,18 @@ public final class SpecValidator {
         }
         if ((spec.hostname() != null || spec.domainname() != null) && !seen.contains("uts")) {
             throw new JrunException(file + ": hostname: setting it needs a uts namespace in linux.namespaces");
+        }
+        Set<String> fresh = new HashSet<>();
+        for (Spec.Namespace ns : spec.linux().namespaces()) {
+            if (ns.path() == null) {
+                fresh.add(ns.type());
+            }
+        }
+        for (String key : spec.linux().sysctl().keySet()) {
+            String why = Sysctls.refusal(key, fresh);
+            if (why != null) {
+                throw new JrunException(file + ": linux.sysctl: " + key + ": refused: " + why);
+            }
         }
         String prop = spec.linux().rootfsPropagation();
         if (prop != null && (MountOptions.propagation(prop) == null || prop.contains("shared"))) {

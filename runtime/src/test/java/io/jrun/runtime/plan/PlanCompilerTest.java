@@ -72,9 +72,15 @@ class PlanCompilerTest {
         assertTrue(ops.lastIndexOf(StageOp.MOUNT) < pivot && ops.lastIndexOf(StageOp.SYMLINK) < pivot);
         assertEquals(List.of(StageOp.REMOUNT), ops.subList(pivot + 1, pivot + 2));
         assertEquals(List.of("/", LinuxConstants.MS_RDONLY), p.steps().get(pivot + 1).args());
-        List<StageOp> tail = ops.subList(ops.indexOf(StageOp.SETGROUPS), ops.size());
-        assertEquals(List.of(StageOp.SETGROUPS, StageOp.SETGID, StageOp.SETUID, StageOp.CHDIR, StageOp.ARG,
-                StageOp.ENV, StageOp.ENV, StageOp.LOOKUP, StageOp.WAIT_START, StageOp.EXEC), tail);
+        List<StageOp> tail = ops.subList(ops.indexOf(StageOp.RLIMIT), ops.size());
+        assertEquals(List.of(StageOp.RLIMIT, StageOp.CAPS_BOUNDING, StageOp.SETGROUPS, StageOp.SETGID,
+                StageOp.SETUID, StageOp.CAPS, StageOp.CHDIR, StageOp.NO_NEW_PRIVS, StageOp.ARG, StageOp.ENV,
+                StageOp.ENV, StageOp.LOOKUP, StageOp.WAIT_START, StageOp.EXEC), tail);
+        long three = (1L << 29) | (1L << 5) | (1L << 10); // AUDIT_WRITE, KILL, NET_BIND_SERVICE
+        assertEquals(List.of(three), first(p, StageOp.CAPS_BOUNDING).args());
+        // ambient needs inheritable, which the default leaves empty: none is raised (as runc)
+        assertEquals(List.of(three, three, 0L, 0L), first(p, StageOp.CAPS).args());
+        assertEquals(List.of(7L, 1024L, 1024L), first(p, StageOp.RLIMIT).args());
         assertEquals(List.of("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
                 first(p, StageOp.LOOKUP).args());
     }
@@ -154,10 +160,25 @@ class PlanCompilerTest {
         Plan p = PlanCompiler.compile(SpecReader.parse(JsonWriter.write(m), "c"), bundle,
                 new PlanCompiler.Options(false, 2, fifo));
         assertEquals(List.of(StageOp.MKFIFO, StageOp.CLONE, StageOp.EXEC_FIFO), ops(p).subList(0, 3));
-        assertEquals(List.of(fifo.toString(), 0600L), p.steps().get(0).args());
+        assertEquals(List.of(fifo.toString(), 0622L), p.steps().get(0).args());
         assertEquals(2L, p.steps().get(1).args().get(1));
         assertEquals(0L, p.steps().get(1).args().get(2), "no PR_SET_PDEATHSIG for a detached init");
         assertTrue(ops(p).contains(StageOp.WAIT_FIFO) && !ops(p).contains(StageOp.WAIT_START));
+    }
+
+    @Test
+    void sysctlsUmaskAndOomScoreAdj() throws Exception {
+        Plan p = compile(m -> {
+            sub(m, "linux").put("sysctl", Map.of("net.ipv4.ip_forward", "1"));
+            sub(sub(m, "process"), "user").put("umask", 027L);
+            sub(m, "process").put("oomScoreAdj", -100L);
+        }, false);
+        assertEquals(List.of("net/ipv4/ip_forward", "1"), first(p, StageOp.SYSCTL).args());
+        assertEquals(List.of(027L), first(p, StageOp.UMASK).args());
+        assertEquals(List.of(-100L), first(p, StageOp.OOM_SCORE_ADJ).args());
+        List<StageOp> ops = ops(p);
+        assertTrue(ops.indexOf(StageOp.PIVOT_ROOT) < ops.indexOf(StageOp.SYSCTL)
+                && ops.indexOf(StageOp.SYSCTL) < ops.indexOf(StageOp.READONLY_PATH), "sysctls before /proc/sys is read-only");
     }
 
     @Test

@@ -75,6 +75,14 @@ public final class TestBundle {
         return args("sh", "-c", script);
     }
 
+    /** The same capabilities in all five sets. */
+    public TestBundle capabilities(String... names) {
+        List<String> l = List.of(names);
+        process().put("capabilities", new LinkedHashMap<>(Map.of("bounding", l, "effective", l, "permitted", l,
+                "inheritable", l, "ambient", l)));
+        return this;
+    }
+
     public TestBundle set(String key, Object value) {
         spec.put(key, value);
         return this;

@@ -76,6 +76,26 @@ class SpecValidatorTest {
     }
 
     @Test
+    void securityRules() throws JrunException {
+        assertEquals("c.json: process.capabilities.bounding: unknown capability \"CAP_FLY\"",
+                problem(s -> sub(s, "process").put("capabilities", Map.of("bounding", List.of("CAP_FLY")))));
+        assertEquals("c.json: process.rlimits[0]: unknown type \"RLIMIT_FUN\"", problem(s -> sub(s, "process")
+                .put("rlimits", List.of(Map.of("type", "RLIMIT_FUN", "hard", 1L, "soft", 1L)))));
+        assertEquals("c.json: process.rlimits[0]: RLIMIT_NOFILE: soft limit 2 exceeds hard limit 1",
+                problem(s -> sub(s, "process").put("rlimits",
+                        List.of(Map.of("type", "RLIMIT_NOFILE", "hard", 1L, "soft", 2L)))));
+        assertEquals("c.json: linux.sysctl: vm.swappiness: refused: it is not namespaced: it would change the host",
+                problem(s -> sub(s, "linux").put("sysctl", Map.of("vm.swappiness", "10"))));
+        assertEquals("c.json: linux.sysctl: net.ipv4.ip_forward: refused: it needs a new network namespace",
+                problem(s -> {
+                    sub(s, "linux").put("sysctl", Map.of("net.ipv4.ip_forward", "1"));
+                    sub(s, "linux").put("namespaces", List.of(Map.of("type", "mount"), Map.of("type", "uts")));
+                }));
+        assertEquals("c.json: process.oomScoreAdj: 2000 is not from -1000 to 1000",
+                problem(s -> sub(s, "process").put("oomScoreAdj", 2000L)));
+    }
+
+    @Test
     void mountAndDeviceRules() throws JrunException {
         Map<String, Object> cg = new LinkedHashMap<>(Map.of("destination", "/sys/fs/cgroup", "type", "cgroup"));
         assertEquals("c.json: mounts[0]: type cgroup on /sys/fs/cgroup: cgroup mounts are not supported by this"

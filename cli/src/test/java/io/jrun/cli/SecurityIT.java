@@ -1,0 +1,109 @@
+package io.jrun.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jrun.runtime.testing.HostLeakCheck;
+import io.jrun.runtime.testing.RootTests;
+import io.jrun.runtime.testing.TestBundle;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Process security settings, each shown by its effect inside the container. */
+@ExtendWith({RootTests.class, HostLeakCheck.class})
+class SecurityIT {
+    @TempDir
+    Path tmp;
+
+    JrunCli jrun;
+
+    @BeforeEach
+    void setUp() {
+        jrun = new JrunCli(tmp);
+    }
+
+    TestBundle bundle(String script) {
+        return TestBundle.in(tmp.resolve("b-" + UUID.randomUUID().toString().substring(0, 6))).sh(script);
+    }
+
+    JrunCli.Result run(TestBundle b) throws Exception {
+        return jrun.run("run", "--bundle", b.write().toString(), "sec-" + UUID.randomUUID().toString().substring(0, 8));
+    }
+
+    String ok(TestBundle b) throws Exception {
+        JrunCli.Result r = run(b);
+        assertEquals(0, r.exit(), r.stderr());
+        return r.stdout();
+    }
+
+    @Test
+    void theDefaultCapabilitiesAreRuncsAndADroppedOneFails() throws Exception {
+        String out = ok(bundle("grep -E '^Cap(Bnd|Eff)' /proc/self/status; mount -t tmpfs t /tmp 2>&1 || echo denied;"
+                + " probe raw-socket"));
+        assertEquals("CapEff:\t0000000020000420\nCapBnd:\t0000000020000420\n"
+                + "mount: permission denied (are you root?)\ndenied\nEPERM\n", out);
+    }
+
+    @Test
+    void aCapabilityGivenMakesTheSyscallWork() throws Exception {
+        TestBundle b = bundle("mount -t tmpfs t /tmp && echo mounted; probe raw-socket");
+        b.capabilities("CAP_SYS_ADMIN", "CAP_NET_RAW");
+        assertEquals("mounted\nok\n", ok(b));
+    }
+
+    @Test
+    void ambientCapabilitiesReachANonRootUser() throws Exception {
+        TestBundle b = bundle("probe ids; grep -E '^Cap(Eff|Amb)' /proc/self/status; probe raw-socket");
+        b.process().put("user", Map.of("uid", 1000L, "gid", 1000L));
+        b.capabilities("CAP_NET_RAW");
+        assertEquals("uid=1000 gid=1000 groups=\nCapEff:\t0000000000002000\nCapAmb:\t0000000000002000\nok\n", ok(b));
+        TestBundle none = bundle("grep -E '^CapEff' /proc/self/status; probe raw-socket");
+        none.process().put("user", Map.of("uid", 1000L, "gid", 1000L));
+        assertEquals("CapEff:\t0000000000000000\nEPERM\n", ok(none));
+    }
+
+    @Test
+    void noNewPrivilegesRlimitsUmaskOomScoreAdj() throws Exception {
+        TestBundle b = bundle("grep NoNewPrivs /proc/self/status; ulimit -n; ulimit -Hn; umask;"
+                + " cat /proc/self/oom_score_adj");
+        b.process().put("rlimits", List.of(Map.of("type", "RLIMIT_NOFILE", "hard", 512L, "soft", 256L)));
+        b.process().put("oomScoreAdj", 300L);
+        b.process().put("user", Map.of("uid", 0L, "gid", 0L, "umask", 027L));
+        assertEquals("NoNewPrivs:\t1\n256\n512\n0027\n300\n", ok(b));
+        b.process().put("noNewPrivileges", false);
+        assertTrue(ok(b).startsWith("NoNewPrivs:\t0\n"));
+    }
+
+    @Test
+    void anRlimitAboveTheHostsHardLimitIsAClearError() throws Exception {
+        long host = Long.parseLong(new String(new ProcessBuilder("sh", "-c", "ulimit -Hn").start()
+                .getInputStream().readAllBytes()).trim());
+        TestBundle b = bundle("true");
+        b.process().put("rlimits", List.of(Map.of("type", "RLIMIT_NOFILE", "hard", host + 1, "soft", 1024L)));
+        JrunCli.Result r = run(b);
+        assertEquals(1, r.exit());
+        assertEquals("jrun: set rlimit RLIMIT_NOFILE soft 1024 hard " + (host + 1) + ": the hard limit may not exceed"
+                + " this host's " + host + ": Operation not permitted (EPERM)\n", r.stderr());
+    }
+
+    @Test
+    void namespacedSysctlsAreSetAndOthersRefused() throws Exception {
+        TestBundle b = bundle("cat /proc/sys/kernel/shmmax /proc/sys/net/ipv4/ip_forward");
+        b.linux().put("sysctl", Map.of("kernel.shmmax", "123456789", "net.ipv4.ip_forward", "1"));
+        assertEquals("123456789\n1\n", ok(b));
+        String host = java.nio.file.Files.readString(Path.of("/proc/sys/kernel/shmmax")).trim();
+        assertTrue(!host.equals("123456789"), "the host's shmmax changed");
+        TestBundle bad = bundle("true");
+        bad.linux().put("sysctl", Map.of("kernel.panic", "1"));
+        JrunCli.Result r = run(bad);
+        assertEquals(1, r.exit());
+        assertTrue(r.stderr().endsWith("linux.sysctl: kernel.panic: refused: it is not namespaced: it would change"
+                + " the host\n"), r.stderr());
+    }
+}
