@@ -15,10 +15,17 @@ import java.util.Map;
 final class Flags {
     private final Map<String, String> canonical = new HashMap<>(); // any spelling -> name
     private final Map<String, Boolean> takesValue = new HashMap<>();
+    private final java.util.Set<String> repeatable = new java.util.HashSet<>();
     private final Map<String, String> help = new LinkedHashMap<>();
 
     /** Declares a flag; {@code names} are its spellings without dashes, the first is its name. */
     Flags value(String help, String... names) {
+        return declare(true, help, names);
+    }
+
+    /** A value flag that may be given several times ({@code --env A=1 --env B=2}). */
+    Flags values(String help, String... names) {
+        repeatable.add(names[0]);
         return declare(true, help, names);
     }
 
@@ -45,10 +52,15 @@ final class Flags {
         return b.toString();
     }
 
-    /** The parsed flags and the arguments left. */
+    /** The parsed flags and the arguments left; a repeatable flag's values are joined by NUL. */
     record Parsed(Map<String, String> values, List<String> rest) {
         String get(String name) {
             return values.get(name);
+        }
+
+        List<String> all(String name) {
+            String v = values.get(name);
+            return v == null ? List.of() : List.of(v.split("\0", -1));
         }
 
         boolean is(String name) {
@@ -97,7 +109,8 @@ final class Flags {
                     }
                     inline = args[++i];
                 }
-                values.put(name, inline);
+                String old = values.get(name);
+                values.put(name, old != null && repeatable.contains(name) ? old + "\0" + inline : inline);
             } else {
                 values.put(name, inline == null ? "true" : inline);
             }

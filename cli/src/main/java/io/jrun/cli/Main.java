@@ -3,7 +3,6 @@ package io.jrun.cli;
 import io.jrun.runtime.JrunException;
 import io.jrun.runtime.Jrun;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -13,24 +12,29 @@ public final class Main {
 
     static final Flags GLOBAL = new Flags()
             .value("state directory (default: /run/jrun)", "root")
-            .value("log file (accepted for runc compatibility)", "log")
-            .value("log format: text or json (accepted for runc compatibility)", "log-format")
+            .value("append errors to this file too", "log")
+            .value("the log file's format: text or json", "log-format")
             .bool("debug output (accepted for runc compatibility)", "debug")
             .bool("use systemd for cgroups (not supported)", "systemd-cgroup")
             .bool("show this help", "help", "h")
             .bool("print the version", "version", "v");
 
     /** The commands, by name; a command class only parses its flags and calls the library. */
-    static final Map<String, Command> COMMANDS = new TreeMap<>(Map.of(
-            "run", new RunCommand(),
-            "create", new CreateCommand(),
-            "start", new LifecycleCommands.Start(),
-            "state", new LifecycleCommands.State(),
-            "kill", new LifecycleCommands.Kill(),
-            "delete", new LifecycleCommands.Delete(),
-            "list", new LifecycleCommands.ListCommand(),
-            "ps", new LifecycleCommands.Ps(),
-            "spec", new SpecCommand()));
+    static final Map<String, Command> COMMANDS = new TreeMap<>();
+
+    static {
+        COMMANDS.put("run", new RunCommand());
+        COMMANDS.put("create", new CreateCommand());
+        COMMANDS.put("start", new LifecycleCommands.Start());
+        COMMANDS.put("state", new LifecycleCommands.State());
+        COMMANDS.put("kill", new LifecycleCommands.Kill());
+        COMMANDS.put("delete", new LifecycleCommands.Delete());
+        COMMANDS.put("list", new LifecycleCommands.ListCommand());
+        COMMANDS.put("ps", new LifecycleCommands.Ps());
+        COMMANDS.put("exec", new ExecCommand());
+        COMMANDS.put("features", new FeaturesCommand());
+        COMMANDS.put("spec", new SpecCommand());
+    }
 
     /** What every command gets: the global flags, resolved. */
     record Global(Path root) {
@@ -45,6 +49,11 @@ public final class Main {
         String usage();
 
         Flags flags();
+
+        /** Parses the command's arguments; flags and positionals may mix unless a command says otherwise. */
+        default Flags.Parsed parse(String[] args) throws Flags.UsageException {
+            return flags().parse(args, 0, false);
+        }
 
         int run(Global global, Flags.Parsed args) throws JrunException, Flags.UsageException;
     }
@@ -63,8 +72,10 @@ public final class Main {
     }
 
     static int execute(String[] args) {
+        Log log = new Log(null, null);
         try {
             Flags.Parsed g = GLOBAL.parse(args, 0, true);
+            log = new Log(g.get("log"), g.get("log-format"));
             if (g.is("version")) {
                 System.out.println("jrun version " + VERSION + "\nspec: 1.0.2");
                 return 0;
@@ -80,7 +91,7 @@ public final class Main {
                 throw new Flags.UsageException("no such command: " + name + " (try jrun --help)");
             }
             String[] rest = g.rest().subList(1, g.rest().size()).toArray(new String[0]);
-            if (Arrays.asList(rest).contains("--help") || Arrays.asList(rest).contains("-h")) {
+            if (rest.length > 0 && (rest[0].equals("--help") || rest[0].equals("-h"))) {
                 System.out.print(commandHelp(name));
                 return 0;
             }
@@ -88,12 +99,9 @@ public final class Main {
                 throw new JrunException("--systemd-cgroup: no systemd cgroup manager here; jrun manages cgroupfs only");
             }
             Path root = Path.of(g.values().getOrDefault("root", Jrun.DEFAULT_STATE_ROOT.toString()));
-            return c.run(new Global(root), c.flags().parse(rest, 0, false));
-        } catch (JrunException e) {
-            System.err.println("jrun: " + e.getMessage());
-            return 1;
-        } catch (Flags.UsageException e) {
-            System.err.println("jrun: " + e.getMessage());
+            return c.run(new Global(root), c.parse(rest));
+        } catch (JrunException | Flags.UsageException e) {
+            log.error(e.getMessage());
             return 1;
         }
     }

@@ -169,6 +169,48 @@ class LifecycleIT {
     }
 
     @Test
+    void execJoinsEveryNamespaceAndReturnsTheStatus() throws Exception {
+        TestBundle t = TestBundle.in(tmp.resolve("b")).sh("exec sleep 100").set("hostname", "exec-box");
+        t.process().put("env", List.of("PATH=/bin", "FROM=config"));
+        t.write();
+        String id = id();
+        ok("run", "-d", "--bundle", t.dir().toString(), id);
+        long init = (Long) state(id).get("pid");
+        JrunCli.Result r = jrun.run("exec", "--env", "EXTRA=1", "--cwd", "/tmp", id, "sh", "-c",
+                "for t in pid net mnt ipc uts; do readlink /proc/self/ns/$t; done; hostname; echo $FROM $EXTRA; pwd;"
+                        + " ps -o comm | grep -c '^sleep'; exit 4");
+        assertEquals(4, r.exit(), r.stderr());
+        List<String> lines = List.of(r.stdout().split("\n"));
+        int k = 0;
+        for (String t2 : List.of("pid", "net", "mnt", "ipc", "uts")) {
+            assertEquals(Files.readSymbolicLink(Path.of("/proc/" + init + "/ns/" + t2)).toString(), lines.get(k++));
+        }
+        assertEquals(List.of("exec-box", "config 1", "/tmp", "1"), lines.subList(5, 9));
+
+        Path process = Files.writeString(tmp.resolve("process.json"), "{\"args\": [\"probe\", \"ids\"],"
+                + " \"cwd\": \"/\", \"user\": {\"uid\": 1000, \"gid\": 100, \"additionalGids\": [5]},"
+                + " \"env\": [\"PATH=/bin\"]}");
+        JrunCli.Result p = jrun.run("exec", "--process", process.toString(), id);
+        assertEquals("uid=1000 gid=100 groups=5\n", p.stdout(), p.stderr());
+
+        Path pidFile = tmp.resolve("exec.pid");
+        ok("exec", "--detach", "--pid-file", pidFile.toString(), id, "sleep", "100");
+        long execPid = Long.parseLong(Files.readString(pidFile));
+        assertEquals(Files.readSymbolicLink(Path.of("/proc/" + init + "/ns/pid")),
+                Files.readSymbolicLink(Path.of("/proc/" + execPid + "/ns/pid")));
+        assertTrue(jrun.run("ps", "--format", "json", id).stdout().contains(Long.toString(execPid)));
+
+        JrunCli.Result missing = jrun.run("exec", id, "no-such-program");
+        assertEquals(1, missing.exit());
+        assertTrue(missing.stderr().startsWith("jrun: exec \"no-such-program\": executable file not found"),
+                missing.stderr());
+        ok("kill", id, "KILL");
+        awaitDeath(init);
+        JrunCli.Result stopped = jrun.run("exec", id, "true");
+        assertEquals("jrun: exec " + id + ": cannot exec in a container that is stopped\n", stopped.stderr());
+    }
+
+    @Test
     void preservedFdsReachTheContainer() throws Exception {
         Path file = Files.writeString(tmp.resolve("passed"), "through fd 3\n");
         Path b = bundle("cat <&3");

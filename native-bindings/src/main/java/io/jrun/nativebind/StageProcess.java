@@ -63,7 +63,7 @@ public final class StageProcess implements AutoCloseable {
      * directory {@code socketDir}; the container's stdio follows {@code builder}'s redirects.
      */
     public static StageProcess spawn(Path stage, Path socketDir, ProcessBuilder builder) throws IOException {
-        Path sock = socketDir.resolve("stage.sock");
+        Path sock = socketDir.resolve("stage-" + Long.toHexString(System.nanoTime()) + ".sock"); // execs run side by side
         Files.deleteIfExists(sock);
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
              Selector selector = Selector.open()) {

@@ -10,9 +10,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /**
- * A container monitored by this JVM: created (its init waits before the user program),
- * then started, then exited.  {@link #close()} kills it if it still runs and removes
- * everything set up for it.
+ * A container monitored by this JVM, or a process exec'd into one (which has no state
+ * directory of its own): created (it waits before the user program), then started, then
+ * exited.  {@link #close()} kills it if it still runs and removes everything set up for it.
  */
 public final class Container implements AutoCloseable {
     private final ContainerState state;
@@ -44,7 +44,9 @@ public final class Container implements AutoCloseable {
     public synchronized void start() throws JrunException {
         try {
             stage.channel().start();
-            stateDir.write(state.asStarted()); // while the program starts
+            if (stateDir != null) {
+                stateDir.write(state.asStarted()); // while the program starts
+            }
             StageEvent e = stage.channel().read();
             if (e instanceof StageEvent.Failed f) {
                 throw new JrunException(plan.describe(f));
@@ -94,7 +96,7 @@ public final class Container implements AutoCloseable {
         }
         closed = true;
         try {
-            if (!keepState || exit == null) {
+            if (stateDir != null && (!keepState || exit == null)) {
                 stateDir.remove();
             }
             if (exit != null) {

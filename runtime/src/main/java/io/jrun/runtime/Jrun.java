@@ -136,6 +136,8 @@ public final class Jrun {
             }
             ContainerState cs = new ContainerState(id, c.pid(), ProcFs.startTime(c.pid()), b.toString(),
                     rootfs.toString(), Instant.now().toString(), spec.annotations(), false);
+            // exec reads the config as it was at create, not as the bundle may be now
+            Files.copy(b.resolve("config.json"), state.path().resolve(StateDir.CONFIG));
             return new Launched(cs, state, stage, plan);
         } catch (IOException | JrunException | RuntimeException e) {
             abandon(stage, state);
@@ -146,7 +148,7 @@ public final class Jrun {
         }
     }
 
-    /** After a failed create: closing the channel makes the monitor kill the init; then the state goes. */
+    /** After a failed create or exec: closing the channel makes the monitor kill what it cloned; then the state goes. */
     private static void abandon(StageProcess stage, StateDir state) throws JrunException {
         if (stage != null) {
             try {
@@ -155,7 +157,90 @@ public final class Jrun {
                 // the first error is the one to report
             }
         }
-        state.remove();
+        if (state != null) {
+            state.remove();
+        }
+    }
+
+    /**
+     * {@code jrun exec} without --detach: runs {@code process} in every namespace of a running
+     * container, monitored by this JVM (or the CLI launcher); the caller waits for it.
+     */
+    public Container exec(String id, Spec.Process process, LaunchOptions options) throws JrunException {
+        Launched l = launchExec(id, process, options, false);
+        Container c = new Container(l.state, null, l.stage, l.plan, false);
+        try {
+            c.start();
+            return c;
+        } catch (JrunException e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    /** {@code jrun exec --detach}: starts the process, writes its pid file, and leaves it to the caller. */
+    public long execDetached(String id, Spec.Process process, LaunchOptions options, Path pidFile)
+            throws JrunException {
+        Launched l = launchExec(id, process, options, true);
+        try {
+            if (pidFile != null) {
+                writePidFile(pidFile, l.state.pid());
+            }
+            l.stage.channel().start();
+            StageEvent e = l.stage.channel().read();
+            if (e instanceof StageEvent.Failed f) {
+                throw new JrunException(l.plan.describe(f));
+            }
+            l.stage.channel().detach();
+            l.stage.close();
+            return l.state.pid();
+        } catch (IOException | JrunException | RuntimeException e) {
+            abandon(l.stage, null);
+            if (e instanceof JrunException j) {
+                throw j;
+            }
+            throw new JrunException("exec " + id + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Launched launchExec(String id, Spec.Process process, LaunchOptions options, boolean detached)
+            throws JrunException {
+        StateDir sd = existing(id);
+        ContainerState s = sd.read();
+        String status = status(sd, s);
+        if (!status.equals("running")) {
+            throw new JrunException("exec " + id + ": cannot exec in a container that is " + status);
+        }
+        Spec container = SpecReader.read(sd.path().resolve(StateDir.CONFIG));
+        SpecValidator.validateProcess(process, "exec process");
+        Plan plan = PlanCompiler.compileExec(container, process, s.pid(), options.preserveFds(), detached);
+        requireRoot();
+        StageProcess stage = null;
+        try {
+            stage = openStage(sd, options);
+            stage.channel().sendPlan(plan.encode());
+            StageEvent e = stage.channel().read();
+            if (e instanceof StageEvent.Failed f) {
+                throw new JrunException(plan.describe(f));
+            }
+            if (!(e instanceof StageEvent.Created c)) {
+                throw new JrunException("exec " + id + ": unexpected message from the stage: " + e);
+            }
+            ContainerState ps = new ContainerState(id, c.pid(), ProcFs.startTime(c.pid()), s.bundle(), s.rootfs(),
+                    Instant.now().toString(), Map.of(), false);
+            return new Launched(ps, null, stage, plan);
+        } catch (IOException | JrunException | RuntimeException e) {
+            abandon(stage, null);
+            if (e instanceof JrunException j) {
+                throw j;
+            }
+            throw new JrunException("exec " + id + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The config a container was created with (exec's defaults come from its process). */
+    public Spec config(String id) throws JrunException {
+        return SpecReader.read(existing(id).path().resolve(StateDir.CONFIG));
     }
 
     /** {@code jrun start}: releases a created container's init into the user program. */

@@ -87,6 +87,13 @@ public record MountOptions(long flags, long clearedFlags, long propagation, Stri
         return new MountOptions(flags, cleared, propagation, String.join(",", data));
     }
 
+    /** Every option name jrun turns into flags (the rest pass to the filesystem as data). */
+    public static java.util.SortedSet<String> knownOptions() {
+        java.util.SortedSet<String> all = new java.util.TreeSet<>(FLAGS.keySet());
+        all.addAll(PROPAGATION.keySet());
+        return all;
+    }
+
     /** The propagation flag of a {@code linux.rootfsPropagation} value, or null if unknown. */
     public static Long propagation(String name) {
         return PROPAGATION.get(name);

@@ -146,7 +146,12 @@ public final class PlanCompiler {
         for (String p : spec.linux().readonlyPaths()) {
             plan.add("make " + p + " read-only", StageOp.READONLY_PATH, p);
         }
-        Spec.Process proc = spec.process();
+        processSteps(plan, spec.process(), options.execFifo() != null);
+        return plan.build();
+    }
+
+    /** The steps of the process itself, after the container's set-up: limits, ids, capabilities, cwd, exec. */
+    private static void processSteps(Plan.Builder plan, Spec.Process proc, boolean waitOnFifo) {
         if (proc.oomScoreAdj() != null) {
             plan.add("set oom_score_adj " + proc.oomScoreAdj(), StageOp.OOM_SCORE_ADJ, proc.oomScoreAdj());
         }
@@ -192,12 +197,32 @@ public final class PlanCompiler {
         }
         String exe = "exec \"" + proc.args().get(0) + "\"";
         plan.add(exe, StageOp.LOOKUP, path);
-        if (options.execFifo() != null) {
+        if (waitOnFifo) {
             plan.add("wait for jrun start on the exec fifo", StageOp.WAIT_FIFO);
         } else {
             plan.add("wait for start", StageOp.WAIT_START);
         }
         plan.add(exe, StageOp.EXEC);
+    }
+
+    /**
+     * {@code jrun exec}: a process that joins every namespace of the container whose init is
+     * {@code initPid} (types as its config lists them), then runs as {@code process} says.
+     */
+    public static Plan compileExec(Spec container, Spec.Process process, long initPid, int preserveFds,
+            boolean detached) {
+        Plan.Builder plan = new Plan.Builder();
+        for (String type : JOIN_ORDER) {
+            for (Spec.Namespace ns : container.linux().namespaces()) {
+                if (ns.type().equals(type)) {
+                    String path = "/proc/" + initPid + "/ns/" + PROC_NAMES.get(type);
+                    plan.add("join the container's " + PROC_NAMES.get(type) + " namespace " + path, StageOp.SETNS,
+                            CLONE_FLAGS.get(type), path);
+                }
+            }
+        }
+        plan.add("clone the exec'd process", StageOp.CLONE, 0L, (long) preserveFds, detached ? 0L : 1L);
+        processSteps(plan, process, false);
         return plan.build();
     }
 

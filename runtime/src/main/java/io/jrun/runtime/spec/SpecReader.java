@@ -54,6 +54,19 @@ public final class SpecReader {
         return new SpecReader(file).spec(tree);
     }
 
+    /** An OCI process object alone, as {@code exec --process FILE} reads it. */
+    @SuppressWarnings("unchecked")
+    public static Spec.Process parseProcess(String text, String file) throws JrunException {
+        Object tree;
+        try {
+            tree = Json.parse(text);
+        } catch (JsonException e) {
+            throw new JrunException(file + ": malformed JSON at " + e.getMessage());
+        }
+        SpecReader r = new SpecReader(file);
+        return r.process(r.object(tree, "the top level"));
+    }
+
     private JrunException wrong(String field, String expected, Object got) {
         return new JrunException(file + ": " + field + ": expected " + expected + ", got " + describe(got));
     }

@@ -30,6 +30,8 @@ import java.util.Map;
 public final class StateDir {
     public static final String STATE = "state.json";
     public static final String EXEC_FIFO = "exec.fifo";
+    /** A copy of config.json as it was at create, for exec. */
+    public static final String CONFIG = "config.json";
     private static final String LOCK = "lock";
     private final Path dir;
     private final String id;

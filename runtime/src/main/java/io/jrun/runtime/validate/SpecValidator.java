@@ -50,10 +50,18 @@ public final class SpecValidator {
             throw new JrunException(file + ": ociVersion: " + spec.ociVersion()
                     + ": unsupported major version (jrun supports runtime-spec 1.x)");
         }
-        Spec.Process p = spec.process();
-        if (p == null) {
+        if (spec.process() == null) {
             throw new JrunException(file + ": process: missing");
         }
+        validateProcess(spec.process(), file);
+        if (spec.root() == null || spec.root().path() == null || spec.root().path().isEmpty()) {
+            throw new JrunException(file + ": root.path: missing");
+        }
+        validateLinux(spec, file);
+    }
+
+    /** The rules of a process, for a container's init and for {@code exec}. */
+    public static void validateProcess(Spec.Process p, String file) throws JrunException {
         if (p.args().isEmpty() || p.args().get(0).isEmpty()) {
             throw new JrunException(file + ": process.args: must name a program");
         }
@@ -101,9 +109,9 @@ public final class SpecValidator {
         if (p.oomScoreAdj() != null && (p.oomScoreAdj() < -1000 || p.oomScoreAdj() > 1000)) {
             throw new JrunException(file + ": process.oomScoreAdj: " + p.oomScoreAdj() + " is not from -1000 to 1000");
         }
-        if (spec.root() == null || spec.root().path() == null || spec.root().path().isEmpty()) {
-            throw new JrunException(file + ": root.path: missing");
-        }
+    }
+
+    private static void validateLinux(Spec spec, String file) throws JrunException {
         Set<String> seen = new HashSet<>();
         for (int k = 0; k < spec.linux().namespaces().size(); k++) {
             Spec.Namespace ns = spec.linux().namespaces().get(k);
