@@ -530,6 +530,10 @@ static void run_step(struct child *c, const struct plan_step *s)
 {
     c->detail[0] = '\0';
     switch (s->op) {
+    case OP_UNSHARE:
+        if (unshare((int)arg_u64(c, s, 0)) < 0)
+            fail(c, errno, "unshare");
+        break;
     case OP_LOOPBACK_UP: set_loopback_up(c); break;
     case OP_HOSTNAME: {
         const char *h = arg_str(c, s, 0);
@@ -624,6 +628,10 @@ void child_run(const struct plan *plan, uint32_t first_step, int base_fd, int di
         prctl(PR_SET_PDEATHSIG, SIGKILL);
     /* not dumpable until execve: no one can open /proc/<pid>/exe or ptrace the stage */
     prctl(PR_SET_DUMPABLE, 0);
+    /* the monitor places us in our cgroups first */
+    char placed;
+    if (read(base_fd + CHILD_START_OFFSET, &placed, 1) != 1)
+        _exit(127);
     for (uint32_t i = first_step; i < plan->nsteps; i++) {
         c.step = i;
         run_step(&c, &plan->steps[i]);

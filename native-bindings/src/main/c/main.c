@@ -295,8 +295,9 @@ static void read_report(struct monitor *m, int init_exited)
 static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
 {
     struct plan plan;
-    uint32_t i;
-    int report[2], start[2];
+    uint32_t i, cgstep[32];
+    int report[2], start[2], cgfd[32];
+    size_t ncg = 0;
     int r = plan_decode(buf, len, &plan);
 
     if (r < 0) {
@@ -305,6 +306,15 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
     }
     for (i = 0; i < plan.nsteps && plan.steps[i].op != OP_CLONE; i++) {
         const struct plan_step *s = &plan.steps[i];
+        if (s->op == OP_CGROUP_ENTER && s->nargs == 1 && s->args[0].kind == ARG_STR) {
+            /* opened now, in the caller's mount namespace; written after clone, below */
+            if (ncg == sizeof(cgfd) / sizeof(cgfd[0]) || (cgfd[ncg] = open(s->args[0].str, O_WRONLY | O_CLOEXEC)) < 0) {
+                say_error(m, i, ncg == sizeof(cgfd) / sizeof(cgfd[0]) ? E2BIG : errno, "open");
+                return;
+            }
+            cgstep[ncg++] = i;
+            continue;
+        }
         if (s->nargs != 2 || s->args[0].kind != (s->op == OP_SETNS ? ARG_U64 : ARG_STR)
             || s->args[1].kind != (s->op == OP_SETNS ? ARG_STR : ARG_U64)
             || (s->op != OP_SETNS && s->op != OP_MKFIFO)) {
@@ -358,6 +368,18 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
     close(start[0]);
     m->report_fd = report[0];
     m->start_fd = start[1];
+    /* into its cgroups before it runs a single step of its own; then let it go */
+    for (size_t k = 0; k < ncg; k++) {
+        char num[16];
+        int n = snprintf(num, sizeof(num), "%d", (int)pid);
+        if (write(cgfd[k], num, (size_t)n) != n) {
+            say_error(m, cgstep[k], errno, "write the pid");
+            kill_init_and_wait(m);
+            return;
+        }
+        close(cgfd[k]);
+    }
+    write_all(m->start_fd, "P", 1);
 }
 
 /* The event loop of a monitor whose container is running or being set up. */

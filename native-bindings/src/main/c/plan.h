@@ -29,9 +29,12 @@
 /* Steps the monitor runs before clone. */
 #define OP_SETNS 1            /* u64 nstype, str path */
 #define OP_MKFIFO 3           /* str host path, u64 mode: the exec fifo of a container that outlives its monitor */
+#define OP_CGROUP_ENTER 4     /* str path of a cgroup.procs: the monitor writes the child's pid there
+                                 right after clone, before the child runs any step */
 #define OP_CLONE 2            /* u64 clone flags, u64 fds to preserve (3..3+n-1), u64 die with the
                                  monitor (1: PR_SET_PDEATHSIG SIGKILL); later steps run in the child */
 /* Steps the container's init runs, in order. */
+#define OP_UNSHARE 9          /* u64 flags: namespaces made after the cgroup placement (CLONE_NEWCGROUP) */
 #define OP_LOOPBACK_UP 10     /* - */
 #define OP_HOSTNAME 11        /* str name */
 #define OP_DOMAINNAME 12      /* str name */

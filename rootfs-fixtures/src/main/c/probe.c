@@ -4,6 +4,9 @@
  *   probe signals    prints "ready", then on SIGINT/TERM/HUP/QUIT/USR1/USR2 prints
  *                    "signal N" and exits with status 100+N (it works as pid 1 too)
  *   probe raw-socket prints "ok" if a raw IPv4 socket opens (CAP_NET_RAW), else the errno's name
+ *   probe alloc MB   allocates and touches MB mebibytes, printing each 8 MB reached, then "done"
+ *   probe fork N     forks N children that sleep; prints "forked K" and, when a fork fails, its errno's name
+ *   probe spin SECS  a busy loop for SECS seconds of wall time; prints the cpu seconds it got
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -11,6 +14,8 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -46,6 +51,53 @@ int main(int argc, char **argv)
         printf("%s\n", fd >= 0 ? "ok" : errno == EPERM ? "EPERM" : errno == EACCES ? "EACCES" : "other");
         return 0;
     }
-    fprintf(stderr, "usage: probe ids|signals|raw-socket\n");
+    if (argc > 2 && !strcmp(argv[1], "alloc")) {
+        long mb = atol(argv[2]);
+        for (long i = 0; i < mb; i++) {
+            char *p = malloc(1 << 20);
+            if (!p) {
+                printf("malloc failed at %ld MB\n", i);
+                return 1;
+            }
+            memset(p, 1, 1 << 20);
+            if (i % 8 == 7) {
+                printf("%ld MB\n", i + 1);
+                fflush(stdout);
+            }
+        }
+        printf("done\n");
+        return 0;
+    }
+    if (argc > 2 && !strcmp(argv[1], "fork")) {
+        int n = atoi(argv[2]), k = 0;
+        for (; k < n; k++) {
+            pid_t p = fork();
+            if (p == 0) {
+                sleep(30);
+                _exit(0);
+            }
+            if (p < 0) {
+                printf("forked %d\n%s\n", k, errno == EAGAIN ? "EAGAIN" : "other");
+                return 0;
+            }
+        }
+        printf("forked %d\n", k);
+        return 0;
+    }
+    if (argc > 2 && !strcmp(argv[1], "spin")) {
+        struct timespec start, now;
+        double secs = atof(argv[2]);
+        clock_gettime(CLOCK_MONOTONIC, &start);
+        do {
+            for (volatile int i = 0; i < 100000; i++)
+                ;
+            clock_gettime(CLOCK_MONOTONIC, &now);
+        } while ((now.tv_sec - start.tv_sec) + (now.tv_nsec - start.tv_nsec) / 1e9 < secs);
+        struct timespec cpu;
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
+        printf("%.3f\n", cpu.tv_sec + cpu.tv_nsec / 1e9);
+        return 0;
+    }
+    fprintf(stderr, "usage: probe ids|signals|raw-socket|alloc MB|fork N|spin SECS\n");
     return 2;
 }

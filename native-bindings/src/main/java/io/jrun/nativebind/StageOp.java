@@ -8,6 +8,8 @@ public enum StageOp {
     SETNS(1),
     CLONE(2),
     MKFIFO(3),
+    CGROUP_ENTER(4),
+    UNSHARE(9),
     LOOPBACK_UP(10),
     HOSTNAME(11),
     DOMAINNAME(12),

@@ -2,6 +2,7 @@ package io.jrun.runtime;
 
 import io.jrun.nativebind.StageEvent;
 import io.jrun.nativebind.StageProcess;
+import io.jrun.runtime.cgroups.ContainerCgroup;
 import io.jrun.runtime.plan.Plan;
 import io.jrun.runtime.state.ContainerState;
 import io.jrun.runtime.state.StateDir;
@@ -95,8 +96,16 @@ public final class Container implements AutoCloseable {
             return;
         }
         closed = true;
+        ContainerCgroup cgroup = stateDir == null ? null : Jrun.cgroupOf(state);
         try {
+            if (exit != null && cgroup != null && cgroup.oomKills() > 0) {
+                System.err.println("jrun: container " + id() + ": the kernel's OOM killer killed a process of it"
+                        + " (memory limit reached)");
+            }
             if (stateDir != null && (!keepState || exit == null)) {
+                if (exit != null) {
+                    Jrun.removeCgroup(cgroup); // the init is reaped: its pid namespace is empty
+                }
                 stateDir.remove();
             }
             if (exit != null) {
@@ -109,6 +118,9 @@ public final class Container implements AutoCloseable {
                 stage.close();
             } catch (IOException | UncheckedIOException e) {
                 // the monitor is gone either way
+            }
+            if (exit == null && stateDir != null && (!keepState)) {
+                Jrun.removeCgroup(cgroup); // killed by closing the channel: retried until its processes are gone
             }
         }
     }

@@ -3,6 +3,9 @@ package io.jrun.runtime;
 import io.jrun.nativebind.StageBinary;
 import io.jrun.nativebind.StageEvent;
 import io.jrun.nativebind.StageProcess;
+import io.jrun.runtime.cgroups.CgroupHost;
+import io.jrun.runtime.cgroups.ContainerCgroup;
+import io.jrun.runtime.cgroups.DeviceDefaults;
 import io.jrun.runtime.plan.Plan;
 import io.jrun.runtime.plan.PlanCompiler;
 import io.jrun.runtime.proc.ProcFs;
@@ -122,9 +125,12 @@ public final class Jrun {
         requireRoot();
         StateDir state = StateDir.create(stateRoot, id);
         StageProcess stage = null;
+        ContainerCgroup cgroup = null;
         try {
+            cgroup = ContainerCgroup.place(CgroupHost.detect(), spec.linux().cgroupsPath(), id);
+            cgroup.create();
             Plan plan = PlanCompiler.compile(spec, b, new PlanCompiler.Options(options.noPivot(),
-                    options.preserveFds(), detached ? state.execFifo() : null));
+                    options.preserveFds(), detached ? state.execFifo() : null, cgroup));
             stage = openStage(state, options);
             stage.channel().sendPlan(plan.encode());
             StageEvent e = stage.channel().read();
@@ -134,13 +140,15 @@ public final class Jrun {
             if (!(e instanceof StageEvent.Created c)) {
                 throw new JrunException("create " + id + ": unexpected message from the stage: " + e);
             }
+            cgroup.apply(DeviceDefaults.withDefaults(spec));
             ContainerState cs = new ContainerState(id, c.pid(), ProcFs.startTime(c.pid()), b.toString(),
-                    rootfs.toString(), Instant.now().toString(), spec.annotations(), false);
+                    rootfs.toString(), Instant.now().toString(), spec.annotations(), false, record(cgroup));
             // exec reads the config as it was at create, not as the bundle may be now
             Files.copy(b.resolve("config.json"), state.path().resolve(StateDir.CONFIG));
             return new Launched(cs, state, stage, plan);
         } catch (IOException | JrunException | RuntimeException e) {
             abandon(stage, state);
+            removeCgroup(cgroup);
             if (e instanceof JrunException j) {
                 throw j;
             }
@@ -213,7 +221,8 @@ public final class Jrun {
         }
         Spec container = SpecReader.read(sd.path().resolve(StateDir.CONFIG));
         SpecValidator.validateProcess(process, "exec process");
-        Plan plan = PlanCompiler.compileExec(container, process, s.pid(), options.preserveFds(), detached);
+        Plan plan = PlanCompiler.compileExec(container, process, s.pid(), options.preserveFds(), detached,
+                cgroupOf(s));
         requireRoot();
         StageProcess stage = null;
         try {
@@ -227,7 +236,7 @@ public final class Jrun {
                 throw new JrunException("exec " + id + ": unexpected message from the stage: " + e);
             }
             ContainerState ps = new ContainerState(id, c.pid(), ProcFs.startTime(c.pid()), s.bundle(), s.rootfs(),
-                    Instant.now().toString(), Map.of(), false);
+                    Instant.now().toString(), Map.of(), false, null);
             return new Launched(ps, null, stage, plan);
         } catch (IOException | JrunException | RuntimeException e) {
             abandon(stage, null);
@@ -291,10 +300,48 @@ public final class Jrun {
     public List<Long> pids(String id) throws JrunException {
         StateDir sd = existing(id);
         ContainerState s = sd.read();
-        if (status(sd, s).equals("stopped")) {
+        if (status(sd, s).equals("stopped") && s.cgroup() == null) {
             return List.of();
         }
-        return ProcFs.inPidNamespaceOf(s.pid());
+        return processesOf(s);
+    }
+
+    /** Every process of a container: its cgroup's, else those in the init's pid namespace. */
+    private static List<Long> processesOf(ContainerState s) {
+        ContainerCgroup cg = cgroupOf(s);
+        if (cg != null) {
+            return cg.pids();
+        }
+        return ProcFs.alive(s.pid(), s.pidStartTime()) ? ProcFs.inPidNamespaceOf(s.pid()) : List.of();
+    }
+
+    static ContainerCgroup cgroupOf(ContainerState s) {
+        return s.cgroup() == null ? null : ContainerCgroup.recorded(s.cgroup().v2(), s.cgroup().dirs(),
+                s.cgroup().created());
+    }
+
+    private static ContainerState.CgroupRecord record(ContainerCgroup cg) {
+        List<String> dirs = new ArrayList<>();
+        for (Path d : cg.dirs()) {
+            dirs.add(d.toString());
+        }
+        List<String> created = new ArrayList<>();
+        for (Path d : cg.created()) {
+            created.add(d.toString());
+        }
+        return new ContainerState.CgroupRecord(cg.isV2(), dirs, created);
+    }
+
+    /** Kills what is left in a cgroup, then removes the directories jrun made; errors are reported, not thrown. */
+    static void removeCgroup(ContainerCgroup cg) {
+        if (cg == null) {
+            return;
+        }
+        try {
+            cg.remove();
+        } catch (JrunException e) {
+            System.err.println("jrun: " + e.getMessage());
+        }
     }
 
     /** {@code jrun kill [--all] ID SIG}. */
@@ -313,7 +360,7 @@ public final class Jrun {
             Signals.send(stageDir, s.pid(), s.pidStartTime(), signal);
             return;
         }
-        for (long pid : ProcFs.inPidNamespaceOf(s.pid())) {
+        for (long pid : processesOf(s)) {
             long start = ProcFs.startTime(pid);
             try {
                 Signals.send(stageDir, pid, start, signal);
@@ -355,6 +402,10 @@ public final class Jrun {
                 }
                 signal(s, 9, true);
                 awaitDeath(s);
+            }
+            ContainerCgroup cg = cgroupOf(s);
+            if (cg != null) {
+                cg.remove(); // without a pid namespace, children may outlive the init: remove() kills them
             }
             sd.remove();
         } catch (IOException e) {

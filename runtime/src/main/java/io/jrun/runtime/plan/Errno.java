@@ -40,6 +40,16 @@ public final class Errno {
         return "errno " + errno;
     }
 
+    /** "Invalid argument" (as Java reports a failed syscall) → "Invalid argument (EINVAL)". */
+    public static String describe(String message) {
+        for (String[] row : TABLE) {
+            if (row != null && row[1].equals(message)) {
+                return message + " (" + row[0] + ")";
+            }
+        }
+        return message;
+    }
+
     public static String name(int errno) {
         return errno > 0 && errno < TABLE.length && TABLE[errno] != null ? TABLE[errno][0] : "errno " + errno;
     }

@@ -4,6 +4,7 @@ import static io.jrun.runtime.plan.LinuxConstants.*;
 
 import io.jrun.nativebind.StageOp;
 import io.jrun.runtime.JrunException;
+import io.jrun.runtime.cgroups.ContainerCgroup;
 import io.jrun.runtime.security.Capabilities;
 import io.jrun.runtime.security.Rlimits;
 import io.jrun.runtime.security.Sysctls;
@@ -26,10 +27,11 @@ public final class PlanCompiler {
      * What the caller decides beyond config.json: {@code --no-pivot}; how many fds from 3 on pass
      * to the container ({@code --preserve-fds}); and, for a container that outlives its monitor
      * (create, run --detach), the exec fifo its init waits on for {@code jrun start} (else null:
-     * the init waits for the monitor's start and dies with it).
+     * the init waits for the monitor's start and dies with it); the container's cgroup, made
+     * already, which the init enters before its first step (null: none).
      */
-    public record Options(boolean noPivot, int preserveFds, Path execFifo) {
-        public static final Options DEFAULT = new Options(false, 0, null);
+    public record Options(boolean noPivot, int preserveFds, Path execFifo, ContainerCgroup cgroup) {
+        public static final Options DEFAULT = new Options(false, 0, null, null);
     }
 
     /** The PATH a process gets searched with when its env has none (runc's and Docker's default). */
@@ -93,6 +95,7 @@ public final class PlanCompiler {
                 cloneFlags |= CLONE_FLAGS.get(ns.type());
             }
         }
+        enterCgroup(plan, options.cgroup());
         if (options.execFifo() != null) {
             // writable by others: a non-root user in the container opens it through its fd
             plan.add("create exec fifo " + options.execFifo(), StageOp.MKFIFO, options.execFifo().toString(), 0622L);
@@ -103,8 +106,12 @@ public final class PlanCompiler {
                 plan.add("join " + PROC_NAMES.get(type) + " namespace " + path, StageOp.SETNS, CLONE_FLAGS.get(type), path);
             }
         }
-        plan.add("clone the container's init", StageOp.CLONE, cloneFlags, (long) options.preserveFds(),
-                options.execFifo() == null ? 1L : 0L);
+        // a new cgroup namespace is made once the init is in its cgroup, which becomes the namespace's root
+        plan.add("clone the container's init", StageOp.CLONE, cloneFlags & ~CLONE_NEWCGROUP,
+                (long) options.preserveFds(), options.execFifo() == null ? 1L : 0L);
+        if ((cloneFlags & CLONE_NEWCGROUP) != 0) {
+            plan.add("make a cgroup namespace", StageOp.UNSHARE, CLONE_NEWCGROUP);
+        }
         if (options.execFifo() != null) {
             plan.add("open exec fifo " + options.execFifo(), StageOp.EXEC_FIFO, options.execFifo().toString());
         }
@@ -122,8 +129,13 @@ public final class PlanCompiler {
                 MS_REC | MountOptions.propagation(prop));
         plan.add("bind rootfs " + rootfs, StageOp.ROOTFS, rootfs.toString());
         boolean devFromHost = false;
+        List<String> readonlyAfterPivot = new java.util.ArrayList<>();
         for (Spec.Mount m : spec.mounts()) {
-            devFromHost |= mount(plan, m, bundle);
+            if ("cgroup".equals(m.type()) || "cgroup2".equals(m.type())) {
+                cgroupMount(plan, m, options.cgroup(), readonlyAfterPivot);
+            } else {
+                devFromHost |= mount(plan, m, bundle);
+            }
         }
         if (!devFromHost) {
             devices(plan, spec.linux().devices());
@@ -135,6 +147,9 @@ public final class PlanCompiler {
         }
         if (spec.root().readonly()) {
             plan.add("remount / read-only", StageOp.REMOUNT, "/", MS_RDONLY);
+        }
+        for (String p : readonlyAfterPivot) {
+            plan.add("remount " + p + " read-only", StageOp.REMOUNT, p, MS_RDONLY);
         }
         for (Map.Entry<String, String> e : spec.linux().sysctl().entrySet()) {
             plan.add("set sysctl " + e.getKey() + "=" + e.getValue(), StageOp.SYSCTL, Sysctls.path(e.getKey()),
@@ -210,8 +225,9 @@ public final class PlanCompiler {
      * {@code initPid} (types as its config lists them), then runs as {@code process} says.
      */
     public static Plan compileExec(Spec container, Spec.Process process, long initPid, int preserveFds,
-            boolean detached) {
+            boolean detached, ContainerCgroup cgroup) {
         Plan.Builder plan = new Plan.Builder();
+        enterCgroup(plan, cgroup);
         for (String type : JOIN_ORDER) {
             for (Spec.Namespace ns : container.linux().namespaces()) {
                 if (ns.type().equals(type)) {
@@ -224,6 +240,42 @@ public final class PlanCompiler {
         plan.add("clone the exec'd process", StageOp.CLONE, 0L, (long) preserveFds, detached ? 0L : 1L);
         processSteps(plan, process, false);
         return plan.build();
+    }
+
+    private static void enterCgroup(Plan.Builder plan, ContainerCgroup cgroup) {
+        if (cgroup != null) {
+            for (String procs : cgroup.procsFiles()) {
+                plan.add("enter cgroup " + procs, StageOp.CGROUP_ENTER, procs);
+            }
+        }
+    }
+
+    /**
+     * A mount of type cgroup: on v2 a cgroup2 filesystem (rooted at the container's cgroup by its
+     * cgroup namespace); on v1 a tmpfs with the container's own directory of each hierarchy bound in.
+     */
+    private static void cgroupMount(Plan.Builder plan, Spec.Mount m, ContainerCgroup cgroup,
+            List<String> readonlyAfterPivot) throws JrunException {
+        if (cgroup == null) {
+            throw new JrunException("mount cgroup on " + m.destination() + ": the container has no cgroup");
+        }
+        MountOptions o = MountOptions.parse(m.options());
+        long flags = o.flags() & ~(MS_BIND | MS_REC);
+        String dest = normalize(m.destination());
+        if (cgroup.isV2()) {
+            plan.add("mount cgroup2 on " + dest, StageOp.MOUNT, "cgroup", dest, "cgroup2", flags, "", 0L, 0L, 0L);
+            return;
+        }
+        plan.add("mount tmpfs on " + dest + " for the cgroup hierarchies", StageOp.MOUNT, "tmpfs", dest, "tmpfs",
+                MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755", 0L, 0L, 0L);
+        for (Path dir : cgroup.dirs()) {
+            String name = cgroup.hierarchyName(dir);
+            plan.add("bind cgroup " + dir + " on " + dest + "/" + name, StageOp.MOUNT, dir.toString(),
+                    dest + "/" + name, "", MS_BIND | MS_REC, "", flags | MS_NOSUID | MS_NODEV | MS_NOEXEC, 0L, 0L);
+        }
+        if ((flags & MS_RDONLY) != 0) {
+            readonlyAfterPivot.add(dest);
+        }
     }
 
     /** Adds one config mount; returns true when it bind-mounts the host's /dev (then no device nodes are made). */

@@ -40,7 +40,35 @@ public record Spec(
             String rootfsPropagation,
             List<String> maskedPaths,
             List<String> readonlyPaths,
-            Map<String, String> sysctl) {}
+            Map<String, String> sysctl,
+            String cgroupsPath,
+            Resources resources) {}
+
+    /**
+     * {@code linux.resources}; every number is null when absent. Device rules are the OCI
+     * {@code devices} list (allow, type a/c/b, major, minor, access rwm).
+     */
+    public record Resources(Memory memory, Cpu cpu, Long pidsLimit, BlockIo blockIo,
+            List<HugepageLimit> hugepageLimits, List<DeviceRule> devices, Map<String, String> unified) {
+        public static final Resources NONE = new Resources(null, null, null, null, List.of(), List.of(), Map.of());
+    }
+
+    public record Memory(Long limit, Long reservation, Long swap, Long swappiness, Boolean disableOOMKiller) {}
+
+    public record Cpu(Long shares, Long quota, Long period, Long burst, Long realtimeRuntime, Long realtimePeriod,
+            String cpus, String mems) {}
+
+    public record BlockIo(Long weight, List<DeviceValue> weightDevice, List<DeviceValue> throttleReadBpsDevice,
+            List<DeviceValue> throttleWriteBpsDevice, List<DeviceValue> throttleReadIOPSDevice,
+            List<DeviceValue> throttleWriteIOPSDevice) {}
+
+    /** A block device (major:minor) and a value: a weight or a rate. */
+    public record DeviceValue(long major, long minor, long value) {}
+
+    public record HugepageLimit(String pageSize, long limit) {}
+
+    /** major/minor null: any. */
+    public record DeviceRule(boolean allow, String type, Long major, Long minor, String access) {}
 
     public record Namespace(String type, String path) {}
 

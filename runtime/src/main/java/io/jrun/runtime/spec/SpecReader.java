@@ -261,9 +261,93 @@ public final class SpecReader {
         for (Map.Entry<String, Object> e : optObject(l, "sysctl", "linux.sysctl").entrySet()) {
             sysctl.put(e.getKey(), string(e.getValue(), "linux.sysctl." + e.getKey()));
         }
+        Map<String, Object> res = optObject(l, "resources", "linux.resources");
         return new Spec.Linux(List.copyOf(namespaces), List.copyOf(devices),
                 optString(l, "rootfsPropagation", "linux.rootfsPropagation"),
                 strings(l, "maskedPaths", "linux.maskedPaths"), strings(l, "readonlyPaths", "linux.readonlyPaths"),
-                java.util.Collections.unmodifiableMap(sysctl));
+                java.util.Collections.unmodifiableMap(sysctl), optString(l, "cgroupsPath", "linux.cgroupsPath"),
+                res.isEmpty() ? Spec.Resources.NONE : resources(res, "linux.resources"));
+    }
+
+    /** {@code linux.resources}, also the body of {@code jrun update --resources}. */
+    public static Spec.Resources parseResources(String text, String file) throws JrunException {
+        Object tree;
+        try {
+            tree = Json.parse(text);
+        } catch (JsonException e) {
+            throw new JrunException(file + ": malformed JSON at " + e.getMessage());
+        }
+        SpecReader r = new SpecReader(file);
+        return r.resources(r.object(tree, "the top level"), "resources");
+    }
+
+    private Long optLong(Map<String, Object> m, String key, String field) throws JrunException {
+        Object v = m.get(key);
+        if (v != null && !(v instanceof Long)) {
+            throw wrong(field, "an integer", v);
+        }
+        return (Long) v;
+    }
+
+    private Spec.Resources resources(Map<String, Object> r, String f) throws JrunException {
+        Map<String, Object> mem = optObject(r, "memory", f + ".memory");
+        Spec.Memory memory = mem.isEmpty() ? null : new Spec.Memory(optLong(mem, "limit", f + ".memory.limit"),
+                optLong(mem, "reservation", f + ".memory.reservation"), optLong(mem, "swap", f + ".memory.swap"),
+                optLong(mem, "swappiness", f + ".memory.swappiness"),
+                mem.get("disableOOMKiller") == null ? null : optBool(mem, "disableOOMKiller", f + ".memory.disableOOMKiller"));
+        Map<String, Object> c = optObject(r, "cpu", f + ".cpu");
+        Spec.Cpu cpu = c.isEmpty() ? null : new Spec.Cpu(optLong(c, "shares", f + ".cpu.shares"),
+                optLong(c, "quota", f + ".cpu.quota"), optLong(c, "period", f + ".cpu.period"),
+                optLong(c, "burst", f + ".cpu.burst"), optLong(c, "realtimeRuntime", f + ".cpu.realtimeRuntime"),
+                optLong(c, "realtimePeriod", f + ".cpu.realtimePeriod"), optString(c, "cpus", f + ".cpu.cpus"),
+                optString(c, "mems", f + ".cpu.mems"));
+        Map<String, Object> p = optObject(r, "pids", f + ".pids");
+        Map<String, Object> b = optObject(r, "blockIO", f + ".blockIO");
+        Spec.BlockIo bio = b.isEmpty() ? null : new Spec.BlockIo(optLong(b, "weight", f + ".blockIO.weight"),
+                deviceValues(b, "weightDevice", "weight", f + ".blockIO.weightDevice"),
+                deviceValues(b, "throttleReadBpsDevice", "rate", f + ".blockIO.throttleReadBpsDevice"),
+                deviceValues(b, "throttleWriteBpsDevice", "rate", f + ".blockIO.throttleWriteBpsDevice"),
+                deviceValues(b, "throttleReadIOPSDevice", "rate", f + ".blockIO.throttleReadIOPSDevice"),
+                deviceValues(b, "throttleWriteIOPSDevice", "rate", f + ".blockIO.throttleWriteIOPSDevice"));
+        List<Spec.HugepageLimit> huge = new ArrayList<>();
+        List<Object> hl = optList(r, "hugepageLimits", f + ".hugepageLimits");
+        for (int k = 0; k < hl.size(); k++) {
+            Map<String, Object> h = object(hl.get(k), f + ".hugepageLimits[" + k + "]");
+            Long limit = optLong(h, "limit", f + ".hugepageLimits[" + k + "].limit");
+            huge.add(new Spec.HugepageLimit(optString(h, "pageSize", f + ".hugepageLimits[" + k + "].pageSize"),
+                    limit == null ? 0 : limit));
+        }
+        List<Spec.DeviceRule> rules = new ArrayList<>();
+        List<Object> dl = optList(r, "devices", f + ".devices");
+        for (int k = 0; k < dl.size(); k++) {
+            String g = f + ".devices[" + k + "]";
+            Map<String, Object> d = object(dl.get(k), g);
+            rules.add(new Spec.DeviceRule(optBool(d, "allow", g + ".allow"), optString(d, "type", g + ".type"),
+                    optLong(d, "major", g + ".major"), optLong(d, "minor", g + ".minor"),
+                    optString(d, "access", g + ".access")));
+        }
+        Map<String, String> unified = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> e : optObject(r, "unified", f + ".unified").entrySet()) {
+            unified.put(e.getKey(), string(e.getValue(), f + ".unified." + e.getKey()));
+        }
+        return new Spec.Resources(memory, cpu, optLong(p, "limit", f + ".pids.limit"), bio, List.copyOf(huge),
+                List.copyOf(rules), java.util.Collections.unmodifiableMap(unified));
+    }
+
+    private List<Spec.DeviceValue> deviceValues(Map<String, Object> m, String key, String valueKey, String f)
+            throws JrunException {
+        List<Spec.DeviceValue> out = new ArrayList<>();
+        List<Object> l = optList(m, key, f);
+        for (int k = 0; k < l.size(); k++) {
+            Map<String, Object> d = object(l.get(k), f + "[" + k + "]");
+            Long major = optLong(d, "major", f + "[" + k + "].major");
+            Long minor = optLong(d, "minor", f + "[" + k + "].minor");
+            Long v = optLong(d, valueKey, f + "[" + k + "]." + valueKey);
+            if (major == null || minor == null || v == null) {
+                throw new JrunException(file + ": " + f + "[" + k + "]: major, minor and " + valueKey + " are required");
+            }
+            out.add(new Spec.DeviceValue(major, minor, v));
+        }
+        return List.copyOf(out);
     }
 }

@@ -1,6 +1,7 @@
 package io.jrun.runtime.state;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -17,10 +18,14 @@ public record ContainerState(
         String rootfs,
         String created,
         Map<String, String> annotations,
-        boolean started) {
+        boolean started,
+        CgroupRecord cgroup) {
+
+    /** The container's cgroup: its directories and those of them jrun made (removed at delete). */
+    public record CgroupRecord(boolean v2, List<String> dirs, List<String> created) {}
 
     public ContainerState asStarted() {
-        return new ContainerState(id, pid, pidStartTime, bundle, rootfs, created, annotations, true);
+        return new ContainerState(id, pid, pidStartTime, bundle, rootfs, created, annotations, true, cgroup);
     }
 
     /** The OCI state JSON as runc prints it, with the given status. */

@@ -125,6 +125,13 @@ public final class StateDir {
     public void write(ContainerState s) throws JrunException {
         Map<String, Object> m = s.toOci(s.started() ? "running" : "created");
         m.put("jrun.pidStartTime", s.pidStartTime());
+        if (s.cgroup() != null) {
+            Map<String, Object> cg = new LinkedHashMap<>();
+            cg.put("v2", s.cgroup().v2());
+            cg.put("dirs", s.cgroup().dirs());
+            cg.put("created", s.cgroup().created());
+            m.put("jrun.cgroup", cg);
+        }
         Path tmp = dir.resolve(STATE + ".tmp");
         Path target = dir.resolve(STATE);
         try {
@@ -151,14 +158,30 @@ public final class StateDir {
                     ann.put(e.getKey(), String.valueOf(e.getValue()));
                 }
             }
+            ContainerState.CgroupRecord cg = null;
+            if (m.get("jrun.cgroup") instanceof Map) {
+                Map<String, Object> c = (Map<String, Object>) m.get("jrun.cgroup");
+                cg = new ContainerState.CgroupRecord(Boolean.TRUE.equals(c.get("v2")), strings(c.get("dirs")),
+                        strings(c.get("created")));
+            }
             return new ContainerState((String) m.get("id"), (Long) m.get("pid"), (Long) m.get("jrun.pidStartTime"),
                     (String) m.get("bundle"), (String) m.get("rootfs"), (String) m.get("created"), ann,
-                    "running".equals(m.get("status")));
+                    "running".equals(m.get("status")), cg);
         } catch (NoSuchFileException e) {
             throw new JrunException("container \"" + id + "\" does not exist");
         } catch (IOException | JsonException | ClassCastException | NullPointerException e) {
             throw new JrunException("read " + f + ": not a jrun state file (" + e.getMessage() + ")");
         }
+    }
+
+    private static List<String> strings(Object o) {
+        List<String> out = new ArrayList<>();
+        if (o instanceof List<?> l) {
+            for (Object x : l) {
+                out.add(String.valueOf(x));
+            }
+        }
+        return out;
     }
 
     /** Removes the directory and what is in it (no subdirectories are ever made). */

@@ -156,10 +156,6 @@ public final class SpecValidator {
         }
         for (int k = 0; k < spec.mounts().size(); k++) {
             Spec.Mount m = spec.mounts().get(k);
-            if ("cgroup".equals(m.type()) || "cgroup2".equals(m.type())) {
-                throw new JrunException(file + ": mounts[" + k + "]: type " + m.type() + " on " + m.destination()
-                        + ": cgroup mounts are not supported by this version of jrun");
-            }
             if (m.type() == null && !MountOptions.parse(m.options()).isBind()) {
                 throw new JrunException(file + ": mounts[" + k + "].type: missing (only bind mounts may omit it)");
             }

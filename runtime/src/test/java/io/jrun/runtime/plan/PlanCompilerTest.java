@@ -37,7 +37,7 @@ class PlanCompilerTest {
         Map<String, Object> m = DefaultSpec.create(List.of("sh"));
         change.accept(m);
         Spec spec = SpecReader.parse(JsonWriter.write(m), "c");
-        return PlanCompiler.compile(spec, bundle, new PlanCompiler.Options(noPivot, 0, null));
+        return PlanCompiler.compile(spec, bundle, new PlanCompiler.Options(noPivot, 0, null, null));
     }
 
     static List<StageOp> ops(Plan p) {
@@ -60,11 +60,13 @@ class PlanCompilerTest {
         assertEquals(StageOp.CLONE, ops.get(0));
         long flags = LinuxConstants.CLONE_NEWPID | LinuxConstants.CLONE_NEWNET | LinuxConstants.CLONE_NEWIPC
                 | LinuxConstants.CLONE_NEWUTS | LinuxConstants.CLONE_NEWNS | LinuxConstants.CLONE_NEWCGROUP;
-        assertEquals(List.of(flags, 0L, 1L), p.steps().get(0).args());
-        assertEquals(List.of(StageOp.LOOPBACK_UP, StageOp.HOSTNAME, StageOp.ROOT_PROPAGATION, StageOp.ROOTFS),
-                ops.subList(1, 5));
-        assertEquals(List.of(LinuxConstants.MS_REC | LinuxConstants.MS_PRIVATE), p.steps().get(3).args());
-        assertEquals(List.of(bundle.resolve("rootfs").toRealPath().toString()), p.steps().get(4).args());
+        // the cgroup namespace is made after the init entered its cgroup: by unshare, not clone
+        assertEquals(List.of(flags & ~LinuxConstants.CLONE_NEWCGROUP, 0L, 1L), p.steps().get(0).args());
+        assertEquals(List.of(StageOp.UNSHARE, StageOp.LOOPBACK_UP, StageOp.HOSTNAME, StageOp.ROOT_PROPAGATION,
+                StageOp.ROOTFS), ops.subList(1, 6));
+        assertEquals(List.of(LinuxConstants.CLONE_NEWCGROUP), p.steps().get(1).args());
+        assertEquals(List.of(LinuxConstants.MS_REC | LinuxConstants.MS_PRIVATE), p.steps().get(4).args());
+        assertEquals(List.of(bundle.resolve("rootfs").toRealPath().toString()), p.steps().get(5).args());
         assertEquals(6, ops.stream().filter(o -> o == StageOp.MOUNT).count());
         assertEquals(6, ops.stream().filter(o -> o == StageOp.MKNOD).count());
         assertEquals(5, ops.stream().filter(o -> o == StageOp.SYMLINK).count());
@@ -158,8 +160,8 @@ class PlanCompilerTest {
         Path fifo = bundle.resolve("exec.fifo");
         Map<String, Object> m = DefaultSpec.create(List.of("sh"));
         Plan p = PlanCompiler.compile(SpecReader.parse(JsonWriter.write(m), "c"), bundle,
-                new PlanCompiler.Options(false, 2, fifo));
-        assertEquals(List.of(StageOp.MKFIFO, StageOp.CLONE, StageOp.EXEC_FIFO), ops(p).subList(0, 3));
+                new PlanCompiler.Options(false, 2, fifo, null));
+        assertEquals(List.of(StageOp.MKFIFO, StageOp.CLONE, StageOp.UNSHARE, StageOp.EXEC_FIFO), ops(p).subList(0, 4));
         assertEquals(List.of(fifo.toString(), 0622L), p.steps().get(0).args());
         assertEquals(2L, p.steps().get(1).args().get(1));
         assertEquals(0L, p.steps().get(1).args().get(2), "no PR_SET_PDEATHSIG for a detached init");

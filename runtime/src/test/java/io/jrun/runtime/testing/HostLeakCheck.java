@@ -53,7 +53,7 @@ public final class HostLeakCheck implements BeforeEachCallback, AfterEachCallbac
                 mounts.add(f[4] + " " + f[f.length - 3]); // mount point and fs type
             }
             Set<String> cgroups = new TreeSet<>();
-            try (Stream<Path> s = Files.walk(Path.of("/sys/fs/cgroup"), 4)) {
+            try (Stream<Path> s = Files.walk(Path.of("/sys/fs/cgroup"), 8)) {
                 s.filter(Files::isDirectory).forEach(p -> cgroups.add(p.toString()));
             }
             return new Snapshot(mounts, cgroups);

@@ -97,9 +97,6 @@ class SpecValidatorTest {
 
     @Test
     void mountAndDeviceRules() throws JrunException {
-        Map<String, Object> cg = new LinkedHashMap<>(Map.of("destination", "/sys/fs/cgroup", "type", "cgroup"));
-        assertEquals("c.json: mounts[0]: type cgroup on /sys/fs/cgroup: cgroup mounts are not supported by this"
-                + " version of jrun", problem(s -> s.put("mounts", List.of(cg))));
         assertEquals("c.json: linux.devices[0].type: \"x\" is not one of c, u, b, p", problem(s -> sub(s, "linux")
                 .put("devices", List.of(Map.of("path", "/dev/x", "type", "x")))));
         assertEquals("c.json: linux.devices[0].path: \"/etc/x\" is not under /dev", problem(s -> sub(s, "linux")

@@ -1,0 +1,125 @@
+package io.jrun.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jrun.runtime.testing.HostLeakCheck;
+import io.jrun.runtime.testing.RootTests;
+import io.jrun.runtime.testing.TestBundle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Limits enforced by the kernel, seen from inside the container; no cgroup left after each test. */
+@ExtendWith({RootTests.class, HostLeakCheck.class})
+class CgroupsIT {
+    @TempDir
+    Path tmp;
+
+    JrunCli jrun;
+
+    @BeforeEach
+    void setUp() {
+        jrun = new JrunCli(tmp);
+    }
+
+    TestBundle bundle(String script, Map<String, Object> resources) {
+        TestBundle b = TestBundle.in(tmp.resolve("b-" + UUID.randomUUID().toString().substring(0, 6))).sh(script);
+        b.linux().put("resources", resources);
+        return b;
+    }
+
+    JrunCli.Result run(TestBundle b, String id) throws Exception {
+        return jrun.run("run", "--bundle", b.write().toString(), id);
+    }
+
+    static String id() {
+        return "cg-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    @Test
+    void allocatingPastTheMemoryLimitIsOomKilledAndReported() throws Exception {
+        TestBundle b = bundle("probe alloc 200", Map.of("memory", Map.of("limit", 32L << 20)));
+        String id = id();
+        JrunCli.Result r = run(b, id);
+        assertEquals(137, r.exit(), r.stderr());
+        assertFalse(r.stdout().contains("done"), r.stdout());
+        assertEquals("jrun: container " + id + ": the kernel's OOM killer killed a process of it"
+                + " (memory limit reached)\n", r.stderr());
+    }
+
+    @Test
+    void forkingPastThePidsLimitFailsWithEagain() throws Exception {
+        JrunCli.Result r = run(bundle("", Map.of("pids", Map.of("limit", 10L))).args("probe", "fork", "50"), id());
+        assertEquals(0, r.exit(), r.stderr());
+        assertEquals("forked 9\nEAGAIN\n", r.stdout(), "the probe counts too: 1 + 9 = 10");
+    }
+
+    @Test
+    void aCpuQuotaOfTwentyPercentHoldsABusyLoopNearTwentyPercent() throws Exception {
+        JrunCli.Result r = run(bundle("probe spin 2", Map.of("cpu", Map.of("quota", 20000L, "period", 100000L))),
+                id());
+        assertEquals(0, r.exit(), r.stderr());
+        double cpu = Double.parseDouble(r.stdout().trim());
+        assertTrue(cpu > 0.2 && cpu < 0.6, "2 s of wall time at 20 % should give ~0.4 s of cpu, got " + cpu);
+    }
+
+    @Test
+    void aDeniedDeviceCannotBeOpened() throws Exception {
+        // deny all, then /dev/zero: jrun's own devices (null among them) stay allowed after a deny-all, as with runc
+        List<Object> rules = List.of(Map.of("allow", false, "access", "rwm"),
+                Map.of("allow", false, "type", "c", "major", 1L, "minor", 5L, "access", "rwm"));
+        JrunCli.Result r = run(bundle("echo x > /dev/null && echo null-ok; head -c1 /dev/zero >/dev/null || echo zero-denied",
+                Map.of("devices", rules)), id());
+        assertEquals("null-ok\nzero-denied\n", r.stdout(), r.stderr());
+    }
+
+    @Test
+    void theCgroupGoesWhereCgroupsPathSaysAndTheContainerSeesItsOwn() throws Exception {
+        String id = id();
+        TestBundle b = bundle("cat /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/memory/memory.limit_in_bytes;"
+                + " grep -c . /proc/self/cgroup >/dev/null; echo ready; sleep 30 & wait",
+                Map.of("pids", Map.of("limit", 42L), "memory", Map.of("limit", 64L << 20)));
+        b.linux().put("cgroupsPath", "jrun-it/" + id);
+        Map<String, Object> cg = new LinkedHashMap<>();
+        cg.put("destination", "/sys/fs/cgroup");
+        cg.put("type", "cgroup");
+        cg.put("source", "cgroup");
+        cg.put("options", List.of("nosuid", "noexec", "nodev", "ro"));
+        b.mount(cg);
+        b.write();
+        JrunCli.Started s = jrun.start("run", "--bundle", b.dir().toString(), id);
+        s.awaitOutput("ready");
+        assertEquals("42\n67108864\nready\n", s.stdout());
+        String own = ownCgroup("pids");
+        Path dir = Path.of("/sys/fs/cgroup/pids" + (own.equals("/") ? "" : own) + "/jrun-it/" + id);
+        assertTrue(Files.isDirectory(dir), dir + " missing");
+        assertEquals("42", Files.readString(dir.resolve("pids.max")).trim());
+        s.process().destroy(); // SIGTERM: sh ignores it as pid 1 without a trap, so kill it
+        new ProcessBuilder("kill", "-KILL", Long.toString(s.process().pid())).start().waitFor();
+        JrunCli.finish(s);
+        for (int i = 0; i < 100 && Files.exists(dir); i++) {
+            Thread.sleep(20);
+        }
+        assertFalse(Files.exists(dir), "cgroup left: " + dir);
+        assertFalse(Files.exists(dir.getParent()), "the parent jrun made is left: " + dir.getParent());
+    }
+
+    static String ownCgroup(String controller) throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/self/cgroup"))) {
+            String[] f = line.split(":", 3);
+            if (List.of(f[1].split(",")).contains(controller)) {
+                return f[2];
+            }
+        }
+        return "/";
+    }
+}

@@ -1,0 +1,52 @@
+package io.jrun.runtime.cgroups;
+
+import io.jrun.runtime.JrunException;
+import io.jrun.runtime.plan.Errno;
+import java.io.IOException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+/** Reads and writes of cgroup files, with errors that name the file, the value and the errno. */
+public final class CgroupFiles {
+    private CgroupFiles() {}
+
+    public static void write(Path dir, String file, String value) throws JrunException {
+        Path f = dir.resolve(file);
+        try {
+            Files.writeString(f, value);
+        } catch (NoSuchFileException e) {
+            throw new JrunException("write " + value + " to " + f + ": No such file or directory (ENOENT):"
+                    + " the controller or this setting is missing on this host");
+        } catch (FileSystemException e) {
+            throw new JrunException("write " + value + " to " + f + ": " + Errno.describe(String.valueOf(e.getReason())));
+        } catch (IOException e) {
+            throw new JrunException("write " + value + " to " + f + ": " + Errno.describe(String.valueOf(e.getMessage())));
+        }
+    }
+
+    public static String read(Path dir, String file) throws JrunException {
+        Path f = dir.resolve(file);
+        try {
+            return Files.readString(f).trim();
+        } catch (IOException e) {
+            throw new JrunException("read " + f + ": " + e.getMessage());
+        }
+    }
+
+    /** The value of {@code key} in a flat-keyed file such as memory.events ("oom_kill 1"), or -1. */
+    public static long keyed(Path dir, String file, String key) {
+        try {
+            for (String line : Files.readAllLines(dir.resolve(file))) {
+                String[] w = line.trim().split(" ");
+                if (w.length == 2 && w[0].equals(key)) {
+                    return Long.parseLong(w[1]);
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,250 @@
+package io.jrun.runtime.cgroups;
+
+import io.jrun.runtime.JrunException;
+import io.jrun.runtime.cgroups.v1.V1Controllers;
+import io.jrun.runtime.cgroups.v2.V2Controllers;
+import io.jrun.runtime.spec.Spec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A container's cgroup: one directory on cgroup v2, one per mounted v1 hierarchy. jrun
+ * removes only the directories it created (recorded in the container's state).
+ */
+public final class ContainerCgroup {
+    private final boolean v2;
+    private final Map<String, Path> byController; // v1: controller -> dir; v2: "" -> dir
+    private final List<Path> created = new ArrayList<>();
+    private final Map<Path, String> hierarchyNames = new LinkedHashMap<>();
+    private boolean defaultPlacement;
+
+    /** v1: the name a hierarchy has under /sys/fs/cgroup ("memory", "cpu,cpuacct"), for the container's view. */
+    public String hierarchyName(Path dir) {
+        return hierarchyNames.getOrDefault(dir, dir.getFileName().toString());
+    }
+
+    private ContainerCgroup(boolean v2, Map<String, Path> byController) {
+        this.v2 = v2;
+        this.byController = byController;
+    }
+
+    /** Where a container's cgroup goes (nothing is made yet). */
+    public static ContainerCgroup place(CgroupHost host, String cgroupsPath, String id) throws JrunException {
+        if (cgroupsPath != null && cgroupsPath.contains(":") && !cgroupsPath.contains("/")) {
+            throw new JrunException("linux.cgroupsPath \"" + cgroupsPath + "\": a systemd slice:prefix:name path;"
+                    + " jrun manages cgroupfs paths only");
+        }
+        if (cgroupsPath != null && (cgroupsPath.contains("/../") || cgroupsPath.endsWith("/..")
+                || cgroupsPath.startsWith("../") || cgroupsPath.equals(".."))) {
+            throw new JrunException("linux.cgroupsPath \"" + cgroupsPath + "\": \"..\" is not allowed");
+        }
+        Map<String, Path> dirs = new LinkedHashMap<>();
+        boolean byDefault = cgroupsPath == null || cgroupsPath.isEmpty();
+        if (host.isV2()) {
+            dirs.put("", host.v2Mount().resolve(strip(CgroupHost.placement(cgroupsPath, host.v2Own(), id))));
+            ContainerCgroup c = new ContainerCgroup(true, dirs);
+            c.defaultPlacement = byDefault;
+            return c;
+        }
+        for (Map.Entry<String, CgroupHost.Hierarchy> e : host.v1().entrySet()) {
+            dirs.put(e.getKey(), e.getValue().dirOf(CgroupHost.placement(cgroupsPath, e.getValue().own(), id)));
+        }
+        ContainerCgroup c = new ContainerCgroup(false, dirs);
+        c.defaultPlacement = byDefault;
+        for (Map.Entry<String, CgroupHost.Hierarchy> e : host.v1().entrySet()) {
+            c.hierarchyNames.put(dirs.get(e.getKey()), e.getValue().mount().getFileName().toString());
+        }
+        return c;
+    }
+
+    /** A container's cgroup as recorded in its state: the directories jrun made, deepest first. */
+    public static ContainerCgroup recorded(boolean v2, List<String> dirs, List<String> created) {
+        Map<String, Path> m = new LinkedHashMap<>();
+        for (int i = 0; i < dirs.size(); i++) {
+            m.put(Integer.toString(i), Path.of(dirs.get(i)));
+        }
+        ContainerCgroup c = new ContainerCgroup(v2, m);
+        for (String d : created) {
+            c.created.add(Path.of(d));
+        }
+        return c;
+    }
+
+    private static String strip(String p) {
+        return p.startsWith("/") ? p.substring(1) : p;
+    }
+
+    public boolean isV2() {
+        return v2;
+    }
+
+    /** The distinct directories (v1 hierarchies mounted together share one). */
+    public List<Path> dirs() {
+        return new ArrayList<>(new LinkedHashSet<>(byController.values()));
+    }
+
+    /** The directories jrun made, deepest first: what {@link #remove()} takes away. */
+    public List<Path> created() {
+        List<Path> c = new ArrayList<>();
+        for (Path p : created) { // insertion by depth, deepest first (no lambda on the run path)
+            int i = 0;
+            while (i < c.size() && c.get(i).getNameCount() >= p.getNameCount()) {
+                i++;
+            }
+            c.add(i, p);
+        }
+        return c;
+    }
+
+    /**
+     * Makes the directories, recording the ones that were not there; the shared parent of the
+     * default placement ({@code jrun/}) is recorded by every container, so the last one removes it.
+     */
+    public void create() throws JrunException {
+        for (Path dir : dirs()) {
+            List<Path> missing = new ArrayList<>();
+            for (Path p = dir; p != null && !Files.isDirectory(p); p = p.getParent()) {
+                missing.add(0, p);
+            }
+            for (Path p : missing) {
+                try {
+                    Files.createDirectory(p);
+                } catch (IOException e) {
+                    throw new JrunException("mkdir " + p + ": " + e.getMessage());
+                }
+                created.add(0, p);
+                if (!v2 && p.toString().contains("/cpuset/")) {
+                    inheritCpuset(p);
+                }
+            }
+            if (defaultPlacement && !created.contains(dir.getParent())) {
+                created.add(dir.getParent());
+            }
+        }
+    }
+
+    /**
+     * Writes the limits. jrun does this once the init has set itself up (device nodes made)
+     * and before the user program runs, as runc does.
+     */
+    public void apply(Spec.Resources resources) throws JrunException {
+        if (v2) {
+            enableControllers(dirs().get(0), V2Controllers.needed(resources));
+            V2Controllers.apply(dirs().get(0), resources);
+        } else {
+            V1Controllers.apply(byController, resources);
+        }
+    }
+
+    /** A new v1 cpuset takes no task until it has cpus and mems: its parent's, as runc does. */
+    private static void inheritCpuset(Path p) throws JrunException {
+        for (String f : List.of("cpuset.cpus", "cpuset.mems")) {
+            if (CgroupFiles.read(p, f).isEmpty()) {
+                CgroupFiles.write(p, f, CgroupFiles.read(p.getParent(), f));
+            }
+        }
+    }
+
+    /** Enables the controllers in every parent's subtree_control, from the top down, where available. */
+    private static void enableControllers(Path dir, List<String> wanted) throws JrunException {
+        List<Path> parents = new ArrayList<>();
+        for (Path p = dir.getParent(); p != null && Files.exists(p.resolve("cgroup.subtree_control")); p = p.getParent()) {
+            parents.add(0, p);
+        }
+        for (Path p : parents) {
+            Set<String> available = Set.of(CgroupFiles.read(p, "cgroup.controllers").split(" "));
+            Set<String> enabled = Set.of(CgroupFiles.read(p, "cgroup.subtree_control").split(" "));
+            StringBuilder add = new StringBuilder();
+            for (String c : wanted) {
+                if (available.contains(c) && !enabled.contains(c)) {
+                    add.append(add.length() == 0 ? "" : " ").append('+').append(c);
+                }
+            }
+            if (add.length() > 0) {
+                CgroupFiles.write(p, "cgroup.subtree_control", add.toString());
+            }
+        }
+    }
+
+    /** The cgroup.procs files a new process is written into, before it runs anything of its own. */
+    public List<String> procsFiles() {
+        List<String> out = new ArrayList<>();
+        for (Path d : dirs()) {
+            out.add(d.resolve("cgroup.procs").toString());
+        }
+        return out;
+    }
+
+    /** The pids in the container's cgroup (read from the first hierarchy that lists any). */
+    public List<Long> pids() {
+        for (Path d : dirs()) {
+            try {
+                List<Long> pids = new ArrayList<>();
+                for (String line : Files.readAllLines(d.resolve("cgroup.procs"))) {
+                    if (!line.isBlank()) {
+                        pids.add(Long.parseLong(line.trim()));
+                    }
+                }
+                if (!pids.isEmpty()) {
+                    return pids;
+                }
+            } catch (IOException | NumberFormatException e) {
+                // this hierarchy is gone or unreadable: try the next
+            }
+        }
+        return List.of();
+    }
+
+    /** How many times the kernel's OOM killer killed a process of the container (v2 memory.events, v1 memory.oom_control). */
+    public long oomKills() {
+        for (Path d : dirs()) {
+            long n = CgroupFiles.keyed(d, v2 ? "memory.events" : "memory.oom_control", "oom_kill");
+            if (n >= 0) {
+                return n;
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * Kills what is left in the container's cgroup, then removes the directories jrun made,
+     * deepest first: the container's own waiting (up to 2 s) for its processes to go, a parent
+     * only when no other container uses it any more.
+     */
+    public void remove() throws JrunException {
+        for (long pid : pids()) {
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        }
+        Set<Path> own = new java.util.HashSet<>(dirs());
+        for (Path p : created()) {
+            IOException last = null;
+            int tries = own.contains(p) ? 200 : 1;
+            for (int i = 0; i < tries && Files.isDirectory(p); i++) {
+                try {
+                    Files.deleteIfExists(p);
+                    last = null;
+                } catch (IOException e) {
+                    last = e;
+                    if (i + 1 < tries) {
+                        try {
+                            Thread.sleep(10);
+                        } catch (InterruptedException ie) {
+                            Thread.currentThread().interrupt();
+                            break;
+                        }
+                    }
+                }
+            }
+            if (last != null && own.contains(p)) {
+                throw new JrunException("rmdir " + p + ": " + last.getMessage() + " (processes are still in it)");
+            }
+        }
+    }
+}
