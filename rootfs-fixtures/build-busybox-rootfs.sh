@@ -33,3 +33,6 @@ command -v musl-gcc >/dev/null 2>&1 && cc=musl-gcc
 $cc -std=gnu11 -Os -s -static -Wall -Werror -o "$tmp/bin/probe" "$here/src/main/c/probe.c"
 rm -rf "$out"
 mv "$tmp" "$out"
+# host-side test tools, next to the rootfs
+mkdir -p "$out/../../tools"
+$cc -std=gnu11 -Os -s -static -Wall -Werror -o "$out/../../tools/recvtty" "$here/src/main/c/recvtty.c"

@@ -21,6 +21,8 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/un.h>
+#include <termios.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
@@ -35,6 +37,9 @@
 #define PR_CAP_AMBIENT 47
 #define PR_CAP_AMBIENT_RAISE 2
 #define PR_CAP_AMBIENT_CLEAR_ALL 4
+#endif
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER 0x5441
 #endif
 #ifndef PROC_SUPER_MAGIC
 #define PROC_SUPER_MAGIC 0x9fa0
@@ -218,7 +223,7 @@ static void close_other_fds(struct child *c)
     if (c->rootfd >= 0)
         close(c->rootfd);
     c->rootfd = -1;
-    if (syscall(SYS_close_range, c->base_fd + CHILD_FIFO_OFFSET + 1, ~0U, 0) < 0)
+    if (syscall(SYS_close_range, c->base_fd + CHILD_CONSOLE_OFFSET + 1, ~0U, 0) < 0)
         fail(c, errno, "close_range");
 }
 
@@ -481,6 +486,97 @@ static void wait_start(struct child *c)
     close(fd);
 }
 
+/* The console socket: a host path connected before the rootfs is entered, or the monitor's end (already there). */
+static void open_console_socket(struct child *c, const char *path)
+{
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    int fd;
+    if (!*path)
+        return; /* the monitor put its socketpair end at base+3 */
+    if (strlen(path) >= sizeof(addr.sun_path))
+        fail(c, ENAMETOOLONG, "console socket path");
+    strcpy(addr.sun_path, path);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+        fail(c, errno, "connect console socket");
+    if (fd != c->base_fd + CHILD_CONSOLE_OFFSET) {
+        if (dup3(fd, c->base_fd + CHILD_CONSOLE_OFFSET, O_CLOEXEC) < 0)
+            fail(c, errno, "dup console socket");
+        close(fd);
+    }
+}
+
+/* Makes the pty in the container's own devpts, sends the master, and takes the slave as stdio. */
+static void setup_console(struct child *c, uint64_t rows, uint64_t cols)
+{
+    int sock = c->base_fd + CHILD_CONSOLE_OFFSET, master, slave, unlock = 0;
+    unsigned int n;
+    char name[64], target[64];
+    struct msghdr msg = { 0 };
+    struct iovec iov;
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } ctl;
+    struct cmsghdr *cm;
+
+    master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0)
+        fail(c, errno, "open /dev/ptmx");
+    if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &n) < 0)
+        fail(c, errno, "unlock pty");
+    slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+    if (slave < 0)
+        fail(c, errno, "open pty slave");
+    if (rows || cols) {
+        struct winsize ws = { .ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols };
+        if (ioctl(master, TIOCSWINSZ, &ws) < 0)
+            fail(c, errno, "set console size");
+    }
+    /* /dev/console: the slave bound on an empty file (never through a symlink planted there) */
+    int devfd = open("/dev", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (devfd >= 0) {
+        if (unlinkat(devfd, "console", 0) < 0 && errno != ENOENT)
+            fail(c, errno, "unlink /dev/console");
+        int f = openat(devfd, "console", O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (f < 0)
+            fail(c, errno, "create /dev/console");
+        close(f);
+        int t = open_existing_in_root(devfd, "console");
+        if (t < 0)
+            fail(c, -t, "open /dev/console");
+        proc_fd_path(c, target, sizeof(target), t);
+        snprintf(name, sizeof(name), "/proc/self/fd/%d", slave);
+        if (mount(name, target, NULL, MS_BIND, NULL) < 0)
+            fail(c, errno, "bind the pty on /dev/console");
+        close(t);
+        close(devfd);
+    }
+    snprintf(name, sizeof(name), "/dev/pts/%u", n);
+    iov.iov_base = name;
+    iov.iov_len = strlen(name);
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = ctl.buf;
+    msg.msg_controllen = sizeof(ctl.buf);
+    cm = CMSG_FIRSTHDR(&msg);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &master, sizeof(int));
+    if (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0)
+        fail(c, errno, "send the pty master");
+    close(master);
+    close(sock);
+    if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
+        fail(c, errno, "make the pty the controlling terminal");
+    for (int fd = 0; fd < 3; fd++)
+        if (dup2(slave, fd) < 0)
+            fail(c, errno, "dup the pty slave to stdio");
+    if (slave > 2)
+        close(slave);
+}
+
 static void open_exec_fifo(struct child *c, const char *path)
 {
     int fd = open(path, O_PATH | O_CLOEXEC);
@@ -589,6 +685,8 @@ static void run_step(struct child *c, const struct plan_step *s)
     case OP_MASK_PATH: do_mask_path(c, arg_str(c, s, 0)); break;
     case OP_READONLY_PATH: do_readonly_path(c, arg_str(c, s, 0)); break;
     case OP_EXEC_FIFO: open_exec_fifo(c, arg_str(c, s, 0)); break;
+    case OP_CONSOLE_SOCKET: open_console_socket(c, arg_str(c, s, 0)); break;
+    case OP_CONSOLE: setup_console(c, arg_u64(c, s, 0), arg_u64(c, s, 1)); break;
     case OP_SYSCTL: do_sysctl(c, arg_str(c, s, 0), arg_str(c, s, 1)); break;
     case OP_OOM_SCORE_ADJ: do_oom_score_adj(c, (long long)arg_u64(c, s, 0)); break;
     case OP_RLIMIT: do_rlimit(c, s); break;

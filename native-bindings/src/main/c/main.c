@@ -32,12 +32,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #ifndef SYS_pidfd_open
@@ -66,11 +68,25 @@ struct monitor {
     int start_fd;        /* write end of the init's start pipe */
     unsigned pending;    /* bit i: forwarded[i] arrived before the init existed */
     int init_status;     /* the init's wait status, once reaped */
+    int console_sock;    /* our end of the socketpair the init sends its pty master over, or -1 */
+    int master;          /* the pty master we copy to and from our own stdio, or -1 */
+    int stdin_open;      /* our stdin still has data to copy to the master */
     int done;            /* Java said "done" */
     int detached;        /* Java said "detach" */
     char line[512];
     size_t line_len;
 };
+
+/* The user's terminal, put in raw mode while a container's pty is copied to it; restored at exit. */
+static struct termios saved_termios;
+static int termios_saved;
+
+static void restore_terminal(void)
+{
+    if (termios_saved)
+        tcsetattr(STDIN_FILENO, TCSANOW, &saved_termios);
+    termios_saved = 0;
+}
 
 static void die(const char *fmt, ...)
 {
@@ -165,6 +181,7 @@ static void setup_signals(struct monitor *m)
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGCHLD);
+    sigaddset(&set, SIGWINCH);
     for (size_t i = 0; i < NFORWARDED; i++)
         sigaddset(&set, forwarded[i]);
     if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
@@ -346,6 +363,15 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
         say_error(m, i, errno, "pipe");
         return;
     }
+    int console[2] = { -1, -1 };
+    for (uint32_t k = i + 1; k < plan.nsteps; k++) {
+        const struct plan_step *s = &plan.steps[k];
+        if (s->op == OP_CONSOLE_SOCKET && s->nargs == 1 && s->args[0].kind == ARG_STR && !*s->args[0].str
+            && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, console) < 0) {
+            say_error(m, k, errno, "socketpair");
+            return;
+        }
+    }
     pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)cl->args[0].num | SIGCHLD, NULL, NULL, NULL, NULL);
     if (pid < 0) {
         say_error(m, i, errno, "clone");
@@ -359,13 +385,24 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
             _exit(127);
         close(rfd);
         close(sfd);
+        if (console[1] >= 0) {
+            int cfd = fcntl(console[1], F_DUPFD_CLOEXEC, base + 64);
+            if (cfd < 0 || dup3(cfd, base + CHILD_CONSOLE_OFFSET, O_CLOEXEC) < 0)
+                _exit(127);
+            close(cfd);
+        }
         for (int fd = base + CHILD_START_OFFSET + 1; fd < base + 64; fd++)
+            if (console[1] < 0 || fd != base + CHILD_CONSOLE_OFFSET)
             close(fd); /* the control channel and signalfd among them; the rest goes before pivot */
         child_run(&plan, i + 1, base, (int)cl->args[2].num);
     }
     m->init = pid;
     close(report[1]);
     close(start[0]);
+    if (console[1] >= 0) {
+        close(console[1]);
+        m->console_sock = console[0];
+    }
     m->report_fd = report[0];
     m->start_fd = start[1];
     /* into its cgroups before it runs a single step of its own; then let it go */
@@ -382,17 +419,82 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
     write_all(m->start_fd, "P", 1);
 }
 
+/* Follows the user's terminal size (kept as consoleSize set it when ours has none). */
+static void copy_window_size(struct monitor *m)
+{
+    struct winsize ws;
+    if (m->master >= 0 && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
+        ioctl(m->master, TIOCSWINSZ, &ws);
+}
+
+/* Receives the pty master from the init, and puts our own terminal (if stdin is one) in raw mode. */
+static void receive_master(struct monitor *m)
+{
+    char name[64];
+    struct iovec iov = { name, sizeof(name) };
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } ctl;
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf) };
+    ssize_t n = recvmsg(m->console_sock, &msg, MSG_CMSG_CLOEXEC);
+    struct cmsghdr *cm = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL;
+    close(m->console_sock);
+    m->console_sock = -1;
+    if (!cm || cm->cmsg_type != SCM_RIGHTS)
+        return;
+    memcpy(&m->master, CMSG_DATA(cm), sizeof(int));
+    m->stdin_open = 1;
+    if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved_termios) == 0) {
+        struct termios raw = saved_termios;
+        cfmakeraw(&raw);
+        termios_saved = 1;
+        atexit(restore_terminal);
+        tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+    }
+    copy_window_size(m);
+}
+
+/* Copies one read's worth from one fd to another; returns 0 at EOF or error. */
+static int copy_once(int from, int to)
+{
+    char buf[8192];
+    ssize_t n = read(from, buf, sizeof(buf));
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return 1;
+    if (n <= 0)
+        return 0;
+    write_all(to, buf, (size_t)n);
+    return 1;
+}
+
+/* After the init's exit: what is still in the pty goes out, then our terminal is restored. */
+static void drain_master(struct monitor *m)
+{
+    if (m->master < 0)
+        return;
+    fcntl(m->master, F_SETFL, fcntl(m->master, F_GETFL) | O_NONBLOCK);
+    while (copy_once(m->master, STDOUT_FILENO))
+        ;
+    close(m->master);
+    m->master = -1;
+    restore_terminal();
+}
+
 /* The event loop of a monitor whose container is running or being set up. */
 static void supervise(struct monitor *m)
 {
     int controller_gone = 0;
     while (m->init > 0) {
-        struct pollfd p[3] = {
+        struct pollfd p[6] = {
             { m->sigfd, POLLIN, 0 },
             { controller_gone ? -1 : m->ctl_in, POLLIN, 0 },
             { m->report_fd, POLLIN, 0 },
+            { m->console_sock, POLLIN, 0 },
+            { m->master, POLLIN, 0 },
+            { m->master >= 0 && m->stdin_open ? STDIN_FILENO : -1, POLLIN, 0 },
         };
-        if (poll(p, 3, -1) < 0) {
+        if (poll(p, 6, -1) < 0) {
             if (errno == EINTR)
                 continue;
             die("poll: %s", strerror(errno));
@@ -403,6 +505,8 @@ static void supervise(struct monitor *m)
                 if ((int)si.ssi_signo == SIGCHLD) {
                     if (reap(m))
                         break;
+                } else if ((int)si.ssi_signo == SIGWINCH) {
+                    copy_window_size(m);
                 } else {
                     forward(m, (int)si.ssi_signo);
                 }
@@ -410,6 +514,15 @@ static void supervise(struct monitor *m)
         }
         if (p[2].revents && m->report_fd >= 0)
             read_report(m, 0);
+        if (p[3].revents && m->console_sock >= 0)
+            receive_master(m);
+        if (p[4].revents && m->master >= 0 && !copy_once(m->master, STDOUT_FILENO)) {
+            close(m->master); /* the slave side is gone: EIO */
+            m->master = -1;
+            restore_terminal();
+        }
+        if (p[5].revents && m->master >= 0 && !copy_once(STDIN_FILENO, m->master))
+            m->stdin_open = 0;
         if (p[1].revents && read_control(m) < 0) {
             controller_gone = 1;
             kill_init_and_wait(m);
@@ -420,7 +533,7 @@ static void supervise(struct monitor *m)
 /* The front-end: start the JVM, wait for it, and monitor the container it may ask for. */
 static int front_end(int argc, char **argv)
 {
-    struct monitor m = { .report_fd = -1, .start_fd = -1, .init = 0 };
+    struct monitor m = { .report_fd = -1, .start_fd = -1, .init = 0, .console_sock = -1, .master = -1 };
     int to_java[2], from_java[2];
     char self[PATH_MAX], launch[PATH_MAX + 32], *slash;
     ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -532,6 +645,7 @@ static int front_end(int argc, char **argv)
     if (plan) {
         run_monitor(&m, plan, len);
         supervise(&m);
+        drain_master(&m);
         /* Java still finishes its side (state, cleanup): drain until it is done or gone. */
         while (read_control(&m) == 0)
             ;
@@ -558,7 +672,7 @@ static int front_end(int argc, char **argv)
 /* The library's way in: the plan and the control messages come over a unix socket. */
 static int stage(const char *socket_path)
 {
-    struct monitor m = { .report_fd = -1, .start_fd = -1 };
+    struct monitor m = { .report_fd = -1, .start_fd = -1, .console_sock = -1, .master = -1 };
     struct sockaddr_un addr = { .sun_family = AF_UNIX };
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     size_t len;
@@ -576,6 +690,7 @@ static int stage(const char *socket_path)
         return 0;
     run_monitor(&m, plan, len);
     supervise(&m);
+    drain_master(&m);
     while (read_control(&m) == 0)
         ;
     kill_init_and_wait(&m);

@@ -68,6 +68,11 @@
 #define OP_CAPS_BOUNDING 38   /* u64 capabilities kept in the bounding set; keeps the others across setuid */
 #define OP_CAPS 39            /* u64 effective, u64 permitted, u64 inheritable, u64 ambient: after setuid */
 #define OP_NO_NEW_PRIVS 40    /* - */
+/* A terminal: the init's stdio become the slave of a pty made in the container's devpts. */
+#define OP_CONSOLE_SOCKET 41  /* str host path of a unix socket to send the pty master to (--console-socket);
+                                 "": the monitor receives it and copies between it and its own stdio */
+#define OP_CONSOLE 42         /* u64 rows, u64 cols (0: leave): after pivot_root, make the pty, send the
+                                 master, bind the slave on /dev/console, make it the controlling tty */
 /* For a container that outlives its monitor (create, run --detach, exec --detach). */
 #define OP_EXEC_FIFO 32       /* str host path of a fifo, opened (O_PATH) before the rootfs is entered */
 #define OP_WAIT_FIFO 33       /* - : report "created", then block opening the fifo for writing until

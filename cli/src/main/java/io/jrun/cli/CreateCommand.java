@@ -32,7 +32,8 @@ final class CreateCommand implements Main.Command {
                         + "\" is not a number from 0 to 1024");
             }
         }
-        return LaunchOptions.defaults().withNoPivot(args.is("no-pivot")).withPreserveFds(preserve);
+        LaunchOptions o = LaunchOptions.defaults().withNoPivot(args.is("no-pivot")).withPreserveFds(preserve);
+        return args.get("console-socket") == null ? o : o.withConsoleSocket(Path.of(args.get("console-socket")));
     }
 
     static Path bundle(Flags.Parsed args) {

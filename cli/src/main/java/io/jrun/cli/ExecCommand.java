@@ -28,8 +28,8 @@ final class ExecCommand implements Main.Command {
             .bool("start the process and exit, leaving it running", "detach", "d")
             .value("write the process's pid to this file", "pid-file")
             .value("pass fds 3..3+N-1 of the caller to the process", "preserve-fds")
-            .bool("allocate a terminal (not supported yet)", "tty", "t")
-            .value("unix socket for the terminal's pty master (not supported yet)", "console-socket")
+            .bool("give the process a terminal", "tty", "t")
+            .value("unix socket to send the terminal's pty master to (with --tty)", "console-socket")
             .value("accepted for runc compatibility", "process-label")
             .value("accepted for runc compatibility", "apparmor");
 
@@ -47,9 +47,6 @@ final class ExecCommand implements Main.Command {
     public int run(Main.Global global, Flags.Parsed args) throws JrunException, Flags.UsageException {
         if (args.rest().isEmpty()) {
             throw new Flags.UsageException("exec: expected a container id");
-        }
-        if (args.is("tty") || args.get("console-socket") != null) {
-            throw new JrunException("exec --tty: terminals are not supported by this version of jrun");
         }
         String id = args.rest().get(0);
         Jrun jrun = global.jrun();
@@ -114,9 +111,9 @@ final class ExecCommand implements Main.Command {
             caps = new Spec.Capabilities(plus(caps.bounding(), args.all("cap")), plus(caps.effective(), args.all("cap")),
                     caps.inheritable(), plus(caps.permitted(), args.all("cap")), caps.ambient());
         }
-        return new Spec.Process(false, user, args.rest().subList(1, args.rest().size()), env,
+        return new Spec.Process(args.is("tty"), user, args.rest().subList(1, args.rest().size()), env,
                 args.get("cwd") != null ? args.get("cwd") : base.cwd(), caps,
-                base.noNewPrivileges() || args.is("no-new-privs"), base.rlimits(), base.oomScoreAdj());
+                base.noNewPrivileges() || args.is("no-new-privs"), base.rlimits(), base.oomScoreAdj(), null);
     }
 
     /** Adds to a set, never to inheritable (CVE-2022-29162: exec --cap must not leak into inheritable). */

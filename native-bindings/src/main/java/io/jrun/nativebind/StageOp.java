@@ -40,7 +40,9 @@ public enum StageOp {
     UMASK(37),
     CAPS_BOUNDING(38),
     CAPS(39),
-    NO_NEW_PRIVS(40);
+    NO_NEW_PRIVS(40),
+    CONSOLE_SOCKET(41),
+    CONSOLE(42);
 
     private final int code;
 

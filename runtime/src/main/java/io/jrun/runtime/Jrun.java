@@ -129,8 +129,12 @@ public final class Jrun {
         try {
             cgroup = ContainerCgroup.place(CgroupHost.detect(), spec.linux().cgroupsPath(), id);
             cgroup.create();
+            if (detached && spec.process().terminal() && options.consoleSocket() == null) {
+                throw new JrunException("create " + id + ": process.terminal is true: a detached container needs"
+                        + " --console-socket to hand its terminal to");
+            }
             Plan plan = PlanCompiler.compile(spec, b, new PlanCompiler.Options(options.noPivot(),
-                    options.preserveFds(), detached ? state.execFifo() : null, cgroup));
+                    options.preserveFds(), detached ? state.execFifo() : null, cgroup, options.consoleSocket()));
             stage = openStage(state, options);
             stage.channel().sendPlan(plan.encode());
             StageEvent e = stage.channel().read();
@@ -221,8 +225,11 @@ public final class Jrun {
         }
         Spec container = SpecReader.read(sd.path().resolve(StateDir.CONFIG));
         SpecValidator.validateProcess(process, "exec process");
+        if (detached && process.terminal() && options.consoleSocket() == null) {
+            throw new JrunException("exec " + id + ": a detached process with a terminal needs --console-socket");
+        }
         Plan plan = PlanCompiler.compileExec(container, process, s.pid(), options.preserveFds(), detached,
-                cgroupOf(s));
+                cgroupOf(s), options.consoleSocket());
         requireRoot();
         StageProcess stage = null;
         try {

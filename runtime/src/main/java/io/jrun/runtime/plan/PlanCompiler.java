@@ -30,8 +30,8 @@ public final class PlanCompiler {
      * the init waits for the monitor's start and dies with it); the container's cgroup, made
      * already, which the init enters before its first step (null: none).
      */
-    public record Options(boolean noPivot, int preserveFds, Path execFifo, ContainerCgroup cgroup) {
-        public static final Options DEFAULT = new Options(false, 0, null, null);
+    public record Options(boolean noPivot, int preserveFds, Path execFifo, ContainerCgroup cgroup, Path consoleSocket) {
+        public static final Options DEFAULT = new Options(false, 0, null, null, null);
     }
 
     /** The PATH a process gets searched with when its env has none (runc's and Docker's default). */
@@ -115,6 +115,7 @@ public final class PlanCompiler {
         if (options.execFifo() != null) {
             plan.add("open exec fifo " + options.execFifo(), StageOp.EXEC_FIFO, options.execFifo().toString());
         }
+        consoleSocket(plan, spec.process(), options.consoleSocket());
         if ((cloneFlags & CLONE_NEWNET) != 0) {
             plan.add("bring up lo in the new network namespace", StageOp.LOOPBACK_UP);
         }
@@ -145,6 +146,7 @@ public final class PlanCompiler {
         } else {
             plan.add("pivot_root into " + rootfs, StageOp.PIVOT_ROOT);
         }
+        console(plan, spec.process());
         if (spec.root().readonly()) {
             plan.add("remount / read-only", StageOp.REMOUNT, "/", MS_RDONLY);
         }
@@ -225,7 +227,7 @@ public final class PlanCompiler {
      * {@code initPid} (types as its config lists them), then runs as {@code process} says.
      */
     public static Plan compileExec(Spec container, Spec.Process process, long initPid, int preserveFds,
-            boolean detached, ContainerCgroup cgroup) {
+            boolean detached, ContainerCgroup cgroup, Path consoleSocket) throws JrunException {
         Plan.Builder plan = new Plan.Builder();
         enterCgroup(plan, cgroup);
         for (String type : JOIN_ORDER) {
@@ -238,8 +240,29 @@ public final class PlanCompiler {
             }
         }
         plan.add("clone the exec'd process", StageOp.CLONE, 0L, (long) preserveFds, detached ? 0L : 1L);
+        consoleSocket(plan, process, consoleSocket);
+        console(plan, process);
         processSteps(plan, process, false);
         return plan.build();
+    }
+
+    /**
+     * A terminal's socket, opened before the rootfs is entered: the caller's --console-socket, or
+     * (none given) the monitor's own end, which copies the pty to its stdio (jrun run, exec).
+     */
+    private static void consoleSocket(Plan.Builder plan, Spec.Process p, Path socket) {
+        if (p.terminal()) {
+            plan.add(socket == null ? "connect the console to jrun" : "connect console socket " + socket,
+                    StageOp.CONSOLE_SOCKET, socket == null ? "" : socket.toString());
+        }
+    }
+
+    private static void console(Plan.Builder plan, Spec.Process p) {
+        if (p.terminal()) {
+            long rows = p.consoleSize() == null ? 0 : p.consoleSize().height();
+            long cols = p.consoleSize() == null ? 0 : p.consoleSize().width();
+            plan.add("make the console (a pty in the container's devpts)", StageOp.CONSOLE, rows, cols);
+        }
     }
 
     private static void enterCgroup(Plan.Builder plan, ContainerCgroup cgroup) {

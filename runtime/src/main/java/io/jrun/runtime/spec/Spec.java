@@ -19,7 +19,11 @@ public record Spec(
 
     /** {@code capabilities} is null when absent (then jrun keeps its defaults), as is {@code oomScoreAdj}. */
     public record Process(boolean terminal, User user, List<String> args, List<String> env, String cwd,
-            Capabilities capabilities, boolean noNewPrivileges, List<Rlimit> rlimits, Long oomScoreAdj) {}
+            Capabilities capabilities, boolean noNewPrivileges, List<Rlimit> rlimits, Long oomScoreAdj,
+            ConsoleSize consoleSize) {}
+
+    /** {@code process.consoleSize}; null when absent. */
+    public record ConsoleSize(long height, long width) {}
 
     /** {@code umask} is null when absent. */
     public record User(long uid, long gid, List<Long> additionalGids, Long umask) {}

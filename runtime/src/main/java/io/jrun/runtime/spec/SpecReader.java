@@ -223,10 +223,16 @@ public final class SpecReader {
         if (oom != null && !(oom instanceof Long)) {
             throw wrong("process.oomScoreAdj", "an integer", oom);
         }
+        Map<String, Object> cs = optObject(p, "consoleSize", "process.consoleSize");
+        Spec.ConsoleSize size = cs.isEmpty() ? null : new Spec.ConsoleSize(
+                optUnsigned(cs, "height", "process.consoleSize.height", 0xFFFF) == null ? 0
+                        : optUnsigned(cs, "height", "process.consoleSize.height", 0xFFFF),
+                optUnsigned(cs, "width", "process.consoleSize.width", 0xFFFF) == null ? 0
+                        : optUnsigned(cs, "width", "process.consoleSize.width", 0xFFFF));
         return new Spec.Process(optBool(p, "terminal", "process.terminal"), user,
                 strings(p, "args", "process.args"), strings(p, "env", "process.env"),
                 optString(p, "cwd", "process.cwd"), caps, optBool(p, "noNewPrivileges", "process.noNewPrivileges"),
-                List.copyOf(rlimits), (Long) oom);
+                List.copyOf(rlimits), (Long) oom, size);
     }
 
     private Spec.Linux linux(Map<String, Object> l) throws JrunException {

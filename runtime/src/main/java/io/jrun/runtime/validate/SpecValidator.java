@@ -75,10 +75,6 @@ public final class SpecValidator {
                 throw new JrunException(file + ": process.env[" + k + "]: \"" + e + "\" is not KEY=VALUE");
             }
         }
-        if (p.terminal()) {
-            throw new JrunException(file + ": process.terminal: true needs a console, which this version of jrun"
-                    + " does not provide yet: set it to false");
-        }
         if (p.capabilities() != null) {
             Spec.Capabilities c = p.capabilities();
             String[] sets = {"bounding", "effective", "inheritable", "permitted", "ambient"};

@@ -37,7 +37,7 @@ class PlanCompilerTest {
         Map<String, Object> m = DefaultSpec.create(List.of("sh"));
         change.accept(m);
         Spec spec = SpecReader.parse(JsonWriter.write(m), "c");
-        return PlanCompiler.compile(spec, bundle, new PlanCompiler.Options(noPivot, 0, null, null));
+        return PlanCompiler.compile(spec, bundle, new PlanCompiler.Options(noPivot, 0, null, null, null));
     }
 
     static List<StageOp> ops(Plan p) {
@@ -160,7 +160,7 @@ class PlanCompilerTest {
         Path fifo = bundle.resolve("exec.fifo");
         Map<String, Object> m = DefaultSpec.create(List.of("sh"));
         Plan p = PlanCompiler.compile(SpecReader.parse(JsonWriter.write(m), "c"), bundle,
-                new PlanCompiler.Options(false, 2, fifo, null));
+                new PlanCompiler.Options(false, 2, fifo, null, null));
         assertEquals(List.of(StageOp.MKFIFO, StageOp.CLONE, StageOp.UNSHARE, StageOp.EXEC_FIFO), ops(p).subList(0, 4));
         assertEquals(List.of(fifo.toString(), 0622L), p.steps().get(0).args());
         assertEquals(2L, p.steps().get(1).args().get(1));

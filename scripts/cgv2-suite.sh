@@ -1,0 +1,19 @@
+#!/bin/bash
+# The cgroup v2 suite: the integration tests that touch cgroups (limits, OOM, placement,
+# lifecycle, security) against a pure cgroup v2 kernel, in the throw-away QEMU guest of
+# ../shared/cgv2-run (software-emulated: minutes, not seconds). Needs a build
+# (mvn -DskipTests install) first; writes the failsafe reports under cli/target.
+# Usage: scripts/cgv2-suite.sh            (from the host: boots the guest)
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+if [ "${1:-}" != --in-guest ]; then
+  cgv2=${CGV2_RUN:-$top/../shared/cgv2-run}
+  cd "$top"
+  exec "$cgv2" --mem 4G --timeout 1500 -- "$top/scripts/cgv2-suite.sh" --in-guest
+fi
+cd "$top"
+echo "guest: $(uname -r), cgroup2 controllers: $(cat /sys/fs/cgroup/cgroup.controllers)"
+export JRUN_TEST_HOST_MNTNS
+JRUN_TEST_HOST_MNTNS=$(readlink /proc/self/ns/mnt)
+exec unshare -m --propagation private mvn -o -B -pl cli failsafe:integration-test failsafe:verify \
+  -Dit.test='CgroupsIT,LifecycleIT,SecurityIT' -Djrun.it.required=true
