@@ -51,6 +51,7 @@
 struct child {
     const struct plan *plan;
     uint32_t step;
+    int die_with_monitor;
     int base_fd; /* report pipe; start pipe and exec fifo follow */
     int rootfd;
     char *argv_buf[65536];
@@ -354,13 +355,14 @@ static void do_rlimit(struct child *c, const struct plan_step *s)
 {
     struct rlimit rl = { .rlim_cur = (rlim_t)arg_u64(c, s, 1), .rlim_max = (rlim_t)arg_u64(c, s, 2) };
     if (setrlimit((int)arg_u64(c, s, 0), &rl) < 0) {
+        int err = errno;
         struct rlimit host;
         if (getrlimit((int)arg_u64(c, s, 0), &host) == 0 && rl.rlim_max > host.rlim_max)
             snprintf(c->detail, sizeof(c->detail), "the hard limit may not exceed this host's %llu",
                      (unsigned long long)host.rlim_max);
         else
             snprintf(c->detail, sizeof(c->detail), "setrlimit");
-        fail(c, errno, NULL);
+        fail(c, err, NULL);
     }
 }
 
@@ -373,26 +375,10 @@ struct cap_data {
 };
 #define CAP_VERSION_3 0x20080522
 
-static int last_cap(void)
-{
-    int last = 40;
-    char buf[16];
-    int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        ssize_t n = read(fd, buf, sizeof(buf) - 1);
-        if (n > 0) {
-            buf[n] = '\0';
-            last = atoi(buf);
-        }
-        close(fd);
-    }
-    return last;
-}
-
 static void do_caps_bounding(struct child *c, uint64_t keep)
 {
-    int last = last_cap();
-    for (int cap = 0; cap <= last && cap < 64; cap++)
+    /* every bit, not up to /proc's cap_last_cap: that file is the container's to fake on exec */
+    for (int cap = 0; cap < 64; cap++)
         if (!(keep & (1ULL << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
             fail(c, errno, "PR_CAPBSET_DROP");
     /* the permitted set survives the setuid to come; OP_CAPS sets it exactly */
@@ -581,8 +567,10 @@ static void open_exec_fifo(struct child *c, const char *path)
 {
     int fd = open(path, O_PATH | O_CLOEXEC);
     struct stat st;
-    if (fd < 0 || fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode))
-        fail(c, fd < 0 ? errno : EINVAL, "open exec fifo");
+    if (fd < 0 || fstat(fd, &st) < 0)
+        fail(c, errno, "open exec fifo");
+    if (!S_ISFIFO(st.st_mode))
+        fail(c, EINVAL, "exec fifo is not a fifo");
     if (fd != c->base_fd + CHILD_FIFO_OFFSET) {
         if (dup3(fd, c->base_fd + CHILD_FIFO_OFFSET, O_CLOEXEC) < 0)
             fail(c, errno, "dup exec fifo");
@@ -618,6 +606,7 @@ static void do_exec(struct child *c)
     c->envp_buf[c->envc] = NULL;
     if (!c->exe[0])
         fail(c, EINVAL, "exec without lookup");
+    report(c->base_fd + CHILD_REPORT_OFFSET, CHILD_EXEC, c->step, 0, NULL);
     execve(c->exe, c->argv_buf, c->envp_buf);
     fail(c, errno, c->exe);
 }
@@ -659,6 +648,9 @@ static void run_step(struct child *c, const struct plan_step *s)
     case OP_SETUID:
         if (setresuid((uid_t)arg_u64(c, s, 0), (uid_t)arg_u64(c, s, 0), (uid_t)arg_u64(c, s, 0)) < 0)
             fail(c, errno, "setresuid");
+        /* the kernel clears the death signal when the ids change: set it again */
+        if (c->die_with_monitor)
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
         break;
     case OP_CHDIR: {
         char cwd[PATH_MAX];
@@ -711,6 +703,7 @@ void child_run(const struct plan *plan, uint32_t first_step, int base_fd, int di
     c.rootfd = -1;
     c.step = first_step;
     c.base_fd = base_fd;
+    c.die_with_monitor = die_with_monitor;
     /* the preserved fds pass to the program */
     for (int fd = 3; fd < base_fd; fd++) {
         int fl = fcntl(fd, F_GETFD);

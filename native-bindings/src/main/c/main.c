@@ -72,6 +72,8 @@ struct monitor {
     int master;          /* the pty master we copy to and from our own stdio, or -1 */
     int stdin_open;      /* our stdin still has data to copy to the master */
     int done;            /* Java said "done" */
+    int exec_seen;       /* the init said it is about to execve */
+    int created;         /* the init reported it is set up */
     int detached;        /* Java said "detach" */
     char line[512];
     size_t line_len;
@@ -197,7 +199,7 @@ static void forward(struct monitor *m, int sig)
     size_t i;
     for (i = 0; i < NFORWARDED && forwarded[i] != sig; i++)
         ;
-    if (m->init > 0) {
+    if (m->init > 0 && m->created) {
         kill(m->init, sig);
     } else if (m->jvm > 0 && (sig == SIGINT || sig == SIGTERM || sig == SIGHUP)) {
         /* no container yet: let the JVM stop (and clean up) as it would on its own */
@@ -291,8 +293,13 @@ static void read_report(struct monitor *m, int init_exited)
     do
         n = read(m->report_fd, &msg, sizeof(msg));
     while (n < 0 && errno == EINTR);
+    if (n == (ssize_t)sizeof(msg) && msg.type == CHILD_EXEC) {
+        m->exec_seen = 1;
+        return;
+    }
     if (n == (ssize_t)sizeof(msg) && msg.type == CHILD_READY) {
         say(m, "created %d", (int)m->init);
+        m->created = 1;
         for (size_t i = 0; i < NFORWARDED; i++)
             if (m->pending & (1u << i))
                 kill(m->init, forwarded[i]);
@@ -302,8 +309,8 @@ static void read_report(struct monitor *m, int init_exited)
     if (n == (ssize_t)sizeof(msg) && msg.type == CHILD_ERROR) {
         msg.detail[sizeof(msg.detail) - 1] = '\0';
         say_error(m, msg.step, msg.err, msg.detail);
-    } else if (n == 0 && !init_exited) {
-        say(m, "started"); /* the pipe is close-on-exec: EOF means execve succeeded */
+    } else if (n == 0 && !init_exited && m->exec_seen) {
+        say(m, "started"); /* the pipe is close-on-exec: EOF after "about to exec" means execve succeeded */
     }
     close(m->report_fd);
     m->report_fd = -1;
@@ -378,22 +385,27 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
         return;
     }
     if (pid == 0) {
-        /* move the pipes above the preserved fds; everything else above them is closed later */
+        /*
+         * Keep copies of what the init needs, high up; close every fd of the monitor's own (it
+         * opened them after the caller's preserved fds were there, so none of them is one), then
+         * put the copies at base.. and close everything above them.
+         */
         int rfd = fcntl(report[1], F_DUPFD_CLOEXEC, base + 64), sfd = fcntl(start[0], F_DUPFD_CLOEXEC, base + 64);
-        if (rfd < 0 || sfd < 0 || dup3(rfd, base + CHILD_REPORT_OFFSET, O_CLOEXEC) < 0
-            || dup3(sfd, base + CHILD_START_OFFSET, O_CLOEXEC) < 0)
+        int cfd = console[1] >= 0 ? fcntl(console[1], F_DUPFD_CLOEXEC, base + 64) : -1;
+        int own[] = { report[0], report[1], start[0], start[1], console[0], console[1], m->sigfd, m->ctl_in,
+                      m->ctl_out };
+        for (size_t k = 0; k < sizeof(own) / sizeof(own[0]); k++)
+            if (own[k] >= 0)
+                close(own[k]);
+        for (size_t k = 0; k < ncg; k++)
+            close(cgfd[k]);
+        if (rfd < 0 || sfd < 0 || (console[1] >= 0 && cfd < 0) || dup3(rfd, base + CHILD_REPORT_OFFSET, O_CLOEXEC) < 0
+            || dup3(sfd, base + CHILD_START_OFFSET, O_CLOEXEC) < 0
+            || (cfd >= 0 && dup3(cfd, base + CHILD_CONSOLE_OFFSET, O_CLOEXEC) < 0))
             _exit(127);
-        close(rfd);
-        close(sfd);
-        if (console[1] >= 0) {
-            int cfd = fcntl(console[1], F_DUPFD_CLOEXEC, base + 64);
-            if (cfd < 0 || dup3(cfd, base + CHILD_CONSOLE_OFFSET, O_CLOEXEC) < 0)
-                _exit(127);
-            close(cfd);
-        }
-        for (int fd = base + CHILD_START_OFFSET + 1; fd < base + 64; fd++)
-            if (console[1] < 0 || fd != base + CHILD_CONSOLE_OFFSET)
-            close(fd); /* the control channel and signalfd among them; the rest goes before pivot */
+        /* the exec fifo comes at base+2 later; nothing else stays */
+        close(base + CHILD_FIFO_OFFSET);
+        syscall(SYS_close_range, base + (cfd >= 0 ? CHILD_CONSOLE_OFFSET : CHILD_START_OFFSET) + 1, ~0U, 0);
         child_run(&plan, i + 1, base, (int)cl->args[2].num);
     }
     m->init = pid;
@@ -409,8 +421,9 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
     for (size_t k = 0; k < ncg; k++) {
         char num[16];
         int n = snprintf(num, sizeof(num), "%d", (int)pid);
-        if (write(cgfd[k], num, (size_t)n) != n) {
-            say_error(m, cgstep[k], errno, "write the pid");
+        ssize_t w = write(cgfd[k], num, (size_t)n);
+        if (w != n) {
+            say_error(m, cgstep[k], w < 0 ? errno : EIO, "write the pid");
             kill_init_and_wait(m);
             return;
         }

@@ -10,6 +10,7 @@
 /* What the container's init tells its monitor, over a pipe, before execve. */
 #define CHILD_READY 1 /* everything is set up: waiting for start */
 #define CHILD_ERROR 2 /* a step failed: step, err and detail say which and why */
+#define CHILD_EXEC 3  /* about to execve: the report pipe's EOF that follows means it succeeded */
 
 struct child_msg {
     uint32_t type;

@@ -225,6 +225,56 @@ class LifecycleIT {
     }
 
     @Test
+    void onlyStdioAndThePreservedFdsReachTheContainer() throws Exception {
+        Path file = Files.writeString(tmp.resolve("passed"), "x");
+        Path b = bundle("exec ls -l /proc/self/fd"); // ls itself: no shell pipes in the way
+        // fd 3 open, fd 4 not: the monitor's own fds must not fill the gap and leak in
+        Process p = new ProcessBuilder("sh", "-c", "exec 3<" + file + "; exec " + JrunCli.launcher() + " --root "
+                + jrun.stateRoot() + " run --preserve-fds 2 --bundle " + b + " " + id()).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), new String(p.getErrorStream().readAllBytes()));
+        assertTrue(out.contains(" 3 -> " + file), out);
+        for (String line : out.split("\n")) {
+            int arrow = line.indexOf(" -> ");
+            if (arrow < 0) {
+                continue; // "total 0"
+            }
+            String before = line.substring(0, arrow);
+            int fd = Integer.parseInt(before.substring(before.lastIndexOf(' ') + 1));
+            String target = line.substring(arrow + 4);
+            // 0-2 are stdio; 3 is the preserved file; ls holds one fd of its own on /proc
+            assertTrue(fd <= 2 || (fd == 3 && target.equals(file.toString())) || target.startsWith("/proc/"),
+                    "leaked into the container: " + line + "\n" + out);
+        }
+    }
+
+    @Test
+    void aNonRootContainerDiesWithItsMonitor() throws Exception {
+        TestBundle t = TestBundle.in(tmp.resolve("b")).args("sleep", "100");
+        t.process().put("user", Map.of("uid", 1000L, "gid", 1000L));
+        t.write();
+        String id = id();
+        JrunCli.Started s = jrun.start("run", "--bundle", t.dir().toString(), id);
+        long pid = -1;
+        for (int i = 0; i < 500 && pid < 0; i++) {
+            JrunCli.Result st = jrun.run("state", id);
+            if (st.exit() == 0 && st.stdout().contains("\"running\"")) {
+                pid = (Long) ((Map<?, ?>) Json.parse(st.stdout())).get("pid");
+            } else {
+                Thread.sleep(10);
+            }
+        }
+        assertTrue(pid > 0, "never running");
+        new ProcessBuilder("kill", "-KILL", Long.toString(s.process().pid())).start().waitFor();
+        awaitDeath(pid);
+        assertFalse(alive(pid), "the container outlived its monitor (setuid clears PR_SET_PDEATHSIG)");
+        JrunCli.finish(s);
+        for (int i = 0; i < 200 && !jrun.run("list", "-q").stdout().isEmpty(); i++) {
+            Thread.sleep(10); // the JVM cleans up once it sees its monitor gone
+        }
+    }
+
+    @Test
     void concurrentCreatesOfOneIdLetExactlyOneWin() throws Exception {
         Path b = bundle("sleep 100");
         String id = id();

@@ -202,6 +202,140 @@ public final class ContainerCgroup {
         return List.of();
     }
 
+    /** The directory of the hierarchy that has {@code file} (v1: one per controller), or null. */
+    private Path dirWith(String file) {
+        for (Path d : dirs()) {
+            if (Files.exists(d.resolve(file))) {
+                return d;
+            }
+        }
+        return null;
+    }
+
+    /** Freezes every process of the container and waits until the kernel says they are (v1 freezer.state, v2 cgroup.freeze). */
+    public void freeze() throws JrunException {
+        setFrozen(true);
+    }
+
+    public void thaw() throws JrunException {
+        setFrozen(false);
+    }
+
+    private void setFrozen(boolean frozen) throws JrunException {
+        Path d = v2 ? dirWith("cgroup.freeze") : dirWith("freezer.state");
+        if (d == null) {
+            throw new JrunException("cgroups: no freezer for the container (looked for freezer.state and cgroup.freeze"
+                    + " in " + dirs() + ")");
+        }
+        if (v2) {
+            CgroupFiles.write(d, "cgroup.freeze", frozen ? "1" : "0");
+        } else {
+            CgroupFiles.write(d, "freezer.state", frozen ? "FROZEN" : "THAWED");
+        }
+        for (int i = 0; i < 1000; i++) {
+            if (isFrozen() == frozen) {
+                return;
+            }
+            try {
+                Thread.sleep(i < 20 ? 1 : 10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            if (!v2 && frozen) {
+                CgroupFiles.write(d, "freezer.state", "FROZEN"); // v1 may stay FREEZING: ask again
+            }
+        }
+        throw new JrunException("cgroups: the container did not become " + (frozen ? "frozen" : "thawed")
+                + " within 10 s (" + d + ")");
+    }
+
+    public boolean isFrozen() {
+        try {
+            if (v2) {
+                Path d = dirWith("cgroup.events");
+                return d != null && CgroupFiles.keyed(d, "cgroup.events", "frozen") == 1;
+            }
+            Path d = dirWith("freezer.state");
+            return d != null && CgroupFiles.read(d, "freezer.state").equals("FROZEN");
+        } catch (JrunException e) {
+            return false;
+        }
+    }
+
+    /** Changes the limits of a running container: only the fields {@code r} sets are written. */
+    public void update(Spec.Resources r) throws JrunException {
+        if (v2) {
+            V2Controllers.apply(dirs().get(0), r);
+            return;
+        }
+        Map<String, Path> byName = new LinkedHashMap<>();
+        for (String c : List.of("memory", "pids", "cpu", "cpuset", "blkio", "hugetlb", "devices")) {
+            Path d = dirWith(c.equals("cpu") ? "cpu.shares" : c.equals("pids") ? "pids.max"
+                    : c.equals("memory") ? "memory.limit_in_bytes" : c.equals("cpuset") ? "cpuset.cpus"
+                    : c.equals("blkio") ? "blkio.weight" : c.equals("devices") ? "devices.allow" : "cgroup.procs");
+            if (d != null && (!c.equals("hugetlb") || d.toString().contains("hugetlb"))) {
+                byName.put(c, d);
+            }
+        }
+        V1Controllers.apply(byName, r);
+    }
+
+    /** runc-shaped stats ({@code events --stats}): cpu, memory, pids, blkio, hugetlb, as this host has them. */
+    public Map<String, Object> stats() {
+        Map<String, Object> data = new LinkedHashMap<>();
+        Map<String, Object> cpu = new LinkedHashMap<>();
+        Map<String, Object> usage = new LinkedHashMap<>();
+        if (v2) {
+            Path d = dirs().get(0);
+            long usec = CgroupFiles.keyed(d, "cpu.stat", "usage_usec");
+            usage.put("total", Math.max(0, usec) * 1000);
+            usage.put("kernel", Math.max(0, CgroupFiles.keyed(d, "cpu.stat", "system_usec")) * 1000);
+            usage.put("user", Math.max(0, CgroupFiles.keyed(d, "cpu.stat", "user_usec")) * 1000);
+            cpu.put("usage", usage);
+            data.put("cpu", cpu);
+            data.put("memory", Map.of("usage", Map.of("usage", number(d, "memory.current"),
+                    "limit", number(d, "memory.max")), "oom_kill", Math.max(0, oomKills())));
+            data.put("pids", Map.of("current", number(d, "pids.current"), "limit", number(d, "pids.max")));
+            return data;
+        }
+        Path acct = dirWith("cpuacct.usage");
+        if (acct != null) {
+            usage.put("total", number(acct, "cpuacct.usage"));
+            usage.put("kernel", Math.max(0, CgroupFiles.keyed(acct, "cpuacct.stat", "system")) * 10_000_000L);
+            usage.put("user", Math.max(0, CgroupFiles.keyed(acct, "cpuacct.stat", "user")) * 10_000_000L);
+            cpu.put("usage", usage);
+        }
+        Path cpuDir = dirWith("cpu.stat");
+        if (cpuDir != null) {
+            cpu.put("throttling", Map.of("periods", Math.max(0, CgroupFiles.keyed(cpuDir, "cpu.stat", "nr_periods")),
+                    "throttled_periods", Math.max(0, CgroupFiles.keyed(cpuDir, "cpu.stat", "nr_throttled")),
+                    "throttled_time", Math.max(0, CgroupFiles.keyed(cpuDir, "cpu.stat", "throttled_time"))));
+        }
+        data.put("cpu", cpu);
+        Path mem = dirWith("memory.usage_in_bytes");
+        if (mem != null) {
+            data.put("memory", Map.of("usage", Map.of("usage", number(mem, "memory.usage_in_bytes"),
+                    "max", number(mem, "memory.max_usage_in_bytes"), "failcnt", number(mem, "memory.failcnt"),
+                    "limit", number(mem, "memory.limit_in_bytes")), "oom_kill", Math.max(0, oomKills())));
+        }
+        Path pids = dirWith("pids.current");
+        if (pids != null) {
+            data.put("pids", Map.of("current", number(pids, "pids.current"), "limit", number(pids, "pids.max")));
+        }
+        return data;
+    }
+
+    /** A file's number; "max" (no limit) as 0, as runc prints it; -1 when unreadable. */
+    private static long number(Path dir, String file) {
+        try {
+            String v = CgroupFiles.read(dir, file);
+            return v.equals("max") ? 0 : Long.parseLong(v);
+        } catch (JrunException | NumberFormatException e) {
+            return -1;
+        }
+    }
+
     /** How many times the kernel's OOM killer killed a process of the container (v2 memory.events, v1 memory.oom_control). */
     public long oomKills() {
         for (Path d : dirs()) {
