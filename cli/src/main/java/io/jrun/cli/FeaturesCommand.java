@@ -20,7 +20,7 @@ final class FeaturesCommand implements Main.Command {
         Map<String, Object> linux = new LinkedHashMap<>();
         linux.put("namespaces", List.of("cgroup", "ipc", "mount", "network", "pid", "uts"));
         linux.put("capabilities", Capabilities.names());
-        linux.put("cgroup", Map.of("v1", false, "v2", false, "systemd", false, "systemdUser", false));
+        linux.put("cgroup", Map.of("v1", true, "v2", true, "systemd", false, "systemdUser", false));
         linux.put("seccomp", off);
         linux.put("apparmor", off);
         linux.put("selinux", off);

@@ -32,6 +32,10 @@ public final class Main {
         COMMANDS.put("list", new LifecycleCommands.ListCommand());
         COMMANDS.put("ps", new LifecycleCommands.Ps());
         COMMANDS.put("exec", new ExecCommand());
+        COMMANDS.put("pause", new CgroupCommands.Pause());
+        COMMANDS.put("resume", new CgroupCommands.Resume());
+        COMMANDS.put("update", new CgroupCommands.Update());
+        COMMANDS.put("events", new CgroupCommands.Events());
         COMMANDS.put("features", new FeaturesCommand());
         COMMANDS.put("spec", new SpecCommand());
     }

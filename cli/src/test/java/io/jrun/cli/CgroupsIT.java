@@ -126,6 +126,53 @@ class CgroupsIT {
         assertFalse(Files.exists(dir.getParent()), "the parent jrun made is left: " + dir.getParent());
     }
 
+    @Test
+    void pauseStopsACounterResumeContinuesItAndUpdateChangesLimitsLive() throws Exception {
+        Path shared = Files.createDirectories(tmp.resolve("shared"));
+        TestBundle b = bundle("i=0; while :; do i=$((i+1)); echo $i > /shared/n; sleep 0.05; done",
+                Map.of("pids", Map.of("limit", 100L)));
+        b.mount(Map.of("destination", "/shared", "type", "bind", "source", shared.toString(),
+                "options", List.of("rbind", "rw")));
+        b.write();
+        String id = id();
+        try {
+            assertEquals(0, jrun.run("run", "-d", "--bundle", b.dir().toString(), id).exit());
+            Path n = shared.resolve("n");
+            for (int i = 0; i < 200 && (!Files.exists(n) || count(n) < 3); i++) {
+                Thread.sleep(10);
+            }
+            JrunCli.Result p = jrun.run("pause", id);
+            assertEquals(0, p.exit(), p.stderr());
+            assertTrue(jrun.run("state", id).stdout().contains("\"status\": \"paused\""));
+            long frozen = count(n);
+            Thread.sleep(400);
+            assertEquals(frozen, count(n), "the counter moved while paused");
+            assertEquals(1, jrun.run("pause", id).exit(), "pausing twice");
+            assertEquals(0, jrun.run("resume", id).exit());
+            Thread.sleep(400);
+            assertTrue(count(n) > frozen, "the counter did not move after resume");
+            assertTrue(jrun.run("state", id).stdout().contains("\"status\": \"running\""));
+
+            JrunCli.Result u = jrun.run("update", "--pids-limit", "4", id);
+            assertEquals(0, u.exit(), u.stderr());
+            JrunCli.Result f = jrun.run("exec", id, "probe", "fork", "10");
+            assertTrue(f.stdout().endsWith("EAGAIN\n"), "after update --pids-limit 4: " + f.stdout() + f.stderr());
+
+            JrunCli.Result st = jrun.run("events", "--stats", id);
+            assertEquals(0, st.exit(), st.stderr());
+            assertTrue(st.stdout().startsWith("{\"type\":\"stats\",\"id\":\"" + id + "\",\"data\":{\"cpu\":"),
+                    st.stdout());
+            assertTrue(st.stdout().contains("\"pids\":{\"current\":"), st.stdout());
+        } finally {
+            jrun.run("delete", "--force", id);
+        }
+    }
+
+    static long count(Path n) throws Exception {
+        String s = Files.readString(n).trim();
+        return s.isEmpty() ? 0 : Long.parseLong(s);
+    }
+
     static String ownCgroup(String controller) throws Exception {
         for (String line : Files.readAllLines(Path.of("/proc/self/cgroup"))) {
             String[] f = line.split(":", 3);

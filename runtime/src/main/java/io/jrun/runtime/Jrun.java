@@ -13,13 +13,13 @@ import io.jrun.runtime.proc.Signals;
 import io.jrun.runtime.spec.Spec;
 import io.jrun.runtime.spec.SpecReader;
 import io.jrun.runtime.state.ContainerState;
+import io.jrun.runtime.state.Rfc3339;
 import io.jrun.runtime.state.StateDir;
 import io.jrun.runtime.validate.SpecValidator;
 import java.io.IOException;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -146,7 +146,7 @@ public final class Jrun {
             }
             cgroup.apply(DeviceDefaults.withDefaults(spec));
             ContainerState cs = new ContainerState(id, c.pid(), ProcFs.startTime(c.pid()), b.toString(),
-                    rootfs.toString(), Instant.now().toString(), spec.annotations(), false, record(cgroup));
+                    rootfs.toString(), Rfc3339.now(), spec.annotations(), false, record(cgroup));
             // exec reads the config as it was at create, not as the bundle may be now
             Files.copy(b.resolve("config.json"), state.path().resolve(StateDir.CONFIG));
             return new Launched(cs, state, stage, plan);
@@ -243,7 +243,7 @@ public final class Jrun {
                 throw new JrunException("exec " + id + ": unexpected message from the stage: " + e);
             }
             ContainerState ps = new ContainerState(id, c.pid(), ProcFs.startTime(c.pid()), s.bundle(), s.rootfs(),
-                    Instant.now().toString(), Map.of(), false, null);
+                    Rfc3339.now(), Map.of(), false, null);
             return new Launched(ps, null, stage, plan);
         } catch (IOException | JrunException | RuntimeException e) {
             abandon(stage, null);
@@ -275,12 +275,69 @@ public final class Jrun {
         }
     }
 
-    /** stopped when the init is gone (asked of the kernel), else created or running as recorded. */
+    /** stopped when the init is gone (asked of the kernel), paused when frozen, else created or running as recorded. */
     private static String status(StateDir sd, ContainerState s) {
         if (!ProcFs.alive(s.pid(), s.pidStartTime())) {
             return "stopped";
         }
+        ContainerCgroup cg = cgroupOf(s);
+        if (cg != null && cg.isFrozen()) {
+            return "paused";
+        }
         return s.started() ? "running" : "created";
+    }
+
+    /** {@code jrun pause}: freezes every process of a running container. */
+    public void pause(String id) throws JrunException {
+        ContainerCgroup cg = cgroupFor(id, "pause", "running");
+        cg.freeze();
+    }
+
+    /** {@code jrun resume}: thaws a paused container. */
+    public void resume(String id) throws JrunException {
+        ContainerCgroup cg = cgroupFor(id, "resume", "paused");
+        cg.thaw();
+    }
+
+    /** {@code jrun update}: changes the limits of a running (or paused) container. */
+    public void update(String id, Spec.Resources r) throws JrunException {
+        StateDir sd = existing(id);
+        ContainerState s = sd.read();
+        String status = status(sd, s);
+        if (status.equals("stopped")) {
+            throw new JrunException("update " + id + ": container not running");
+        }
+        ContainerCgroup cg = cgroupOf(s);
+        if (cg == null) {
+            throw new JrunException("update " + id + ": the container has no cgroup");
+        }
+        cg.update(r);
+    }
+
+    /** The container's runc-shaped stats ({@code events --stats}). */
+    public Map<String, Object> stats(String id) throws JrunException {
+        ContainerCgroup cg = cgroupOf(existing(id).read());
+        return cg == null ? Map.of() : cg.stats();
+    }
+
+    /** How many OOM kills the container's cgroup has seen (for {@code events}). */
+    public long oomKills(String id) throws JrunException {
+        ContainerCgroup cg = cgroupOf(existing(id).read());
+        return cg == null ? 0 : cg.oomKills();
+    }
+
+    private ContainerCgroup cgroupFor(String id, String op, String wanted) throws JrunException {
+        StateDir sd = existing(id);
+        ContainerState s = sd.read();
+        String status = status(sd, s);
+        if (!status.equals(wanted)) {
+            throw new JrunException(op + " " + id + ": the container is " + status + ", not " + wanted);
+        }
+        ContainerCgroup cg = cgroupOf(s);
+        if (cg == null) {
+            throw new JrunException(op + " " + id + ": the container has no cgroup");
+        }
+        return cg;
     }
 
     /** {@code jrun state}: the OCI state of a container. */
@@ -367,6 +424,26 @@ public final class Jrun {
             Signals.send(stageDir, s.pid(), s.pidStartTime(), signal);
             return;
         }
+        ContainerCgroup cg = cgroupOf(s);
+        boolean frozen = false;
+        if (cg != null && !cg.isFrozen()) {
+            try {
+                cg.freeze(); // nothing forks while the list is read and signalled
+                frozen = true;
+            } catch (JrunException e) {
+                // no freezer: signal as they are
+            }
+        }
+        try {
+            signalAll(stageDir, s, signal);
+        } finally {
+            if (frozen) {
+                cg.thaw();
+            }
+        }
+    }
+
+    private static void signalAll(Path stageDir, ContainerState s, int signal) throws JrunException {
         for (long pid : processesOf(s)) {
             long start = ProcFs.startTime(pid);
             try {
