@@ -563,6 +563,19 @@ static void setup_console(struct child *c, uint64_t rows, uint64_t cols)
         close(slave);
 }
 
+/* Stops until the monitor says resume (Java runs hooks meanwhile). */
+static void hook_pause(struct child *c)
+{
+    char b;
+    ssize_t n;
+    report(c->base_fd + CHILD_REPORT_OFFSET, CHILD_PAUSED, c->step, 0, NULL);
+    do
+        n = read(c->base_fd + CHILD_START_OFFSET, &b, 1);
+    while (n < 0 && errno == EINTR);
+    if (n != 1)
+        _exit(127); /* the monitor went away, or a hook failed */
+}
+
 static void open_exec_fifo(struct child *c, const char *path)
 {
     int fd = open(path, O_PATH | O_CLOEXEC);
@@ -679,6 +692,7 @@ static void run_step(struct child *c, const struct plan_step *s)
     case OP_EXEC_FIFO: open_exec_fifo(c, arg_str(c, s, 0)); break;
     case OP_CONSOLE_SOCKET: open_console_socket(c, arg_str(c, s, 0)); break;
     case OP_CONSOLE: setup_console(c, arg_u64(c, s, 0), arg_u64(c, s, 1)); break;
+    case OP_HOOK_PAUSE: hook_pause(c); break;
     case OP_SYSCTL: do_sysctl(c, arg_str(c, s, 0), arg_str(c, s, 1)); break;
     case OP_OOM_SCORE_ADJ: do_oom_score_adj(c, (long long)arg_u64(c, s, 0)); break;
     case OP_RLIMIT: do_rlimit(c, s); break;

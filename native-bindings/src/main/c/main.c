@@ -14,9 +14,11 @@
  * The monitor runs the plan's pre-clone steps, clones the container's init
  * (which runs the rest, see child.c) and then relays:
  *   to Java:   "created PID" | "error STEP ERRNO DETAIL" | "started" | "exited WAITSTATUS"
+ *              | "paused STEP PID" (stopped at a hook point)
  *   from Java: "start" | "kill SIG" | "done" (Java has cleaned up after the exit: the
  *              front-end may exit with the container's status without waiting for the JVM)
  *              | "detach" (the container outlives the monitor: exit, leaving it running)
+ *              | "resume" (go on from a hook point)
  * A control channel that closes kills the container: it never outlives its controller.
  */
 #define _GNU_SOURCE
@@ -252,6 +254,9 @@ static void handle_line(struct monitor *m, const char *line)
             close(m->start_fd);
             m->start_fd = -1;
         }
+    } else if (!strcmp(line, "resume")) {
+        if (m->start_fd >= 0)
+            write_all(m->start_fd, "R", 1);
     } else if (!strcmp(line, "done")) {
         m->done = 1;
     } else if (!strcmp(line, "detach")) {
@@ -293,6 +298,10 @@ static void read_report(struct monitor *m, int init_exited)
     do
         n = read(m->report_fd, &msg, sizeof(msg));
     while (n < 0 && errno == EINTR);
+    if (n == (ssize_t)sizeof(msg) && msg.type == CHILD_PAUSED) {
+        say(m, "paused %u %d", msg.step, (int)m->init);
+        return;
+    }
     if (n == (ssize_t)sizeof(msg) && msg.type == CHILD_EXEC) {
         m->exec_seen = 1;
         return;

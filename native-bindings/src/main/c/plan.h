@@ -68,6 +68,8 @@
 #define OP_CAPS_BOUNDING 38   /* u64 capabilities kept in the bounding set; keeps the others across setuid */
 #define OP_CAPS 39            /* u64 effective, u64 permitted, u64 inheritable, u64 ambient: after setuid */
 #define OP_NO_NEW_PRIVS 40    /* - */
+/* Hooks: the init stops here, before pivot_root, while Java runs createRuntime/createContainer hooks. */
+#define OP_HOOK_PAUSE 43      /* - : report "paused STEP", wait for "resume" */
 /* A terminal: the init's stdio become the slave of a pty made in the container's devpts. */
 #define OP_CONSOLE_SOCKET 41  /* str host path of a unix socket to send the pty master to (--console-socket);
                                  "": the monitor receives it and copies between it and its own stdio */

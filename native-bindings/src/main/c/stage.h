@@ -11,6 +11,7 @@
 #define CHILD_READY 1 /* everything is set up: waiting for start */
 #define CHILD_ERROR 2 /* a step failed: step, err and detail say which and why */
 #define CHILD_EXEC 3  /* about to execve: the report pipe's EOF that follows means it succeeded */
+#define CHILD_PAUSED 4 /* stopped at a hook point: waits for one byte on the start pipe */
 
 struct child_msg {
     uint32_t type;

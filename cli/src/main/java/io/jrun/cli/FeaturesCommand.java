@@ -29,7 +29,8 @@ final class FeaturesCommand implements Main.Command {
         Map<String, Object> f = new LinkedHashMap<>();
         f.put("ociVersionMin", "1.0.0");
         f.put("ociVersionMax", "1.2.0");
-        f.put("hooks", List.of());
+        f.put("hooks", List.of("prestart", "createRuntime", "createContainer", "startContainer", "poststart",
+                "poststop"));
         f.put("mountOptions", new ArrayList<>(MountOptions.knownOptions()));
         f.put("linux", linux);
         f.put("annotations", Map.of("io.github.jrun.version", Main.VERSION));

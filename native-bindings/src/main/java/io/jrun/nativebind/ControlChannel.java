@@ -48,6 +48,11 @@ public final class ControlChannel implements Closeable {
         send("done");
     }
 
+    /** Lets an init stopped at a hook point go on. */
+    public void resume() throws IOException {
+        send("resume");
+    }
+
     /** The container outlives its monitor (create, run --detach): the monitor exits without killing it. */
     public void detach() throws IOException {
         send("detach");

@@ -8,6 +8,9 @@ public sealed interface StageEvent {
     /** Step {@code step} of the plan failed with {@code errno}; {@code detail} names the sub-operation. */
     record Failed(int step, int errno, String detail) implements StageEvent {}
 
+    /** The init stopped at a hook point (plan step {@code step}) and waits for resume. */
+    record Paused(int step, int pid) implements StageEvent {}
+
     /** The user program was exec'd. */
     record Started() implements StageEvent {}
 
@@ -35,6 +38,8 @@ public sealed interface StageEvent {
                     return new Created(Integer.parseInt(w[1]));
                 case "started":
                     return new Started();
+                case "paused":
+                    return new Paused(Integer.parseInt(w[1]), Integer.parseInt(w[2]));
                 case "exited":
                     return new Exited(Integer.parseInt(w[1]));
                 case "error":

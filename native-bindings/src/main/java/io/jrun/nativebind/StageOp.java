@@ -42,7 +42,8 @@ public enum StageOp {
     CAPS(39),
     NO_NEW_PRIVS(40),
     CONSOLE_SOCKET(41),
-    CONSOLE(42);
+    CONSOLE(42),
+    HOOK_PAUSE(43);
 
     private final int code;
 

@@ -37,6 +37,11 @@ public final class StageProcess implements AutoCloseable {
         return channel;
     }
 
+    /** The spawned monitor's stdin (which its child inherits), when spawned with a piped stdin. */
+    public OutputStream stdin() {
+        return process.getOutputStream();
+    }
+
     /** The pid of the monitor process, when spawned by this JVM. */
     public Optional<Long> pid() {
         return process == null ? Optional.empty() : Optional.of(process.pid());

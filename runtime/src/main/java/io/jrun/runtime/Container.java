@@ -3,6 +3,8 @@ package io.jrun.runtime;
 import io.jrun.nativebind.StageEvent;
 import io.jrun.nativebind.StageProcess;
 import io.jrun.runtime.cgroups.ContainerCgroup;
+import io.jrun.runtime.hooks.HookRunner;
+import io.jrun.runtime.spec.Spec;
 import io.jrun.runtime.plan.Plan;
 import io.jrun.runtime.state.ContainerState;
 import io.jrun.runtime.state.StateDir;
@@ -21,11 +23,16 @@ public final class Container implements AutoCloseable {
     private final StageProcess stage;
     private final Plan plan;
     private final boolean keepState;
+    private final Spec spec;       // null for an exec'd process: no hooks
+    private final HookRunner hooks;
     private StageEvent.Exited exit;
     private boolean closed;
 
-    Container(ContainerState state, StateDir stateDir, StageProcess stage, Plan plan, boolean keepState) {
+    Container(ContainerState state, StateDir stateDir, StageProcess stage, Plan plan, boolean keepState, Spec spec,
+            HookRunner hooks) {
         this.keepState = keepState;
+        this.spec = spec;
+        this.hooks = hooks;
         this.state = state;
         this.stateDir = stateDir;
         this.stage = stage;
@@ -44,9 +51,16 @@ public final class Container implements AutoCloseable {
     /** Releases the init into the user program. */
     public synchronized void start() throws JrunException {
         try {
+            if (spec != null) {
+                hooks.runInContainer("startContainer", spec.hooks().startContainer(), state.toOci("created"), spec,
+                        state.pid());
+            }
             stage.channel().start();
             if (stateDir != null) {
                 stateDir.write(state.asStarted()); // while the program starts
+            }
+            if (spec != null) {
+                hooks.runWarning("poststart", spec.hooks().poststart(), state.toOci("running"));
             }
             StageEvent e = stage.channel().read();
             if (e instanceof StageEvent.Failed f) {
@@ -107,6 +121,9 @@ public final class Container implements AutoCloseable {
                     Jrun.removeCgroup(cgroup); // the init is reaped: its pid namespace is empty
                 }
                 stateDir.remove();
+            }
+            if (exit != null && spec != null) {
+                hooks.runWarning("poststop", spec.hooks().poststop(), state.toOci("stopped"));
             }
             if (exit != null) {
                 stage.channel().done();

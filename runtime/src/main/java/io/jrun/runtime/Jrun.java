@@ -6,6 +6,7 @@ import io.jrun.nativebind.StageProcess;
 import io.jrun.runtime.cgroups.CgroupHost;
 import io.jrun.runtime.cgroups.ContainerCgroup;
 import io.jrun.runtime.cgroups.DeviceDefaults;
+import io.jrun.runtime.hooks.HookRunner;
 import io.jrun.runtime.plan.Plan;
 import io.jrun.runtime.plan.PlanCompiler;
 import io.jrun.runtime.proc.ProcFs;
@@ -71,7 +72,7 @@ public final class Jrun {
     public Container create(String id, Path bundle, LaunchOptions options) throws JrunException {
         Launched l = launch(id, bundle, options, false);
         l.stateDir.write(l.state);
-        return new Container(l.state, l.stateDir, l.stage, l.plan, false);
+        return new Container(l.state, l.stateDir, l.stage, l.plan, false, l.spec, hooks(l.stateDir));
     }
 
     /**
@@ -85,7 +86,7 @@ public final class Jrun {
     /** {@link #run(String, Path, LaunchOptions)}; with {@code keep}, the stopped container's state stays for delete. */
     public int run(String id, Path bundle, LaunchOptions options, boolean keep) throws JrunException {
         Launched l = launch(id, bundle, options, false);
-        try (Container c = new Container(l.state, l.stateDir, l.stage, l.plan, keep)) {
+        try (Container c = new Container(l.state, l.stateDir, l.stage, l.plan, keep, l.spec, hooks(l.stateDir))) {
             c.start();
             return c.waitFor();
         }
@@ -115,7 +116,7 @@ public final class Jrun {
         }
     }
 
-    private record Launched(ContainerState state, StateDir stateDir, StageProcess stage, Plan plan) {}
+    private record Launched(ContainerState state, StateDir stateDir, StageProcess stage, Plan plan, Spec spec) {}
 
     private Launched launch(String id, Path bundle, LaunchOptions options, boolean detached) throws JrunException {
         Path b = bundle.toAbsolutePath().normalize();
@@ -138,6 +139,16 @@ public final class Jrun {
             stage = openStage(state, options);
             stage.channel().sendPlan(plan.encode());
             StageEvent e = stage.channel().read();
+            if (e instanceof StageEvent.Paused paused) { // at the hook point, before pivot_root
+                Map<String, Object> creating = new ContainerState(id, paused.pid(), 0, b.toString(),
+                        rootfs.toString(), Rfc3339.now(), spec.annotations(), false, null).toOci("creating");
+                HookRunner hooks = hooks(state);
+                hooks.runInRuntime("prestart", spec.hooks().prestart(), creating);
+                hooks.runInRuntime("createRuntime", spec.hooks().createRuntime(), creating);
+                hooks.runInContainer("createContainer", spec.hooks().createContainer(), creating, spec, paused.pid());
+                stage.channel().resume();
+                e = stage.channel().read();
+            }
             if (e instanceof StageEvent.Failed f) {
                 throw new JrunException(plan.describe(f));
             }
@@ -149,7 +160,7 @@ public final class Jrun {
                     rootfs.toString(), Rfc3339.now(), spec.annotations(), false, record(cgroup));
             // exec reads the config as it was at create, not as the bundle may be now
             Files.copy(b.resolve("config.json"), state.path().resolve(StateDir.CONFIG));
-            return new Launched(cs, state, stage, plan);
+            return new Launched(cs, state, stage, plan, spec);
         } catch (IOException | JrunException | RuntimeException e) {
             abandon(stage, state);
             removeCgroup(cgroup);
@@ -180,7 +191,7 @@ public final class Jrun {
      */
     public Container exec(String id, Spec.Process process, LaunchOptions options) throws JrunException {
         Launched l = launchExec(id, process, options, false);
-        Container c = new Container(l.state, null, l.stage, l.plan, false);
+        Container c = new Container(l.state, null, l.stage, l.plan, false, null, null);
         try {
             c.start();
             return c;
@@ -244,7 +255,7 @@ public final class Jrun {
             }
             ContainerState ps = new ContainerState(id, c.pid(), ProcFs.startTime(c.pid()), s.bundle(), s.rootfs(),
                     Rfc3339.now(), Map.of(), false, null);
-            return new Launched(ps, null, stage, plan);
+            return new Launched(ps, null, stage, plan, null);
         } catch (IOException | JrunException | RuntimeException e) {
             abandon(stage, null);
             if (e instanceof JrunException j) {
@@ -268,8 +279,12 @@ public final class Jrun {
             if (!status.equals("created")) {
                 throw new JrunException("start " + id + ": cannot start a container that is " + status);
             }
+            Spec config = SpecReader.read(sd.path().resolve(StateDir.CONFIG));
+            hooks(sd).runInContainer("startContainer", config.hooks().startContainer(), s.toOci("created"), config,
+                    s.pid());
             ExecFifo.release(sd.execFifo(), s);
             sd.write(s.asStarted());
+            hooks(sd).runWarning("poststart", config.hooks().poststart(), s.toOci("running"));
         } catch (IOException e) {
             throw new JrunException("start " + id + ": " + e.getMessage());
         }
@@ -491,7 +506,16 @@ public final class Jrun {
             if (cg != null) {
                 cg.remove(); // without a pid namespace, children may outlive the init: remove() kills them
             }
+            Spec config = null;
+            try {
+                config = SpecReader.read(sd.path().resolve(StateDir.CONFIG));
+            } catch (JrunException e) {
+                // a create that failed early has no config copy: no hooks to run
+            }
             sd.remove();
+            if (config != null) {
+                hooks(sd).runWarning("poststop", config.hooks().poststop(), s.toOci("stopped"));
+            }
         } catch (IOException e) {
             throw new JrunException("delete " + id + ": " + e.getMessage());
         }
@@ -510,6 +534,10 @@ public final class Jrun {
             }
         }
         throw new JrunException("delete " + s.id() + ": init " + s.pid() + " still alive after SIGKILL");
+    }
+
+    HookRunner hooks(StateDir sd) {
+        return new HookRunner(stateRoot.resolve(".stage"), sd.path().getParent());
     }
 
     private StateDir existing(String id) throws JrunException {

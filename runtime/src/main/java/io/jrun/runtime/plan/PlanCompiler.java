@@ -141,6 +141,10 @@ public final class PlanCompiler {
         if (!devFromHost) {
             devices(plan, spec.linux().devices());
         }
+        Spec.Hooks hooks = spec.hooks();
+        if (!hooks.prestart().isEmpty() || !hooks.createRuntime().isEmpty() || !hooks.createContainer().isEmpty()) {
+            plan.add("wait for the prestart, createRuntime and createContainer hooks", StageOp.HOOK_PAUSE);
+        }
         if (options.noPivot()) {
             plan.add("move rootfs " + rootfs + " to / (--no-pivot)", StageOp.MOVE_ROOT);
         } else {
@@ -299,6 +303,36 @@ public final class PlanCompiler {
         if ((flags & MS_RDONLY) != 0) {
             readonlyAfterPivot.add(dest);
         }
+    }
+
+    /**
+     * A hook run in the container's namespaces (createContainer, startContainer): a process that
+     * joins them through /proc/{@code initPid}/ns/* and execs {@code hook.path} as root.
+     */
+    public static Plan compileHook(Spec container, Spec.Hook hook, long initPid) {
+        Plan.Builder plan = new Plan.Builder();
+        for (String type : JOIN_ORDER) {
+            for (Spec.Namespace ns : container.linux().namespaces()) {
+                if (ns.type().equals(type)) {
+                    String path = "/proc/" + initPid + "/ns/" + PROC_NAMES.get(type);
+                    plan.add("join the container's " + PROC_NAMES.get(type) + " namespace " + path, StageOp.SETNS,
+                            CLONE_FLAGS.get(type), path);
+                }
+            }
+        }
+        plan.add("clone the hook", StageOp.CLONE, 0L, 0L, 1L);
+        List<String> args = hook.args().isEmpty() ? List.of(hook.path()) : hook.args();
+        for (String a : args) {
+            plan.add("argument", StageOp.ARG, a);
+        }
+        for (String e : hook.env()) {
+            plan.add("environment", StageOp.ENV, e);
+        }
+        String exe = "hook \"" + hook.path() + "\"";
+        plan.add(exe, StageOp.LOOKUP, hook.path().substring(0, Math.max(1, hook.path().lastIndexOf('/'))));
+        plan.add("wait for start", StageOp.WAIT_START);
+        plan.add(exe, StageOp.EXEC);
+        return plan.build();
     }
 
     /** Adds one config mount; returns true when it bind-mounts the host's /dev (then no device nodes are made). */

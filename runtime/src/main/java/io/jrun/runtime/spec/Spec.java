@@ -15,7 +15,17 @@ public record Spec(
         String domainname,
         List<Mount> mounts,
         Linux linux,
-        Map<String, String> annotations) {
+        Map<String, String> annotations,
+        Hooks hooks) {
+
+    /** The OCI hooks, each list possibly empty. */
+    public record Hooks(List<Hook> prestart, List<Hook> createRuntime, List<Hook> createContainer,
+            List<Hook> startContainer, List<Hook> poststart, List<Hook> poststop) {
+        public static final Hooks NONE = new Hooks(List.of(), List.of(), List.of(), List.of(), List.of(), List.of());
+    }
+
+    /** {@code timeout} in seconds, null when absent. */
+    public record Hook(String path, List<String> args, List<String> env, Long timeout) {}
 
     /** {@code capabilities} is null when absent (then jrun keeps its defaults), as is {@code oomScoreAdj}. */
     public record Process(boolean terminal, User user, List<String> args, List<String> env, String cwd,

@@ -181,9 +181,32 @@ public final class SpecReader {
             annotations.put(e.getKey(), string(e.getValue(), "annotations." + e.getKey()));
         }
         Map<String, Object> proc = optObject(m, "process", "process");
+        Map<String, Object> h = optObject(m, "hooks", "hooks");
+        Spec.Hooks hooks = h.isEmpty() ? Spec.Hooks.NONE : new Spec.Hooks(hooks(h, "prestart"),
+                hooks(h, "createRuntime"), hooks(h, "createContainer"), hooks(h, "startContainer"),
+                hooks(h, "poststart"), hooks(h, "poststop"));
         return new Spec(version, proc.isEmpty() ? null : process(proc), root,
                 optString(m, "hostname", "hostname"), optString(m, "domainname", "domainname"),
-                List.copyOf(mounts), linux(optObject(m, "linux", "linux")), Map.copyOf(annotations));
+                List.copyOf(mounts), linux(optObject(m, "linux", "linux")), Map.copyOf(annotations), hooks);
+    }
+
+    private List<Spec.Hook> hooks(Map<String, Object> h, String kind) throws JrunException {
+        List<Spec.Hook> out = new ArrayList<>();
+        List<Object> l = optList(h, kind, "hooks." + kind);
+        for (int k = 0; k < l.size(); k++) {
+            String f = "hooks." + kind + "[" + k + "]";
+            Map<String, Object> o = object(l.get(k), f);
+            String path = optString(o, "path", f + ".path");
+            if (path == null) {
+                throw new JrunException(file + ": " + f + ".path: missing");
+            }
+            Long timeout = optLong(o, "timeout", f + ".timeout");
+            if (timeout != null && timeout <= 0) {
+                throw new JrunException(file + ": " + f + ".timeout: must be above 0, got " + timeout);
+            }
+            out.add(new Spec.Hook(path, strings(o, "args", f + ".args"), strings(o, "env", f + ".env"), timeout));
+        }
+        return List.copyOf(out);
     }
 
     private Spec.Process process(Map<String, Object> p) throws JrunException {
