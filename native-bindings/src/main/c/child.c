@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include "stage.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -144,6 +145,65 @@ static void remount_bind(struct child *c, const char *target, unsigned long add,
         fail(c, errno, what);
 }
 
+/* Copies the tree under dirfd `from` into dirfd `to`: directories, files, symlinks, with modes and owners. */
+static int copy_tree(int from, int to, int depth)
+{
+    DIR *d;
+    struct dirent *e;
+    int dup_from = dup(from);
+    if (dup_from < 0 || depth > 64 || !(d = fdopendir(dup_from)))
+        return -1;
+    while ((e = readdir(d))) {
+        struct stat st;
+        int r = 0;
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || fstatat(from, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+            continue;
+        if (S_ISDIR(st.st_mode)) {
+            int a, b;
+            r = mkdirat(to, e->d_name, st.st_mode & 07777);
+            a = openat(from, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            b = openat(to, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (r < 0 || a < 0 || b < 0 || copy_tree(a, b, depth + 1) < 0)
+                r = -1;
+            if (a >= 0)
+                close(a);
+            if (b >= 0)
+                close(b);
+        } else if (S_ISREG(st.st_mode)) {
+            char buf[65536];
+            ssize_t n;
+            int a = openat(from, e->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+            int b = openat(to, e->d_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, st.st_mode & 07777);
+            r = a < 0 || b < 0 ? -1 : 0;
+            while (!r && (n = read(a, buf, sizeof(buf))) > 0)
+                if (write(b, buf, (size_t)n) != n)
+                    r = -1;
+            if (a >= 0)
+                close(a);
+            if (b >= 0)
+                close(b);
+        } else if (S_ISLNK(st.st_mode)) {
+            char target[PATH_MAX];
+            ssize_t n = readlinkat(from, e->d_name, target, sizeof(target) - 1);
+            if (n < 0)
+                r = -1;
+            else {
+                target[n] = '\0';
+                r = symlinkat(target, to, e->d_name);
+            }
+        } else {
+            continue; /* devices, fifos, sockets: not copied */
+        }
+        if (r < 0 || fchownat(to, e->d_name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0
+            || (!S_ISLNK(st.st_mode) && fchmodat(to, e->d_name, st.st_mode & 07777, 0) < 0)) {
+            closedir(d);
+            return -1;
+        }
+    }
+    closedir(d);
+    return 0;
+}
+
 static void do_mount(struct child *c, const struct plan_step *s)
 {
     const char *src = arg_str(c, s, 0), *dest = arg_str(c, s, 1), *fstype = arg_str(c, s, 2);
@@ -157,12 +217,31 @@ static void do_mount(struct child *c, const struct plan_step *s)
 
     if (c->rootfd < 0)
         fail(c, EINVAL, "mount before rootfs");
+    int copyup = kind & 2;
+    kind &= 1;
     fd = open_in_root(c->rootfd, dest, kind, c->detail, sizeof(c->detail));
     if (fd < 0)
         fail(c, -fd, NULL);
     fd_path(target, sizeof(target), fd);
+    int under = copyup ? open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    if (copyup && under < 0)
+        fail(c, errno, "open the directory to copy up");
     if (mount(*src ? src : NULL, target, *fstype ? fstype : NULL, flags, *data ? data : NULL) < 0)
         fail(c, errno, "mount");
+    if (copyup) {
+        int top = open_in_root(c->rootfd, dest, TARGET_DIR, c->detail, sizeof(c->detail));
+        char top_path[64];
+        int topdir;
+        if (top < 0)
+            fail(c, -top, NULL);
+        fd_path(top_path, sizeof(top_path), top);
+        topdir = open(top_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (topdir < 0 || copy_tree(under, topdir, 0) < 0)
+            fail(c, errno, "copy up (tmpcopyup)");
+        close(topdir);
+        close(top);
+        close(under);
+    }
     if (remount) {
         int mfd = open_in_root(c->rootfd, dest, kind, c->detail, sizeof(c->detail));
         if (mfd < 0)

@@ -355,7 +355,9 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
             return;
         }
         if (s->op == OP_MKFIFO) {
-            if (mknod(s->args[0].str, S_IFIFO | (mode_t)(s->args[1].num & 0777), 0) < 0) {
+            /* chmod too: mknod's mode goes through the umask */
+            if (mknod(s->args[0].str, S_IFIFO | (mode_t)(s->args[1].num & 0777), 0) < 0
+                || chmod(s->args[0].str, (mode_t)(s->args[1].num & 0777)) < 0) {
                 say_error(m, i, errno, "mkfifo");
                 return;
             }

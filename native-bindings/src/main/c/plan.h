@@ -42,7 +42,8 @@
 #define OP_ROOTFS 14          /* str host path of the rootfs */
 #define OP_MOUNT 15           /* str source, str dest, str fstype, u64 flags, str data,
                                  u64 remount flags (0: none), u64 propagation (0: none),
-                                 u64 target kind (0 directory, 1 file) */
+                                 u64 target kind (0 directory, 1 file; | 2: copy what the directory
+                                 held into the new mount, "tmpcopyup") */
 #define OP_MKNOD 16           /* str path, u64 mode (with type), u64 major, u64 minor, u64 uid, u64 gid */
 #define OP_SYMLINK 17         /* str target, str link path */
 #define OP_PIVOT_ROOT 18      /* - */

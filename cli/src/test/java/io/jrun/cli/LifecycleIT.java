@@ -131,6 +131,23 @@ class LifecycleIT {
     }
 
     @Test
+    void aCreatedContainerOfAnotherUserStarts() throws Exception {
+        TestBundle t = TestBundle.in(tmp.resolve("u")).args("probe", "ids");
+        t.process().put("user", Map.of("uid", 1000L, "gid", 1000L, "additionalGids", List.of(1000L)));
+        Path out = tmp.resolve("ids.out");
+        t.write();
+        String id = id();
+        Process create = jrun.builder("create", "--bundle", t.dir().toString(), id)
+                .redirectOutput(out.toFile()).start();
+        assertEquals(0, create.waitFor());
+        ok("start", id);
+        for (int i = 0; i < 200 && Files.size(out) == 0; i++) {
+            Thread.sleep(10);
+        }
+        assertEquals("uid=1000 gid=1000 groups=1000\n", Files.readString(out));
+    }
+
+    @Test
     void signalsByNumberAndNameAndKillAll() throws Exception {
         Path b = bundle("trap 'echo usr1 > /dev/null' USR1; trap 'exit 0' TERM; while :; do sleep 100 & wait; done");
         String id = id();

@@ -11,7 +11,7 @@ import java.util.Map;
  * propagation flags and the data string for the filesystem (e.g. tmpfs's
  * {@code size=64m,mode=755}).
  */
-public record MountOptions(long flags, long clearedFlags, long propagation, String data) {
+public record MountOptions(long flags, long clearedFlags, long propagation, String data, boolean copyUp) {
     private record Flag(boolean clear, long value) {}
 
     private static final Map<String, Flag> FLAGS = Map.ofEntries(
@@ -66,8 +66,13 @@ public record MountOptions(long flags, long clearedFlags, long propagation, Stri
 
     public static MountOptions parse(List<String> options) {
         long flags = 0, cleared = 0, propagation = 0;
+        boolean copyUp = false;
         List<String> data = new ArrayList<>();
         for (String o : options) {
+            if (o.equals("tmpcopyup")) { // runc's and crun's: the tmpfs starts with what the directory held
+                copyUp = true;
+                continue;
+            }
             Flag f = FLAGS.get(o);
             Long p = PROPAGATION.get(o);
             if (f != null) {
@@ -84,13 +89,14 @@ public record MountOptions(long flags, long clearedFlags, long propagation, Stri
                 data.add(o);
             }
         }
-        return new MountOptions(flags, cleared, propagation, String.join(",", data));
+        return new MountOptions(flags, cleared, propagation, String.join(",", data), copyUp);
     }
 
     /** Every option name jrun turns into flags (the rest pass to the filesystem as data). */
     public static java.util.SortedSet<String> knownOptions() {
         java.util.SortedSet<String> all = new java.util.TreeSet<>(FLAGS.keySet());
         all.addAll(PROPAGATION.keySet());
+        all.add("tmpcopyup");
         return all;
     }
 

@@ -356,6 +356,9 @@ public final class PlanCompiler {
             flags &= MS_BIND | MS_REC;
             type = "";
         }
+        if (o.copyUp()) {
+            kind |= 2;
+        }
         plan.add("mount " + (source.isEmpty() ? type : source) + " on " + dest, StageOp.MOUNT,
                 source, dest, type, flags, o.data(), remount, o.propagation(), kind);
         return (flags & MS_BIND) != 0 && normalize(dest).equals("/dev");

@@ -18,6 +18,13 @@ class MountOptionsTest {
     }
 
     @Test
+    void tmpcopyupIsJrunsNotTheFilesystems() {
+        MountOptions o = MountOptions.parse(List.of("rw", "tmpcopyup", "size=1m"));
+        assertEquals(true, o.copyUp());
+        assertEquals("size=1m", o.data());
+    }
+
+    @Test
     void bindRemountCarriesTheOtherFlags() {
         MountOptions o = MountOptions.parse(List.of("rbind", "ro", "nodev"));
         assertEquals(true, o.isBind());
