@@ -294,9 +294,9 @@ public final class ContainerCgroup {
             usage.put("user", Math.max(0, CgroupFiles.keyed(d, "cpu.stat", "user_usec")) * 1000);
             cpu.put("usage", usage);
             data.put("cpu", cpu);
-            data.put("memory", Map.of("usage", Map.of("usage", number(d, "memory.current"),
+            data.put("memory", ordered("usage", ordered("usage", number(d, "memory.current"),
                     "limit", number(d, "memory.max")), "oom_kill", Math.max(0, oomKills())));
-            data.put("pids", Map.of("current", number(d, "pids.current"), "limit", number(d, "pids.max")));
+            data.put("pids", ordered("current", number(d, "pids.current"), "limit", number(d, "pids.max")));
             return data;
         }
         Path acct = dirWith("cpuacct.usage");
@@ -308,22 +308,31 @@ public final class ContainerCgroup {
         }
         Path cpuDir = dirWith("cpu.stat");
         if (cpuDir != null) {
-            cpu.put("throttling", Map.of("periods", Math.max(0, CgroupFiles.keyed(cpuDir, "cpu.stat", "nr_periods")),
+            cpu.put("throttling", ordered("periods", Math.max(0, CgroupFiles.keyed(cpuDir, "cpu.stat", "nr_periods")),
                     "throttled_periods", Math.max(0, CgroupFiles.keyed(cpuDir, "cpu.stat", "nr_throttled")),
                     "throttled_time", Math.max(0, CgroupFiles.keyed(cpuDir, "cpu.stat", "throttled_time"))));
         }
         data.put("cpu", cpu);
         Path mem = dirWith("memory.usage_in_bytes");
         if (mem != null) {
-            data.put("memory", Map.of("usage", Map.of("usage", number(mem, "memory.usage_in_bytes"),
+            data.put("memory", ordered("usage", ordered("usage", number(mem, "memory.usage_in_bytes"),
                     "max", number(mem, "memory.max_usage_in_bytes"), "failcnt", number(mem, "memory.failcnt"),
                     "limit", number(mem, "memory.limit_in_bytes")), "oom_kill", Math.max(0, oomKills())));
         }
         Path pids = dirWith("pids.current");
         if (pids != null) {
-            data.put("pids", Map.of("current", number(pids, "pids.current"), "limit", number(pids, "pids.max")));
+            data.put("pids", ordered("current", number(pids, "pids.current"), "limit", number(pids, "pids.max")));
         }
         return data;
+    }
+
+    /** A JSON object in the order given (Map.of has none: stats are printed in runc's order). */
+    private static Map<String, Object> ordered(Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put((String) kv[i], kv[i + 1]);
+        }
+        return m;
     }
 
     /** A file's number; "max" (no limit) as 0, as runc prints it; -1 when unreadable. */
