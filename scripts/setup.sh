@@ -2,7 +2,7 @@
 # Installs what jrun's build, demo and tests need on a Debian/Ubuntu host (as root),
 # skipping what is already there: a JDK 17+, Maven, gcc, musl (for the static
 # stage), busybox-static (for the test rootfs), util-linux (unshare, setpriv),
-# procps (kill), iproute2.
+# procps (kill), iproute2, and Podman with conmon (the tests drive jrun through them).
 set -euo pipefail
 need=()
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -16,6 +16,9 @@ have musl-gcc || need+=(musl-tools)
 have unshare && have setpriv || need+=(util-linux)
 have kill || need+=(procps)
 have ip || need+=(iproute2)
+have script || need+=(bsdutils)
+have podman || need+=(podman)
+have conmon || need+=(conmon)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

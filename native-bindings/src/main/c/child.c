@@ -551,26 +551,6 @@ static void wait_start(struct child *c)
     close(fd);
 }
 
-/* The console socket: a host path connected before the rootfs is entered, or the monitor's end (already there). */
-static void open_console_socket(struct child *c, const char *path)
-{
-    struct sockaddr_un addr = { .sun_family = AF_UNIX };
-    int fd;
-    if (!*path)
-        return; /* the monitor put its socketpair end at base+3 */
-    if (strlen(path) >= sizeof(addr.sun_path))
-        fail(c, ENAMETOOLONG, "console socket path");
-    strcpy(addr.sun_path, path);
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
-        fail(c, errno, "connect console socket");
-    if (fd != c->base_fd + CHILD_CONSOLE_OFFSET) {
-        if (dup3(fd, c->base_fd + CHILD_CONSOLE_OFFSET, O_CLOEXEC) < 0)
-            fail(c, errno, "dup console socket");
-        close(fd);
-    }
-}
-
 /* Makes the pty in the container's own devpts, sends the master, and takes the slave as stdio. */
 static void setup_console(struct child *c, uint64_t rows, uint64_t cols)
 {
@@ -769,7 +749,6 @@ static void run_step(struct child *c, const struct plan_step *s)
     case OP_MASK_PATH: do_mask_path(c, arg_str(c, s, 0)); break;
     case OP_READONLY_PATH: do_readonly_path(c, arg_str(c, s, 0)); break;
     case OP_EXEC_FIFO: open_exec_fifo(c, arg_str(c, s, 0)); break;
-    case OP_CONSOLE_SOCKET: open_console_socket(c, arg_str(c, s, 0)); break;
     case OP_CONSOLE: setup_console(c, arg_u64(c, s, 0), arg_u64(c, s, 1)); break;
     case OP_HOOK_PAUSE: hook_pause(c); break;
     case OP_SYSCTL: do_sysctl(c, arg_str(c, s, 0), arg_str(c, s, 1)); break;

@@ -329,7 +329,7 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
 {
     struct plan plan;
     uint32_t i, cgstep[32];
-    int report[2], start[2], cgfd[32];
+    int report[2], start[2], cgfd[32], console[2] = { -1, -1 };
     size_t ncg = 0;
     int r = plan_decode(buf, len, &plan);
 
@@ -339,6 +339,27 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
     }
     for (i = 0; i < plan.nsteps && plan.steps[i].op != OP_CLONE; i++) {
         const struct plan_step *s = &plan.steps[i];
+        if (s->op == OP_CONSOLE_SOCKET && s->nargs == 1 && s->args[0].kind == ARG_STR && console[1] < 0) {
+            if (!*s->args[0].str) {
+                if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, console) < 0) {
+                    say_error(m, i, errno, "socketpair");
+                    return;
+                }
+            } else {
+                struct sockaddr_un addr = { .sun_family = AF_UNIX };
+                if (strlen(s->args[0].str) >= sizeof(addr.sun_path)) {
+                    say_error(m, i, ENAMETOOLONG, "console socket path");
+                    return;
+                }
+                strcpy(addr.sun_path, s->args[0].str);
+                console[1] = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                if (console[1] < 0 || connect(console[1], (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+                    say_error(m, i, errno, "connect");
+                    return;
+                }
+            }
+            continue;
+        }
         if (s->op == OP_CGROUP_ENTER && s->nargs == 1 && s->args[0].kind == ARG_STR) {
             /* opened now, in the caller's mount namespace; written after clone, below */
             if (ncg == sizeof(cgfd) / sizeof(cgfd[0]) || (cgfd[ncg] = open(s->args[0].str, O_WRONLY | O_CLOEXEC)) < 0) {
@@ -381,15 +402,7 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
         say_error(m, i, errno, "pipe");
         return;
     }
-    int console[2] = { -1, -1 };
-    for (uint32_t k = i + 1; k < plan.nsteps; k++) {
-        const struct plan_step *s = &plan.steps[k];
-        if (s->op == OP_CONSOLE_SOCKET && s->nargs == 1 && s->args[0].kind == ARG_STR && !*s->args[0].str
-            && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, console) < 0) {
-            say_error(m, k, errno, "socketpair");
-            return;
-        }
-    }
+
     pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)cl->args[0].num | SIGCHLD, NULL, NULL, NULL, NULL);
     if (pid < 0) {
         say_error(m, i, errno, "clone");
@@ -422,10 +435,9 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
     m->init = pid;
     close(report[1]);
     close(start[0]);
-    if (console[1] >= 0) {
+    if (console[1] >= 0)
         close(console[1]);
-        m->console_sock = console[0];
-    }
+    m->console_sock = console[0]; /* -1 when the master goes to the caller's --console-socket */
     m->report_fd = report[0];
     m->start_fd = start[1];
     /* into its cgroups before it runs a single step of its own; then let it go */

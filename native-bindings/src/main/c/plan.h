@@ -31,6 +31,9 @@
 #define OP_MKFIFO 3           /* str host path, u64 mode: the exec fifo of a container that outlives its monitor */
 #define OP_CGROUP_ENTER 4     /* str path of a cgroup.procs: the monitor writes the child's pid there
                                  right after clone, before the child runs any step */
+#define OP_CONSOLE_SOCKET 41  /* str host path of a unix socket to send the pty master to (--console-socket),
+                                 connected here, in the caller's mount namespace; "": the monitor receives
+                                 the master itself and copies between it and its own stdio */
 #define OP_CLONE 2            /* u64 clone flags, u64 fds to preserve (3..3+n-1), u64 die with the
                                  monitor (1: PR_SET_PDEATHSIG SIGKILL); later steps run in the child */
 /* Steps the container's init runs, in order. */
@@ -72,8 +75,6 @@
 /* Hooks: the init stops here, before pivot_root, while Java runs createRuntime/createContainer hooks. */
 #define OP_HOOK_PAUSE 43      /* - : report "paused STEP", wait for "resume" */
 /* A terminal: the init's stdio become the slave of a pty made in the container's devpts. */
-#define OP_CONSOLE_SOCKET 41  /* str host path of a unix socket to send the pty master to (--console-socket);
-                                 "": the monitor receives it and copies between it and its own stdio */
 #define OP_CONSOLE 42         /* u64 rows, u64 cols (0: leave): after pivot_root, make the pty, send the
                                  master, bind the slave on /dev/console, make it the controlling tty */
 /* For a container that outlives its monitor (create, run --detach, exec --detach). */

@@ -96,6 +96,7 @@ public final class PlanCompiler {
             }
         }
         enterCgroup(plan, options.cgroup());
+        consoleSocket(plan, spec.process(), options.consoleSocket());
         if (options.execFifo() != null) {
             // writable by others: a non-root user in the container opens it through its fd
             plan.add("create exec fifo " + options.execFifo(), StageOp.MKFIFO, options.execFifo().toString(), 0622L);
@@ -115,7 +116,6 @@ public final class PlanCompiler {
         if (options.execFifo() != null) {
             plan.add("open exec fifo " + options.execFifo(), StageOp.EXEC_FIFO, options.execFifo().toString());
         }
-        consoleSocket(plan, spec.process(), options.consoleSocket());
         if ((cloneFlags & CLONE_NEWNET) != 0) {
             plan.add("bring up lo in the new network namespace", StageOp.LOOPBACK_UP);
         }
@@ -234,6 +234,7 @@ public final class PlanCompiler {
             boolean detached, ContainerCgroup cgroup, Path consoleSocket) throws JrunException {
         Plan.Builder plan = new Plan.Builder();
         enterCgroup(plan, cgroup);
+        consoleSocket(plan, process, consoleSocket); // connected before the mount namespace is joined
         for (String type : JOIN_ORDER) {
             for (Spec.Namespace ns : container.linux().namespaces()) {
                 if (ns.type().equals(type)) {
@@ -244,15 +245,14 @@ public final class PlanCompiler {
             }
         }
         plan.add("clone the exec'd process", StageOp.CLONE, 0L, (long) preserveFds, detached ? 0L : 1L);
-        consoleSocket(plan, process, consoleSocket);
         console(plan, process);
         processSteps(plan, process, false);
         return plan.build();
     }
 
     /**
-     * A terminal's socket, opened before the rootfs is entered: the caller's --console-socket, or
-     * (none given) the monitor's own end, which copies the pty to its stdio (jrun run, exec).
+     * A terminal's socket, which the monitor opens before any namespace is joined: the caller's
+     * --console-socket, or (none given) its own, to copy the pty to its stdio (jrun run, exec).
      */
     private static void consoleSocket(Plan.Builder plan, Spec.Process p, Path socket) {
         if (p.terminal()) {
