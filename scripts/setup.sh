@@ -2,7 +2,8 @@
 # Installs what jrun's build, demo and tests need on a Debian/Ubuntu host (as root),
 # skipping what is already there: a JDK 17+, Maven, gcc, musl (for the static
 # stage), busybox-static (for the test rootfs), util-linux (unshare, setpriv),
-# procps (kill), iproute2, and Podman with conmon (the tests drive jrun through them).
+# procps (kill), iproute2, and Podman with conmon and containerd (the tests drive jrun
+# through them).
 set -euo pipefail
 need=()
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -19,6 +20,7 @@ have ip || need+=(iproute2)
 have script || need+=(bsdutils)
 have podman || need+=(podman)
 have conmon || need+=(conmon)
+have containerd || need+=(containerd)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

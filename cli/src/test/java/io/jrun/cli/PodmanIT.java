@@ -31,6 +31,9 @@ class PodmanIT {
 
     @BeforeAll
     static void setUp() throws Exception {
+        if (dir != null && Files.isDirectory(dir)) {
+            return;
+        }
         boolean have = new ProcessBuilder("sh", "-c", "command -v podman && command -v conmon").start().waitFor() == 0;
         if (!have && Boolean.getBoolean("jrun.it.required")) {
             throw new IllegalStateException("podman and conmon are required (apt-get install podman conmon)");
@@ -49,6 +52,7 @@ class PodmanIT {
     static void tearDown() throws Exception {
         if (dir != null) {
             sh(podman() + " rm -af; " + podman() + " rmi -af; rm -rf " + dir);
+            dir = null;
         }
     }
 
