@@ -29,6 +29,8 @@ flags="-XX:+UseSerialGC
 -Xmx256m
 -XX:MetaspaceSize=16m
 -XX:ReservedCodeCacheSize=16m
+-Xlog:cds=off
+-Xlog:cds+dynamic=off
 -Xshare:auto"
 {
   echo "$java"

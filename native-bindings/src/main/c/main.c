@@ -75,6 +75,8 @@ struct monitor {
     int stdin_open;      /* our stdin still has data to copy to the master */
     int done;            /* Java said "done" */
     int exec_seen;       /* the init said it is about to execve */
+    int outlives;        /* the init outlives us (create, exec --detach): never reap it, so that
+                            whoever adopts it (conmon, the shim) gets its exit status */
     int created;         /* the init reported it is set up */
     int detached;        /* Java said "detach" */
     char line[512];
@@ -213,11 +215,28 @@ static void forward(struct monitor *m, int sig)
 
 static void read_report(struct monitor *m, int init_exited);
 
-/* Reaps children; returns 1 once the container's init has been reaped. */
+/* Reaps children; returns 1 once the container's init has ended. */
 static int reap(struct monitor *m)
 {
     int status, init_done = 0;
     pid_t p;
+    if (m->outlives && m->init > 0) {
+        siginfo_t si = { 0 };
+        if (waitid(P_PID, (id_t)m->init, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == m->init) {
+            while (m->report_fd >= 0)
+                read_report(m, 1);
+            status = si.si_code == CLD_EXITED ? (si.si_status & 0xff) << 8 : si.si_status & 0x7f;
+            say(m, "exited %d", status);
+            m->init = -1;
+            m->init_status = status;
+            init_done = 1;
+        }
+        if (m->jvm > 0 && waitpid(m->jvm, &status, WNOHANG) == m->jvm) {
+            m->jvm = 0;
+            m->jvm_status = status;
+        }
+        return init_done;
+    }
     while ((p = waitpid(-1, &status, WNOHANG)) > 0) {
         if (p == m->init) {
             /* what the init reported before it died comes first */
@@ -239,7 +258,8 @@ static void kill_init_and_wait(struct monitor *m)
 {
     if (m->init > 0) {
         kill(m->init, SIGKILL);
-        while (waitpid(m->init, NULL, 0) < 0 && errno == EINTR)
+        siginfo_t si;
+        while (waitid(P_PID, (id_t)m->init, &si, WEXITED | (m->outlives ? WNOWAIT : 0)) < 0 && errno == EINTR)
             ;
         m->init = -1;
     }
@@ -433,6 +453,7 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
         child_run(&plan, i + 1, base, (int)cl->args[2].num);
     }
     m->init = pid;
+    m->outlives = !cl->args[2].num;
     close(report[1]);
     close(start[0]);
     if (console[1] >= 0)

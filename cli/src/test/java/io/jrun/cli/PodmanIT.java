@@ -41,7 +41,8 @@ class PodmanIT {
         Assumptions.assumeTrue(have, "podman is not installed");
         dir = Files.createTempDirectory("jrun-podman");
         Files.writeString(dir.resolve("containers.conf"), String.join("\n",
-                "[containers]", "netns = \"none\"", "default_ulimits = [\"nofile=1024:1024\", \"nproc=4096:4096\"]",
+                // no-conmon: conmon stays in this test's cgroup, and the containers nest under it
+                "[containers]", "netns = \"none\"", "cgroups = \"no-conmon\"", "default_ulimits = [\"nofile=1024:1024\", \"nproc=4096:4096\"]",
                 "[engine]", "runtime = \"jrun\"", "runtime_supports_json = [\"jrun\"]", "cgroup_manager = \"cgroupfs\"",
                 "events_logger = \"file\"", "[engine.runtimes]", "jrun = [\"" + JrunCli.launcher() + "\"]", ""));
         Result imported = sh("tar -C " + TestBundle.fixtureRootfs() + " -c . | " + podman() + " import - " + IMAGE);
@@ -54,6 +55,11 @@ class PodmanIT {
             sh(podman() + " rm -af; " + podman() + " rmi -af; rm -rf " + dir);
             dir = null;
         }
+    }
+
+    /** podman run with a relative cgroup parent: the containers' cgroups nest under this test's own. */
+    static String podmanRun() {
+        return podman() + " run --cgroup-parent jrun-podman";
     }
 
     static String podman() {
@@ -75,14 +81,14 @@ class PodmanIT {
 
     @Test
     void runRemoveEchoAndExitCode() throws Exception {
-        Result r = sh(podman() + " run --rm " + IMAGE + " echo hello from jrun");
+        Result r = sh(podmanRun() + " --rm " + IMAGE + " echo hello from jrun");
         assertEquals(new Result(0, "hello from jrun\n"), r);
-        assertEquals(3, sh(podman() + " run --rm " + IMAGE + " sh -c 'exit 3'").exit());
+        assertEquals(3, sh(podmanRun() + " --rm " + IMAGE + " sh -c 'exit 3'").exit());
     }
 
     @Test
     void runWithATerminal() throws Exception {
-        Result r = sh("script -qec \"" + podman() + " run --rm -it " + IMAGE + " tty\" /dev/null");
+        Result r = sh("script -qec \"" + podmanRun() + " --rm -it " + IMAGE + " tty\" /dev/null");
         assertEquals(0, r.exit(), r.out());
         assertTrue(r.out().contains("/dev/pts/0"), r.out());
     }
@@ -90,11 +96,14 @@ class PodmanIT {
     @Test
     void detachedExecTopPauseStopRemove() throws Exception {
         String name = "jrun-pod-" + ProcessHandle.current().pid();
-        assertEquals(0, sh(podman() + " run -d --name " + name + " " + IMAGE + " sleep 100").exit());
+        assertEquals(0, sh(podmanRun() + " -d --name " + name + " " + IMAGE + " sleep 100").exit());
         try {
             Result e = sh(podman() + " exec " + name + " sh -c 'echo exec-ok; ps -o comm'");
             assertEquals(0, e.exit(), e.out());
             assertTrue(e.out().startsWith("exec-ok\n") && e.out().contains("sleep"), e.out());
+            for (int i = 0; i < 5; i++) { // conmon adopts the exec'd process and reads its status
+                assertEquals(5, sh(podman() + " exec " + name + " sh -c 'exit 5'").exit());
+            }
             Result t = sh("script -qec \"" + podman() + " exec -it " + name + " tty\" /dev/null");
             assertTrue(t.out().contains("/dev/pts/"), t.out());
             Result top = sh(podman() + " top " + name);
@@ -120,14 +129,14 @@ class PodmanIT {
                 "cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max",
                 "hostname", "id -u", "cat /data/from-host", "touch /x 2>/dev/null || echo read-only",
                 "touch /tmp/y && echo tmp-writable"));
-        Result r = sh(podman() + " run --rm --memory 64m --pids-limit 50 --hostname podbox --user 1000:1000"
+        Result r = sh(podmanRun() + " --rm --memory 64m --pids-limit 50 --hostname podbox --user 1000:1000"
                 + " --read-only -v " + shared + ":/data:ro " + IMAGE + " sh -c '" + String.join("; ", checks) + "'");
         assertEquals(new Result(0, "67108864\n50\npodbox\n1000\nhost file\nread-only\ntmp-writable\n"), r);
     }
 
     @Test
     void theMemoryLimitIsEnforced() throws Exception {
-        Result r = sh(podman() + " run --rm --memory 32m --memory-swap 32m " + IMAGE + " probe alloc 200");
+        Result r = sh(podmanRun() + " --rm --memory 32m --memory-swap 32m " + IMAGE + " probe alloc 200");
         assertEquals(137, r.exit(), r.out());
     }
 }

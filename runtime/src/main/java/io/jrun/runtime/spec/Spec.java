@@ -56,7 +56,8 @@ public record Spec(
             List<String> readonlyPaths,
             Map<String, String> sysctl,
             String cgroupsPath,
-            Resources resources) {}
+            Resources resources,
+            boolean seccompRequested) {}
 
     /**
      * {@code linux.resources}; every number is null when absent. Device rules are the OCI

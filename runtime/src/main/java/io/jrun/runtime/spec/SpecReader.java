@@ -295,7 +295,7 @@ public final class SpecReader {
                 optString(l, "rootfsPropagation", "linux.rootfsPropagation"),
                 strings(l, "maskedPaths", "linux.maskedPaths"), strings(l, "readonlyPaths", "linux.readonlyPaths"),
                 java.util.Collections.unmodifiableMap(sysctl), optString(l, "cgroupsPath", "linux.cgroupsPath"),
-                res.isEmpty() ? Spec.Resources.NONE : resources(res, "linux.resources"));
+                res.isEmpty() ? Spec.Resources.NONE : resources(res, "linux.resources"), l.get("seccomp") != null);
     }
 
     /** {@code linux.resources}, also the body of {@code jrun update --resources}. */
