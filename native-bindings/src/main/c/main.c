@@ -105,11 +105,12 @@ static void die(const char *fmt, ...)
     exit(125);
 }
 
-static int write_all(int fd, const void *buf, size_t len)
+/* Writes (or reads) all of len bytes, through EINTR and short transfers; -1 on error or EOF. */
+static int transfer_all(int fd, void *buf, size_t len, int writing)
 {
-    const char *p = buf;
+    char *p = buf;
     while (len) {
-        ssize_t n = write(fd, p, len);
+        ssize_t n = writing ? write(fd, p, len) : read(fd, p, len);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -120,19 +121,14 @@ static int write_all(int fd, const void *buf, size_t len)
     return 0;
 }
 
+static int write_all(int fd, const void *buf, size_t len)
+{
+    return transfer_all(fd, (void *)buf, len, 1);
+}
+
 static int read_all(int fd, void *buf, size_t len)
 {
-    char *p = buf;
-    while (len) {
-        ssize_t n = read(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
+    return transfer_all(fd, buf, len, 0);
 }
 
 static void say(struct monitor *m, const char *fmt, ...)

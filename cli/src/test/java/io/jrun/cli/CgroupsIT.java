@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.jrun.runtime.testing.HostLeakCheck;
-import io.jrun.runtime.testing.RootTests;
 import io.jrun.runtime.testing.TestBundle;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,23 +11,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Limits enforced by the kernel, seen from inside the container; no cgroup left after each test. */
-@ExtendWith({RootTests.class, HostLeakCheck.class})
-class CgroupsIT {
-    @TempDir
-    Path tmp;
-
-    JrunCli jrun;
-
-    @BeforeEach
-    void setUp() {
-        jrun = new JrunCli(tmp);
-    }
+class CgroupsIT extends CliTest {
 
     TestBundle bundle(String script, Map<String, Object> resources) {
         TestBundle b = TestBundle.in(tmp.resolve("b-" + UUID.randomUUID().toString().substring(0, 6))).sh(script);

@@ -4,31 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jrun.runtime.json.Json;
-import io.jrun.runtime.testing.HostLeakCheck;
-import io.jrun.runtime.testing.RootTests;
 import io.jrun.runtime.testing.TestBundle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 
 /** OCI hooks at the points and in the namespaces the runtime-spec names, with the state on stdin. */
-@ExtendWith({RootTests.class, HostLeakCheck.class})
-class HooksIT {
-    @TempDir
-    Path tmp;
-
-    JrunCli jrun;
-
-    @BeforeEach
-    void setUp() {
-        jrun = new JrunCli(tmp);
-    }
+class HooksIT extends CliTest {
 
     static Map<String, Object> hook(String script) {
         return new LinkedHashMap<>(Map.of("path", "/bin/sh", "args", List.of("sh", "-c", script)));

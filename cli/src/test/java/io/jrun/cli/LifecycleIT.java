@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jrun.runtime.json.Json;
-import io.jrun.runtime.testing.HostLeakCheck;
-import io.jrun.runtime.testing.RootTests;
 import io.jrun.runtime.testing.TestBundle;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,24 +13,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 
 /** create, start, state, kill, delete, list, ps and run --detach, as runc's clients call them. */
-@ExtendWith({RootTests.class, HostLeakCheck.class})
-class LifecycleIT {
-    @TempDir
-    Path tmp;
-
-    JrunCli jrun;
+class LifecycleIT extends CliTest {
     final List<String> ids = new ArrayList<>();
-
-    @BeforeEach
-    void setUp() {
-        jrun = new JrunCli(tmp);
-    }
 
     /** A detached container outlives jrun: whatever a test leaves is force-deleted, then must be gone. */
     @AfterEach

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.jrun.runtime.testing.HostLeakCheck;
-import io.jrun.runtime.testing.RootTests;
 import io.jrun.runtime.testing.TestBundle;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,25 +14,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** `jrun run` as users drive it: what the container sees, exit codes, signals. */
-@ExtendWith({RootTests.class, HostLeakCheck.class})
-class RunIT {
-    @TempDir
-    Path tmp;
-
-    JrunCli jrun;
-
-    @BeforeEach
-    void setUp() {
-        jrun = new JrunCli(tmp);
-    }
+class RunIT extends CliTest {
 
     static String id() {
         return "it-" + UUID.randomUUID().toString().substring(0, 8);

@@ -3,30 +3,15 @@ package io.jrun.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.jrun.runtime.testing.HostLeakCheck;
-import io.jrun.runtime.testing.RootTests;
 import io.jrun.runtime.testing.TestBundle;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Process security settings, each shown by its effect inside the container. */
-@ExtendWith({RootTests.class, HostLeakCheck.class})
-class SecurityIT {
-    @TempDir
-    Path tmp;
-
-    JrunCli jrun;
-
-    @BeforeEach
-    void setUp() {
-        jrun = new JrunCli(tmp);
-    }
+class SecurityIT extends CliTest {
 
     TestBundle bundle(String script) {
         return TestBundle.in(tmp.resolve("b-" + UUID.randomUUID().toString().substring(0, 6))).sh(script);

@@ -3,31 +3,16 @@ package io.jrun.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.jrun.runtime.testing.HostLeakCheck;
-import io.jrun.runtime.testing.RootTests;
 import io.jrun.runtime.testing.TestBundle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 
 /** process.terminal: a pty in the container's devpts, copied by jrun run, or sent to --console-socket. */
-@ExtendWith({RootTests.class, HostLeakCheck.class})
-class TerminalIT {
-    @TempDir
-    Path tmp;
-
-    JrunCli jrun;
-
-    @BeforeEach
-    void setUp() {
-        jrun = new JrunCli(tmp);
-    }
+class TerminalIT extends CliTest {
 
     TestBundle ttyBundle(String script) {
         TestBundle b = TestBundle.in(tmp.resolve("b-" + UUID.randomUUID().toString().substring(0, 6))).sh(script);

@@ -45,26 +45,22 @@ public final class SpecReader {
     }
 
     public static Spec parse(String text, String file) throws JrunException {
-        Object tree;
+        return new SpecReader(file).spec(tree(text, file));
+    }
+
+    private static Object tree(String text, String file) throws JrunException {
         try {
-            tree = Json.parse(text);
+            return Json.parse(text);
         } catch (JsonException e) {
             throw new JrunException(file + ": malformed JSON at " + e.getMessage());
         }
-        return new SpecReader(file).spec(tree);
     }
 
     /** An OCI process object alone, as {@code exec --process FILE} reads it. */
     @SuppressWarnings("unchecked")
     public static Spec.Process parseProcess(String text, String file) throws JrunException {
-        Object tree;
-        try {
-            tree = Json.parse(text);
-        } catch (JsonException e) {
-            throw new JrunException(file + ": malformed JSON at " + e.getMessage());
-        }
         SpecReader r = new SpecReader(file);
-        return r.process(r.object(tree, "the top level"));
+        return r.process(r.object(tree(text, file), "the top level"));
     }
 
     private JrunException wrong(String field, String expected, Object got) {
@@ -300,14 +296,8 @@ public final class SpecReader {
 
     /** {@code linux.resources}, also the body of {@code jrun update --resources}. */
     public static Spec.Resources parseResources(String text, String file) throws JrunException {
-        Object tree;
-        try {
-            tree = Json.parse(text);
-        } catch (JsonException e) {
-            throw new JrunException(file + ": malformed JSON at " + e.getMessage());
-        }
         SpecReader r = new SpecReader(file);
-        return r.resources(r.object(tree, "the top level"), "resources");
+        return r.resources(r.object(tree(text, file), "the top level"), "resources");
     }
 
     private Long optLong(Map<String, Object> m, String key, String field) throws JrunException {
