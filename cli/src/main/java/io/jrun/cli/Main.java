@@ -62,6 +62,28 @@ public final class Main {
         int run(Global global, Flags.Parsed args) throws JrunException, Flags.UsageException;
     }
 
+    /** A parsed command line: the command, the global flags resolved, and the command's own arguments. */
+    record Invocation(Command command, Global global, Flags.Parsed args) {}
+
+    /** Parses a command line (global flags, command, its flags) without running anything. */
+    static Invocation parse(String[] args) throws Flags.UsageException {
+        return parse(GLOBAL.parse(args, 0, true));
+    }
+
+    private static Invocation parse(Flags.Parsed g) throws Flags.UsageException {
+        if (g.rest().isEmpty()) {
+            throw new Flags.UsageException("no command (try jrun --help)");
+        }
+        String name = g.rest().get(0);
+        Command c = COMMANDS.get(name);
+        if (c == null) {
+            throw new Flags.UsageException("no such command: " + name + " (try jrun --help)");
+        }
+        String[] rest = g.rest().subList(1, g.rest().size()).toArray(new String[0]);
+        Path root = Path.of(g.values().getOrDefault("root", Jrun.DEFAULT_STATE_ROOT.toString()));
+        return new Invocation(c, new Global(root), c.parse(rest));
+    }
+
     /** The one positional argument (a container id) of a command. */
     static String oneId(Flags.Parsed args, String command) throws Flags.UsageException {
         if (args.rest().size() != 1) {
@@ -90,20 +112,16 @@ public final class Main {
                 return g.rest().isEmpty() && !g.is("help") ? 1 : 0;
             }
             String name = g.rest().get(0);
-            Command c = COMMANDS.get(name);
-            if (c == null) {
-                throw new Flags.UsageException("no such command: " + name + " (try jrun --help)");
-            }
             String[] rest = g.rest().subList(1, g.rest().size()).toArray(new String[0]);
-            if (rest.length > 0 && (rest[0].equals("--help") || rest[0].equals("-h"))) {
+            if (COMMANDS.containsKey(name) && rest.length > 0 && (rest[0].equals("--help") || rest[0].equals("-h"))) {
                 System.out.print(commandHelp(name));
                 return 0;
             }
             if (g.is("systemd-cgroup")) {
                 throw new JrunException("--systemd-cgroup: no systemd cgroup manager here; jrun manages cgroupfs only");
             }
-            Path root = Path.of(g.values().getOrDefault("root", Jrun.DEFAULT_STATE_ROOT.toString()));
-            return c.run(new Global(root), c.parse(rest));
+            Invocation inv = parse(g);
+            return inv.command().run(inv.global(), inv.args());
         } catch (JrunException | Flags.UsageException e) {
             log.error(e.getMessage());
             return 1;
