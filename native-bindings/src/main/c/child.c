@@ -751,6 +751,10 @@ static void run_step(struct child *c, const struct plan_step *s)
     case OP_EXEC_FIFO: open_exec_fifo(c, arg_str(c, s, 0)); break;
     case OP_CONSOLE: setup_console(c, arg_u64(c, s, 0), arg_u64(c, s, 1)); break;
     case OP_HOOK_PAUSE: hook_pause(c); break;
+    case OP_SET_PROPAGATION:
+        if (mount(NULL, arg_str(c, s, 0), NULL, (unsigned long)arg_u64(c, s, 1), NULL) < 0)
+            fail(c, errno, "mount --make-*");
+        break;
     case OP_SYSCTL: do_sysctl(c, arg_str(c, s, 0), arg_str(c, s, 1)); break;
     case OP_OOM_SCORE_ADJ: do_oom_score_adj(c, (long long)arg_u64(c, s, 0)); break;
     case OP_RLIMIT: do_rlimit(c, s); break;

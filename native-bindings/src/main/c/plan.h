@@ -74,6 +74,8 @@
 #define OP_NO_NEW_PRIVS 40    /* - */
 /* Hooks: the init stops here, before pivot_root, while Java runs createRuntime/createContainer hooks. */
 #define OP_HOOK_PAUSE 43      /* - : report "paused STEP", wait for "resume" */
+/* After pivot_root: a propagation change on a path as the container sees it (rootfsPropagation shared). */
+#define OP_SET_PROPAGATION 44 /* str path, u64 MS_SHARED/MS_SLAVE/... | MS_REC */
 /* A terminal: the init's stdio become the slave of a pty made in the container's devpts. */
 #define OP_CONSOLE 42         /* u64 rows, u64 cols (0: leave): after pivot_root, make the pty, send the
                                  master, bind the slave on /dev/console, make it the controlling tty */

@@ -134,6 +134,14 @@ class RunIT extends CliTest {
     }
 
     @Test
+    void rootfsPropagationShared() throws Exception {
+        TestBundle b = bundle().sh("head -1 /proc/self/mountinfo | grep -o 'shared:' ");
+        b.linux().put("rootfsPropagation", "rshared");
+        JrunCli.Result r = run(b);
+        assertEquals("shared:\n", r.stdout(), r.stderr());
+    }
+
+    @Test
     void aReadonlyRootCannotBeWrittenAndAWritableOneCan() throws Exception {
         JrunCli.Result ro = run(bundle().sh("touch /file"));
         assertEquals(1, ro.exit());

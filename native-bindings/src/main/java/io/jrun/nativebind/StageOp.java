@@ -43,7 +43,8 @@ public enum StageOp {
     NO_NEW_PRIVS(40),
     CONSOLE_SOCKET(41),
     CONSOLE(42),
-    HOOK_PAUSE(43);
+    HOOK_PAUSE(43),
+    SET_PROPAGATION(44);
 
     private final int code;
 

@@ -7,6 +7,7 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
 /** Reads and writes of cgroup files, with errors that name the file, the value and the errno. */
 public final class CgroupFiles {
@@ -15,12 +16,14 @@ public final class CgroupFiles {
     public static void write(Path dir, String file, String value) throws JrunException {
         Path f = dir.resolve(file);
         try {
-            Files.writeString(f, value);
+            // never CREATE: a missing file means the controller or the setting is missing here
+            Files.writeString(f, value, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
         } catch (NoSuchFileException e) {
             throw new JrunException("write " + value + " to " + f + ": No such file or directory (ENOENT):"
                     + " the controller or this setting is missing on this host");
         } catch (FileSystemException e) {
-            throw new JrunException("write " + value + " to " + f + ": " + Errno.describe(String.valueOf(e.getReason())));
+            String why = e.getReason() != null ? e.getReason() : e.getClass().getSimpleName();
+            throw new JrunException("write " + value + " to " + f + ": " + Errno.describe(why));
         } catch (IOException e) {
             throw new JrunException("write " + value + " to " + f + ": " + Errno.describe(String.valueOf(e.getMessage())));
         }

@@ -36,7 +36,9 @@ public final class DeviceDefaults {
         }
         out.add(allow("c", 136L, null)); // /dev/pts/*
         for (Spec.Device d : spec.linux().devices()) {
-            out.add(allow(d.type().equals("u") ? "c" : d.type(), d.major(), d.minor()));
+            if (!d.type().equals("p")) { // a fifo is no device to the devices controller
+                out.add(allow(d.type().equals("u") ? "c" : d.type(), d.major(), d.minor()));
+            }
         }
         out.addAll(rules.subList(lastDenyAll + 1, rules.size()));
         return new Spec.Resources(r.memory(), r.cpu(), r.pidsLimit(), r.blockIo(), r.hugepageLimits(), out,

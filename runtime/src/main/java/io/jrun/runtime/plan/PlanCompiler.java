@@ -126,8 +126,10 @@ public final class PlanCompiler {
             plan.add("set domainname \"" + spec.domainname() + "\"", StageOp.DOMAINNAME, spec.domainname());
         }
         String prop = spec.linux().rootfsPropagation() == null ? "rprivate" : spec.linux().rootfsPropagation();
-        plan.add("make / " + prop + " in the container's mount namespace", StageOp.ROOT_PROPAGATION,
-                MS_REC | MountOptions.propagation(prop));
+        boolean shared = prop.contains("shared");
+        // pivot_root refuses a shared parent: shared is set on the new / once it is in place
+        plan.add("make / " + (shared ? "rslave" : prop) + " in the container's mount namespace",
+                StageOp.ROOT_PROPAGATION, MS_REC | (shared ? MS_SLAVE : MountOptions.propagation(prop)));
         plan.add("bind rootfs " + rootfs, StageOp.ROOTFS, rootfs.toString());
         boolean devFromHost = false;
         List<String> readonlyAfterPivot = new java.util.ArrayList<>();
@@ -149,6 +151,9 @@ public final class PlanCompiler {
             plan.add("move rootfs " + rootfs + " to / (--no-pivot)", StageOp.MOVE_ROOT);
         } else {
             plan.add("pivot_root into " + rootfs, StageOp.PIVOT_ROOT);
+        }
+        if (shared) {
+            plan.add("make / " + prop, StageOp.SET_PROPAGATION, "/", MountOptions.propagation(prop));
         }
         console(plan, spec.process());
         if (spec.root().readonly()) {

@@ -146,9 +146,9 @@ public final class SpecValidator {
             }
         }
         String prop = spec.linux().rootfsPropagation();
-        if (prop != null && (MountOptions.propagation(prop) == null || prop.contains("shared"))) {
+        if (prop != null && MountOptions.propagation(prop) == null) {
             throw new JrunException(file + ": linux.rootfsPropagation: \"" + prop + "\" is not one of private,"
-                    + " rprivate, slave, rslave, unbindable, runbindable");
+                    + " rprivate, shared, rshared, slave, rslave, unbindable, runbindable");
         }
         for (int k = 0; k < spec.mounts().size(); k++) {
             Spec.Mount m = spec.mounts().get(k);

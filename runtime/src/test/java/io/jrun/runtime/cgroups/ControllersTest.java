@@ -35,6 +35,28 @@ class ControllersTest {
         return Files.readString(dir.resolve(file));
     }
 
+    /** A cgroup directory has its files already: jrun never creates one (a missing file is a missing controller). */
+    @org.junit.jupiter.api.BeforeEach
+    void cgroupFiles() throws Exception {
+        for (String f : List.of("memory.limit_in_bytes", "memory.soft_limit_in_bytes", "memory.swappiness", "pids.max",
+                "cpu.shares", "cpu.cfs_quota_us", "cpu.cfs_period_us", "cpuset.cpus", "cpuset.mems", "blkio.weight",
+                "blkio.throttle.read_bps_device", "hugetlb.2MB.limit_in_bytes", "devices.allow", "devices.deny",
+                "memory.max", "memory.low", "cpu.max", "cpu.weight", "io.max", "io.weight", "hugetlb.2MB.max",
+                "memory.high")) {
+            Files.writeString(dir.resolve(f), "");
+        }
+    }
+
+    @Test
+    void aMissingFileIsAMissingControllerNotAFileToCreate() throws Exception {
+        Files.delete(dir.resolve("blkio.weight"));
+        JrunException e = assertThrows(JrunException.class, () -> V1Controllers.apply(Map.of("blkio", dir),
+                new Spec.Resources(null, null, null, new Spec.BlockIo(500L, List.of(), List.of(), List.of(), List.of(),
+                        List.of()), List.of(), List.of(), Map.of())));
+        assertEquals("write 500 to " + dir.resolve("blkio.weight") + ": No such file or directory (ENOENT): the"
+                + " controller or this setting is missing on this host", e.getMessage());
+    }
+
     @Test
     void v1() throws Exception {
         Spec.Resources r = SpecReader.parseResources(RESOURCES, "r.json");

@@ -101,7 +101,8 @@ class SpecValidatorTest {
                 .put("devices", List.of(Map.of("path", "/dev/x", "type", "x")))));
         assertEquals("c.json: linux.devices[0].path: \"/etc/x\" is not under /dev", problem(s -> sub(s, "linux")
                 .put("devices", List.of(Map.of("path", "/etc/x", "type", "c")))));
-        assertEquals("c.json: linux.rootfsPropagation: \"rshared\" is not one of private, rprivate, slave,"
-                + " rslave, unbindable, runbindable", problem(s -> sub(s, "linux").put("rootfsPropagation", "rshared")));
+        assertEquals("c.json: linux.rootfsPropagation: \"everywhere\" is not one of private, rprivate, shared,"
+                + " rshared, slave, rslave, unbindable, runbindable",
+                problem(s -> sub(s, "linux").put("rootfsPropagation", "everywhere")));
     }
 }
