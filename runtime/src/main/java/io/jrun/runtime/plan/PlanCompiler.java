@@ -240,15 +240,7 @@ public final class PlanCompiler {
         Plan.Builder plan = new Plan.Builder();
         enterCgroup(plan, cgroup);
         consoleSocket(plan, process, consoleSocket); // connected before the mount namespace is joined
-        for (String type : JOIN_ORDER) {
-            for (Spec.Namespace ns : container.linux().namespaces()) {
-                if (ns.type().equals(type)) {
-                    String path = "/proc/" + initPid + "/ns/" + PROC_NAMES.get(type);
-                    plan.add("join the container's " + PROC_NAMES.get(type) + " namespace " + path, StageOp.SETNS,
-                            CLONE_FLAGS.get(type), path);
-                }
-            }
-        }
+        joinContainer(plan, container, initPid);
         plan.add("clone the exec'd process", StageOp.CLONE, 0L, (long) preserveFds, detached ? 0L : 1L);
         console(plan, process);
         processSteps(plan, process, false);
@@ -310,12 +302,8 @@ public final class PlanCompiler {
         }
     }
 
-    /**
-     * A hook run in the container's namespaces (createContainer, startContainer): a process that
-     * joins them through /proc/{@code initPid}/ns/* and execs {@code hook.path} as root.
-     */
-    public static Plan compileHook(Spec container, Spec.Hook hook, long initPid) {
-        Plan.Builder plan = new Plan.Builder();
+    /** Every namespace the container's config lists, joined through /proc/{@code initPid}/ns, mount last. */
+    private static void joinContainer(Plan.Builder plan, Spec container, long initPid) {
         for (String type : JOIN_ORDER) {
             for (Spec.Namespace ns : container.linux().namespaces()) {
                 if (ns.type().equals(type)) {
@@ -325,6 +313,15 @@ public final class PlanCompiler {
                 }
             }
         }
+    }
+
+    /**
+     * A hook run in the container's namespaces (createContainer, startContainer): a process that
+     * joins them through /proc/{@code initPid}/ns/* and execs {@code hook.path} as root.
+     */
+    public static Plan compileHook(Spec container, Spec.Hook hook, long initPid) {
+        Plan.Builder plan = new Plan.Builder();
+        joinContainer(plan, container, initPid);
         plan.add("clone the hook", StageOp.CLONE, 0L, 0L, 1L);
         List<String> args = hook.args().isEmpty() ? List.of(hook.path()) : hook.args();
         for (String a : args) {
