@@ -483,6 +483,37 @@ static void do_caps(struct child *c, const struct plan_step *s)
     prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
 }
 
+struct bpf_insn_compat {
+    uint16_t code;
+    uint8_t jt, jf;
+    uint32_t k;
+};
+struct bpf_prog_compat {
+    unsigned short len;
+    struct bpf_insn_compat *filter;
+};
+#ifndef SYS_seccomp
+#define SYS_seccomp 317
+#endif
+
+static void do_seccomp(struct child *c, const struct plan_step *s)
+{
+    static struct bpf_insn_compat insns[4096];
+    unsigned n = s->nargs ? s->nargs - 1u : 0;
+    if (n == 0 || n > sizeof(insns) / sizeof(insns[0]))
+        fail(c, EINVAL, "seccomp program size");
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t v = arg_u64(c, s, i + 1);
+        insns[i].code = (uint16_t)(v >> 48);
+        insns[i].jt = (uint8_t)(v >> 40);
+        insns[i].jf = (uint8_t)(v >> 32);
+        insns[i].k = (uint32_t)v;
+    }
+    struct bpf_prog_compat prog = { (unsigned short)n, insns };
+    if (syscall(SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, (unsigned long)arg_u64(c, s, 0), &prog) < 0)
+        fail(c, errno, "seccomp(SECCOMP_SET_MODE_FILTER)");
+}
+
 static void do_setgroups(struct child *c, const struct plan_step *s)
 {
     gid_t gids[NGROUPS_MAX > 65536 ? 65536 : NGROUPS_MAX];
@@ -751,6 +782,7 @@ static void run_step(struct child *c, const struct plan_step *s)
     case OP_EXEC_FIFO: open_exec_fifo(c, arg_str(c, s, 0)); break;
     case OP_CONSOLE: setup_console(c, arg_u64(c, s, 0), arg_u64(c, s, 1)); break;
     case OP_HOOK_PAUSE: hook_pause(c); break;
+    case OP_SECCOMP: do_seccomp(c, s); break;
     case OP_SET_PROPAGATION:
         if (mount(NULL, arg_str(c, s, 0), NULL, (unsigned long)arg_u64(c, s, 1), NULL) < 0)
             fail(c, errno, "mount --make-*");

@@ -76,6 +76,8 @@
 #define OP_HOOK_PAUSE 43      /* - : report "paused STEP", wait for "resume" */
 /* After pivot_root: a propagation change on a path as the container sees it (rootfsPropagation shared). */
 #define OP_SET_PROPAGATION 44 /* str path, u64 MS_SHARED/MS_SLAVE/... | MS_REC */
+/* seccomp: a classic BPF program compiled by Java, loaded with seccomp(2) */
+#define OP_SECCOMP 45         /* u64 flags, then u64 instructions: code<<48 | jt<<40 | jf<<32 | k */
 /* A terminal: the init's stdio become the slave of a pty made in the container's devpts. */
 #define OP_CONSOLE 42         /* u64 rows, u64 cols (0: leave): after pivot_root, make the pty, send the
                                  master, bind the slave on /dev/console, make it the controlling tty */

@@ -44,7 +44,8 @@ public enum StageOp {
     CONSOLE_SOCKET(41),
     CONSOLE(42),
     HOOK_PAUSE(43),
-    SET_PROPAGATION(44);
+    SET_PROPAGATION(44),
+    SECCOMP(45);
 
     private final int code;
 

@@ -124,10 +124,6 @@ public final class Jrun {
         Spec spec = load(b);
         Path rootfs = PlanCompiler.rootfs(spec, b);
         requireRoot();
-        if (spec.linux().seccompRequested()) {
-            System.err.println("jrun: warning: linux.seccomp is not applied by this version of jrun:"
-                    + " the container runs without a seccomp filter");
-        }
         StateDir state = StateDir.create(stateRoot, id);
         StageProcess stage = null;
         ContainerCgroup cgroup = null;

@@ -7,7 +7,8 @@ import java.util.Map;
 
 /**
  * A small strict JSON reader (RFC 8259) into plain Java values: {@code Map<String,Object>}
- * (insertion-ordered), {@code List<Object>}, {@code String}, {@code Long} or {@code Double},
+ * (insertion-ordered), {@code List<Object>}, {@code String}, {@code Long} (or {@code BigInteger} past a
+ * long, as an unsigned 64-bit value may be) or {@code Double},
  * {@code Boolean} and {@code null}.  It exists because the CLI reads config.json on every
  * start, where a cold jackson-databind costs more than the whole container start of runc;
  * errors say the line and column.
@@ -256,7 +257,7 @@ public final class Json {
             try {
                 return Long.parseLong(t);
             } catch (NumberFormatException e) {
-                // beyond a long (an unsigned 64-bit limit, say): kept as a double
+                return new java.math.BigInteger(t); // beyond a long: an unsigned 64-bit value, say
             }
         }
         return Double.parseDouble(t);

@@ -32,7 +32,8 @@ public final class JsonWriter {
             b.append("null");
         } else if (v instanceof String str) {
             string(b, str);
-        } else if (v instanceof Boolean || v instanceof Long || v instanceof Integer) {
+        } else if (v instanceof Boolean || v instanceof Long || v instanceof Integer
+                || v instanceof java.math.BigInteger) {
             b.append(v);
         } else if (v instanceof Number n) {
             double d = n.doubleValue();

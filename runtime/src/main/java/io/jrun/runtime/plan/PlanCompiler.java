@@ -5,6 +5,7 @@ import static io.jrun.runtime.plan.LinuxConstants.*;
 import io.jrun.nativebind.StageOp;
 import io.jrun.runtime.JrunException;
 import io.jrun.runtime.cgroups.ContainerCgroup;
+import io.jrun.runtime.seccomp.SeccompCompiler;
 import io.jrun.runtime.security.Capabilities;
 import io.jrun.runtime.security.Rlimits;
 import io.jrun.runtime.security.Sysctls;
@@ -172,12 +173,18 @@ public final class PlanCompiler {
         for (String p : spec.linux().readonlyPaths()) {
             plan.add("make " + p + " read-only", StageOp.READONLY_PATH, p);
         }
-        processSteps(plan, spec.process(), options.execFifo() != null);
+        processSteps(plan, spec.process(), options.execFifo() != null, seccomp(spec));
         return plan.build();
     }
 
     /** The steps of the process itself, after the container's set-up: limits, ids, capabilities, cwd, exec. */
-    private static void processSteps(Plan.Builder plan, Spec.Process proc, boolean waitOnFifo) {
+    private static void processSteps(Plan.Builder plan, Spec.Process proc, boolean waitOnFifo,
+            SeccompCompiler.Filter seccomp) {
+        // as runc: without no_new_privs the filter needs CAP_SYS_ADMIN, so it goes in before the drop;
+        // with it, as late as can be, right before execve
+        if (seccomp != null && !proc.noNewPrivileges()) {
+            seccompStep(plan, seccomp);
+        }
         if (proc.oomScoreAdj() != null) {
             plan.add("set oom_score_adj " + proc.oomScoreAdj(), StageOp.OOM_SCORE_ADJ, proc.oomScoreAdj());
         }
@@ -228,7 +235,23 @@ public final class PlanCompiler {
         } else {
             plan.add("wait for start", StageOp.WAIT_START);
         }
+        if (seccomp != null && proc.noNewPrivileges()) {
+            seccompStep(plan, seccomp);
+        }
         plan.add(exe, StageOp.EXEC);
+    }
+
+    private static SeccompCompiler.Filter seccomp(Spec spec) throws JrunException {
+        return spec.linux().seccomp() == null ? null : SeccompCompiler.compile(spec.linux().seccomp());
+    }
+
+    private static void seccompStep(Plan.Builder plan, SeccompCompiler.Filter f) {
+        Object[] args = new Object[f.instructions().size() + 1];
+        args[0] = f.flags();
+        for (int i = 0; i < f.instructions().size(); i++) {
+            args[i + 1] = f.instructions().get(i);
+        }
+        plan.add("load the seccomp filter (" + f.instructions().size() + " instructions)", StageOp.SECCOMP, args);
     }
 
     /**
@@ -243,7 +266,7 @@ public final class PlanCompiler {
         joinContainer(plan, container, initPid);
         plan.add("clone the exec'd process", StageOp.CLONE, 0L, (long) preserveFds, detached ? 0L : 1L);
         console(plan, process);
-        processSteps(plan, process, false);
+        processSteps(plan, process, false, seccomp(container));
         return plan.build();
     }
 

@@ -57,7 +57,16 @@ public record Spec(
             Map<String, String> sysctl,
             String cgroupsPath,
             Resources resources,
-            boolean seccompRequested) {}
+            Seccomp seccomp) {}
+
+    /** {@code linux.seccomp}; null when absent. */
+    public record Seccomp(String defaultAction, Long defaultErrnoRet, List<String> architectures,
+            List<String> flags, String listenerPath, List<SyscallRule> syscalls) {}
+
+    public record SyscallRule(List<String> names, String action, Long errnoRet, List<ArgRule> args) {}
+
+    /** {@code valueTwo} is the value compared after masking with {@code value} for SCMP_CMP_MASKED_EQ. */
+    public record ArgRule(long index, long value, long valueTwo, String op) {}
 
     /**
      * {@code linux.resources}; every number is null when absent. Device rules are the OCI

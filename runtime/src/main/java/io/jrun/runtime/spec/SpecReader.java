@@ -291,7 +291,58 @@ public final class SpecReader {
                 optString(l, "rootfsPropagation", "linux.rootfsPropagation"),
                 strings(l, "maskedPaths", "linux.maskedPaths"), strings(l, "readonlyPaths", "linux.readonlyPaths"),
                 java.util.Collections.unmodifiableMap(sysctl), optString(l, "cgroupsPath", "linux.cgroupsPath"),
-                res.isEmpty() ? Spec.Resources.NONE : resources(res, "linux.resources"), l.get("seccomp") != null);
+                res.isEmpty() ? Spec.Resources.NONE : resources(res, "linux.resources"),
+                l.get("seccomp") == null ? null : seccomp(object(l.get("seccomp"), "linux.seccomp")));
+    }
+
+    private Spec.Seccomp seccomp(Map<String, Object> m) throws JrunException {
+        String f = "linux.seccomp";
+        List<Spec.SyscallRule> rules = new ArrayList<>();
+        List<Object> sl = optList(m, "syscalls", f + ".syscalls");
+        for (int k = 0; k < sl.size(); k++) {
+            String g = f + ".syscalls[" + k + "]";
+            Map<String, Object> r = object(sl.get(k), g);
+            List<Spec.ArgRule> args = new ArrayList<>();
+            List<Object> al = optList(r, "args", g + ".args");
+            for (int j = 0; j < al.size(); j++) {
+                String h = g + ".args[" + j + "]";
+                Map<String, Object> a = object(al.get(j), h);
+                Long index = optUnsigned(a, "index", h + ".index", 5);
+                String op = optString(a, "op", h + ".op");
+                if (index == null || op == null) {
+                    throw new JrunException(file + ": " + h + ": index and op are required");
+                }
+                args.add(new Spec.ArgRule(index, unsignedLong(a.get("value"), h + ".value"),
+                        unsignedLong(a.get("valueTwo"), h + ".valueTwo"), op));
+            }
+            String action = optString(r, "action", g + ".action");
+            if (action == null) {
+                throw new JrunException(file + ": " + g + ".action: missing");
+            }
+            rules.add(new Spec.SyscallRule(strings(r, "names", g + ".names"), action,
+                    optLong(r, "errnoRet", g + ".errnoRet"), List.copyOf(args)));
+        }
+        String def = optString(m, "defaultAction", f + ".defaultAction");
+        if (def == null) {
+            throw new JrunException(file + ": " + f + ".defaultAction: missing");
+        }
+        return new Spec.Seccomp(def, optLong(m, "defaultErrnoRet", f + ".defaultErrnoRet"),
+                strings(m, "architectures", f + ".architectures"), strings(m, "flags", f + ".flags"),
+                optString(m, "listenerPath", f + ".listenerPath"), List.copyOf(rules));
+    }
+
+    /** A u64 as JSON has it: a long, or (past Long.MAX_VALUE) a double; absent is 0. */
+    private long unsignedLong(Object v, String field) throws JrunException {
+        if (v == null) {
+            return 0;
+        }
+        if (v instanceof Long n) {
+            return n;
+        }
+        if (v instanceof java.math.BigInteger b && b.signum() >= 0 && b.bitLength() <= 64) {
+            return b.longValue(); // the same 64 bits
+        }
+        throw wrong(field, "an integer from 0 to 2^64-1", v);
     }
 
     /** {@code linux.resources}, also the body of {@code jrun update --resources}. */
