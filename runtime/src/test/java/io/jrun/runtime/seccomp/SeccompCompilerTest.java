@@ -1,5 +1,6 @@
 package io.jrun.runtime.seccomp;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -117,9 +118,9 @@ class SeccompCompilerTest {
 
     @Test
     void errors() {
-        assertEquals("linux.seccomp.syscalls[0]: unknown syscall \"frobnicate\"", assertThrows(JrunException.class,
-                () -> SeccompCompiler.compile(profile("SCMP_ACT_ALLOW", List.of(), rule("frobnicate", "SCMP_ACT_ERRNO",
-                        null)))).getMessage());
+        // a syscall no architecture here has is skipped, as runc does (Podman's profile lists such names)
+        assertEquals(ALLOW, assertDoesNotThrow(() -> run(SeccompCompiler.compile(profile("SCMP_ACT_ALLOW", List.of(),
+                rule("pciconfig_iobase", "SCMP_ACT_ERRNO", null)), "SCMP_ARCH_X86_64"), X86_64, 0)));
         assertEquals("linux.seccomp.defaultAction: unknown action \"SCMP_ACT_MAYBE\"", assertThrows(JrunException.class,
                 () -> SeccompCompiler.compile(profile("SCMP_ACT_MAYBE", List.of()))).getMessage());
         assertThrows(JrunException.class, () -> SeccompCompiler.compile(profile("SCMP_ACT_ALLOW",
