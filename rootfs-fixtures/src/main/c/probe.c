@@ -7,12 +7,14 @@
  *   probe alloc MB   allocates and touches MB mebibytes, printing each 8 MB reached, then "done"
  *   probe fork N     forks N children that sleep; prints "forked K" and, when a fork fails, its errno's name
  *   probe spin SECS  a busy loop for SECS seconds of wall time; prints the cpu seconds it got
+ *   probe add-key    calls add_key(2) (no capability needed): prints "ok" or the errno's name
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -98,6 +100,11 @@ int main(int argc, char **argv)
         printf("%.3f\n", cpu.tv_sec + cpu.tv_nsec / 1e9);
         return 0;
     }
-    fprintf(stderr, "usage: probe ids|signals|raw-socket|alloc MB|fork N|spin SECS\n");
+    if (argc > 1 && !strcmp(argv[1], "add-key")) {
+        long r = syscall(SYS_add_key, "user", "jrun-probe", "x", 1, -2 /* KEY_SPEC_PROCESS_KEYRING */);
+        printf("%s\n", r >= 0 ? "ok" : errno == EPERM ? "EPERM" : errno == ENOSYS ? "ENOSYS" : "other");
+        return 0;
+    }
+    fprintf(stderr, "usage: probe ids|signals|raw-socket|alloc MB|fork N|spin SECS|add-key\n");
     return 2;
 }

@@ -61,6 +61,18 @@ class SeccompIT extends CliTest {
     }
 
     @Test
+    void jrunSpecsProfileRefusesWhatDockersLeavesOut() throws Exception {
+        TestBundle b = TestBundle.in(tmp.resolve("spec")).args("probe", "add-key");
+        b.linux().put("seccomp", io.jrun.runtime.spec.DefaultSpec.create(List.of("sh")).get("linux") instanceof Map<?, ?> l
+                ? l.get("seccomp") : null);
+        JrunCli.Result r = jrun.run("run", "--bundle", b.write().toString(), "sc-spec");
+        assertEquals("EPERM\n", r.stdout(), r.stderr());
+        TestBundle without = TestBundle.in(tmp.resolve("nospec")).args("probe", "add-key");
+        JrunCli.Result w = jrun.run("run", "--bundle", without.write().toString(), "sc-nospec");
+        assertEquals("ok\n", w.stdout(), "add_key works without the profile: " + w.stderr());
+    }
+
+    @Test
     void unknownActionsAreErrorsAndUnknownNamesAreSkipped() throws Exception {
         JrunCli.Result r = run("true", allowBut(List.of(Map.of("names", List.of("mkdir"), "action", "SCMP_ACT_MAYBE"))));
         assertEquals(1, r.exit());

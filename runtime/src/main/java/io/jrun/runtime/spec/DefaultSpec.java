@@ -32,11 +32,34 @@ public final class DefaultSpec {
                 mount("/dev/mqueue", "mqueue", "mqueue", List.of("nosuid", "noexec", "nodev")),
                 mount("/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", "ro"))));
         spec.put("linux", map(
+                "seccomp", defaultSeccomp(),
                 "namespaces", List.of(ns("pid"), ns("network"), ns("ipc"), ns("uts"), ns("mount"), ns("cgroup")),
                 "maskedPaths", List.of("/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
                         "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi"),
                 "readonlyPaths", List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger")));
         return spec;
+    }
+
+    /**
+     * The syscalls Docker's default profile leaves out that a container without extra capabilities
+     * should never need (kernel modules, clocks, keyrings, mounts and namespaces, tracing other
+     * processes, BPF, reboot, swap, ...), refused with EPERM; everything else allowed. Docker
+     * allows some of them again with CAP_SYS_ADMIN and friends: give the capability, edit this list.
+     */
+    static Map<String, Object> defaultSeccomp() {
+        List<String> refused = List.of("acct", "add_key", "bpf", "clock_adjtime", "clock_settime", "create_module",
+                "delete_module", "finit_module", "fsconfig", "fsmount", "fsopen", "fspick", "get_kernel_syms",
+                "get_mempolicy", "init_module", "ioperm", "iopl", "kcmp", "kexec_file_load", "kexec_load", "keyctl",
+                "lookup_dcookie", "mbind", "mount", "mount_setattr", "move_mount", "move_pages",
+                "name_to_handle_at", "nfsservctl", "open_by_handle_at", "open_tree", "perf_event_open",
+                "pivot_root", "process_vm_readv", "process_vm_writev", "ptrace", "query_module", "quotactl",
+                "quotactl_fd", "reboot", "request_key", "set_mempolicy", "setns", "settimeofday", "stime",
+                "swapoff", "swapon", "sysfs", "_sysctl", "umount", "umount2", "unshare", "uselib", "userfaultfd",
+                "ustat", "vm86", "vm86old");
+        String arm = System.getProperty("os.arch").equals("aarch64") ? "SCMP_ARCH_AARCH64" : null;
+        return map("defaultAction", "SCMP_ACT_ALLOW",
+                "architectures", arm != null ? List.of(arm) : List.of("SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"),
+                "syscalls", List.of(map("names", refused, "action", "SCMP_ACT_ERRNO", "errnoRet", 1L)));
     }
 
     private static Map<String, Object> mount(String dest, String type, String source, List<String> options) {

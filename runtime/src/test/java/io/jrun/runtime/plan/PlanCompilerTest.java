@@ -77,7 +77,12 @@ class PlanCompilerTest {
         List<StageOp> tail = ops.subList(ops.indexOf(StageOp.RLIMIT), ops.size());
         assertEquals(List.of(StageOp.RLIMIT, StageOp.CAPS_BOUNDING, StageOp.SETGROUPS, StageOp.SETGID,
                 StageOp.SETUID, StageOp.CAPS, StageOp.CHDIR, StageOp.NO_NEW_PRIVS, StageOp.ARG, StageOp.ENV,
-                StageOp.ENV, StageOp.LOOKUP, StageOp.WAIT_START, StageOp.EXEC), tail);
+                StageOp.ENV, StageOp.LOOKUP, StageOp.WAIT_START, StageOp.SECCOMP, StageOp.EXEC), tail,
+                "with no_new_privs, seccomp comes last, right before execve");
+        Plan privileged = compile(m -> sub(m, "process").put("noNewPrivileges", false), false);
+        List<StageOp> p2 = ops(privileged);
+        assertTrue(p2.indexOf(StageOp.SECCOMP) < p2.indexOf(StageOp.CAPS_BOUNDING),
+                "without no_new_privs, seccomp goes in while CAP_SYS_ADMIN is still there");
         long three = (1L << 29) | (1L << 5) | (1L << 10); // AUDIT_WRITE, KILL, NET_BIND_SERVICE
         assertEquals(List.of(three), first(p, StageOp.CAPS_BOUNDING).args());
         // ambient needs inheritable, which the default leaves empty: none is raised (as runc)
