@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Properties;
 
 /** Syscall names to numbers for one architecture, from the tables generated out of the kernel's headers. */
 final class SyscallTable {
@@ -19,18 +18,29 @@ final class SyscallTable {
     static synchronized SyscallTable of(String arch) throws JrunException {
         SyscallTable t = LOADED.get(arch);
         if (t == null) {
-            Properties p = new Properties();
+            byte[] bytes;
             try (InputStream in = SyscallTable.class.getResourceAsStream("syscalls-" + arch + ".properties")) {
                 if (in == null) {
                     throw new JrunException("seccomp: no syscall table for " + arch + " in the jar");
                 }
-                p.load(in);
+                bytes = in.readAllBytes();
             } catch (IOException e) {
                 throw new JrunException("seccomp: read the syscall table for " + arch + ": " + e.getMessage());
             }
-            Map<String, Integer> m = new HashMap<>();
-            for (String name : p.stringPropertyNames()) {
-                m.put(name, Integer.parseInt(p.getProperty(name)));
+            // name=number lines, parsed by hand: java.util.Properties costs milliseconds on every start
+            Map<String, Integer> m = new HashMap<>(1024);
+            String text = new String(bytes, java.nio.charset.StandardCharsets.US_ASCII);
+            int start = 0;
+            while (start < text.length()) {
+                int end = text.indexOf('\n', start);
+                if (end < 0) {
+                    end = text.length();
+                }
+                int eq = text.indexOf('=', start);
+                if (eq > start && eq < end) {
+                    m.put(text.substring(start, eq), Integer.parseInt(text, eq + 1, end, 10));
+                }
+                start = end + 1;
             }
             t = new SyscallTable(m);
             LOADED.put(arch, t);
