@@ -344,7 +344,8 @@ static void read_report(struct monitor *m, int init_exited)
 static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
 {
     struct plan plan;
-    uint32_t i, cgstep[32];
+    uint32_t i, cgstep[32], maps[2];
+    size_t nmaps = 0;
     int report[2], start[2], cgfd[32], console[2] = { -1, -1 };
     size_t ncg = 0;
     int r = plan_decode(buf, len, &plan);
@@ -374,6 +375,14 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
                     return;
                 }
             }
+            continue;
+        }
+        if (s->op == OP_ID_MAP && s->nargs == 2 && s->args[0].kind == ARG_U64 && s->args[1].kind == ARG_STR) {
+            if (nmaps == 2) {
+                say_error(m, i, E2BIG, "more than one uid and one gid map");
+                return;
+            }
+            maps[nmaps++] = i; /* written after clone, below */
             continue;
         }
         if (s->op == OP_CGROUP_ENTER && s->nargs == 1 && s->args[0].kind == ARG_STR) {
@@ -457,6 +466,20 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
     m->console_sock = console[0]; /* -1 when the master goes to the caller's --console-socket */
     m->report_fd = report[0];
     m->start_fd = start[1];
+    /* its user namespace's id maps, before it runs a single step of its own */
+    for (size_t k = 0; k < nmaps; k++) {
+        const struct plan_step *s = &plan.steps[maps[k]];
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/%s_map", (int)pid, s->args[0].num ? "gid" : "uid");
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        ssize_t w = fd < 0 ? -1 : write(fd, s->args[1].str, s->args[1].len);
+        if (w != (ssize_t)s->args[1].len) {
+            say_error(m, maps[k], w < 0 ? errno : EIO, path);
+            kill_init_and_wait(m);
+            return;
+        }
+        close(fd);
+    }
     /* into its cgroups before it runs a single step of its own; then let it go */
     for (size_t k = 0; k < ncg; k++) {
         char num[16];

@@ -31,6 +31,8 @@
 #define OP_MKFIFO 3           /* str host path, u64 mode: the exec fifo of a container that outlives its monitor */
 #define OP_CGROUP_ENTER 4     /* str path of a cgroup.procs: the monitor writes the child's pid there
                                  right after clone, before the child runs any step */
+#define OP_ID_MAP 5           /* u64 0 uid / 1 gid, str "inside outside count" lines: written to the child's
+                                 /proc/PID/{uid,gid}_map right after clone (a new user namespace) */
 #define OP_CONSOLE_SOCKET 41  /* str host path of a unix socket to send the pty master to (--console-socket),
                                  connected here, in the caller's mount namespace; "": the monitor receives
                                  the master itself and copies between it and its own stdio */

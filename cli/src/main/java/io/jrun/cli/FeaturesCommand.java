@@ -18,7 +18,7 @@ final class FeaturesCommand implements Main.Command {
     public int run(Main.Global global, Flags.Parsed args) {
         Map<String, Object> off = Map.of("enabled", false);
         Map<String, Object> linux = new LinkedHashMap<>();
-        linux.put("namespaces", List.of("cgroup", "ipc", "mount", "network", "pid", "uts"));
+        linux.put("namespaces", List.of("cgroup", "ipc", "mount", "network", "pid", "user", "uts"));
         linux.put("capabilities", Capabilities.names());
         linux.put("cgroup", Map.of("v1", true, "v2", true, "systemd", false, "systemdUser", false));
         Map<String, Object> seccomp = new LinkedHashMap<>();

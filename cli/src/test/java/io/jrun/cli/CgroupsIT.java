@@ -104,6 +104,7 @@ class CgroupsIT extends CliTest {
         s.process().destroy(); // SIGTERM: sh ignores it as pid 1 without a trap, so kill it
         new ProcessBuilder("kill", "-KILL", Long.toString(s.process().pid())).start().waitFor();
         JrunCli.finish(s);
+        JrunCli.awaitCleanup(id);
         for (int i = 0; i < 100 && Files.exists(dir); i++) {
             Thread.sleep(20);
         }

@@ -70,6 +70,30 @@ final class JrunCli {
         }
     }
 
+    /**
+     * After jrun itself was killed, its JVM still cleans up (state, cgroups) on its own: waits until no
+     * process of this host mentions {@code id} on its command line.
+     */
+    static void awaitCleanup(String id) throws IOException, InterruptedException {
+        for (int i = 0; i < 500; i++) {
+            boolean busy = false;
+            try (var procs = Files.list(Path.of("/proc"))) {
+                for (Path p : (Iterable<Path>) procs::iterator) {
+                    try {
+                        busy |= new String(Files.readAllBytes(p.resolve("cmdline"))).contains(id);
+                    } catch (IOException | RuntimeException e) {
+                        // not a process, or gone
+                    }
+                }
+            }
+            if (!busy) {
+                return;
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("jrun processes for " + id + " still running after 5 s");
+    }
+
     static Result finish(Started s) throws IOException, InterruptedException {
         if (!s.process().waitFor(60, TimeUnit.SECONDS)) {
             s.process().destroyForcibly();

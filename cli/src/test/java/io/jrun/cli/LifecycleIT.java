@@ -271,9 +271,7 @@ class LifecycleIT extends CliTest {
         awaitDeath(pid);
         assertFalse(alive(pid), "the container outlived its monitor (setuid clears PR_SET_PDEATHSIG)");
         JrunCli.finish(s);
-        for (int i = 0; i < 200 && !jrun.run("list", "-q").stdout().isEmpty(); i++) {
-            Thread.sleep(10); // the JVM cleans up once it sees its monitor gone
-        }
+        JrunCli.awaitCleanup(id); // the JVM cleans up once it sees its monitor gone
     }
 
     @Test

@@ -91,6 +91,33 @@ class SecurityIT extends CliTest {
     }
 
     @Test
+    void rootInAUserNamespaceIsAnUnprivilegedHostUid() throws Exception {
+        TestBundle b = bundle("id; cat /proc/self/uid_map; echo ready; sleep 30 & wait");
+        @SuppressWarnings("unchecked")
+        List<Object> ns = new java.util.ArrayList<>((List<Object>) b.linux().get("namespaces"));
+        ns.add(Map.of("type", "user"));
+        b.linux().put("namespaces", ns);
+        b.linux().put("uidMappings", List.of(Map.of("containerID", 0L, "hostID", 100000L, "size", 65536L)));
+        b.linux().put("gidMappings", List.of(Map.of("containerID", 0L, "hostID", 200000L, "size", 65536L)));
+        b.write();
+        String id = "userns-" + UUID.randomUUID().toString().substring(0, 6);
+        JrunCli.Started s = jrun.start("run", "--bundle", b.dir().toString(), id);
+        try {
+            s.awaitOutput("ready");
+            assertTrue(s.stdout().startsWith("uid=0(root) gid=0(root)\n"), s.stdout());
+            assertTrue(s.stdout().contains("0     100000      65536"), s.stdout());
+            long pid = (Long) ((Map<?, ?>) io.jrun.runtime.json.Json.parse(jrun.run("state", id).stdout())).get("pid");
+            String status = java.nio.file.Files.readString(Path.of("/proc/" + pid + "/status"));
+            assertTrue(status.contains("Uid:\t100000\t100000\t100000\t100000"), status);
+            assertTrue(status.contains("Gid:\t200000\t200000\t200000\t200000"), status);
+        } finally {
+            new ProcessBuilder("kill", "-KILL", Long.toString(s.process().pid())).start().waitFor();
+            JrunCli.finish(s);
+            JrunCli.awaitCleanup(id);
+        }
+    }
+
+    @Test
     void namespacedSysctlsAreSetAndOthersRefused() throws Exception {
         TestBundle b = bundle("cat /proc/sys/kernel/shmmax /proc/sys/net/ipv4/ip_forward");
         b.linux().put("sysctl", Map.of("kernel.shmmax", "123456789", "net.ipv4.ip_forward", "1"));

@@ -9,6 +9,7 @@ public enum StageOp {
     CLONE(2),
     MKFIFO(3),
     CGROUP_ENTER(4),
+    ID_MAP(5),
     UNSHARE(9),
     LOOPBACK_UP(10),
     HOSTNAME(11),

@@ -96,6 +96,10 @@ public final class PlanCompiler {
                 cloneFlags |= CLONE_FLAGS.get(ns.type());
             }
         }
+        if ((cloneFlags & CLONE_NEWUSER) != 0) {
+            plan.add("write the uid map", StageOp.ID_MAP, 0L, idMap(spec.linux().uidMappings()));
+            plan.add("write the gid map", StageOp.ID_MAP, 1L, idMap(spec.linux().gidMappings()));
+        }
         enterCgroup(plan, options.cgroup());
         consoleSocket(plan, spec.process(), options.consoleSocket());
         if (options.execFifo() != null) {
@@ -111,6 +115,11 @@ public final class PlanCompiler {
         // a new cgroup namespace is made once the init is in its cgroup, which becomes the namespace's root
         plan.add("clone the container's init", StageOp.CLONE, cloneFlags & ~CLONE_NEWCGROUP,
                 (long) options.preserveFds(), options.execFifo() == null ? 1L : 0L);
+        if ((cloneFlags & CLONE_NEWUSER) != 0) {
+            // the init still holds the host's root ids, which the new namespace does not map: become its root
+            plan.add("setgid 0 in the new user namespace", StageOp.SETGID, 0L);
+            plan.add("setuid 0 in the new user namespace", StageOp.SETUID, 0L);
+        }
         if ((cloneFlags & CLONE_NEWCGROUP) != 0) {
             plan.add("make a cgroup namespace", StageOp.UNSHARE, CLONE_NEWCGROUP);
         }
@@ -142,7 +151,8 @@ public final class PlanCompiler {
             }
         }
         if (!devFromHost) {
-            devices(plan, spec.linux().devices());
+            // mknod is refused in a user namespace: there the host's nodes are bound instead
+            devices(plan, spec.linux().devices(), (cloneFlags & CLONE_NEWUSER) != 0);
         }
         Spec.Hooks hooks = spec.hooks();
         if (!hooks.prestart().isEmpty() || !hooks.createRuntime().isEmpty() || !hooks.createContainer().isEmpty()) {
@@ -393,7 +403,15 @@ public final class PlanCompiler {
         return Path.of("/").resolve(dest).normalize().toString();
     }
 
-    private static void devices(Plan.Builder plan, List<Spec.Device> configured) {
+    private static String idMap(List<Spec.IdMapping> maps) {
+        StringBuilder b = new StringBuilder();
+        for (Spec.IdMapping m : maps) {
+            b.append(m.containerId()).append(' ').append(m.hostId()).append(' ').append(m.size()).append('\n');
+        }
+        return b.toString();
+    }
+
+    private static void devices(Plan.Builder plan, List<Spec.Device> configured, boolean bind) {
         Map<String, Spec.Device> all = new LinkedHashMap<>();
         for (DefaultDevice d : DEFAULT_DEVICES) {
             all.put(d.path(), new Spec.Device(d.path(), "c", d.major(), d.minor(), 0666L, 0L, 0L));
@@ -408,6 +426,11 @@ public final class PlanCompiler {
                 default -> S_IFCHR;
             };
             long mode = type | (d.fileMode() == null ? 0666 : d.fileMode());
+            if (bind) {
+                plan.add("bind device " + d.path() + " from the host", StageOp.MOUNT, d.path(), d.path(), "",
+                        MS_BIND, "", 0L, 0L, 1L);
+                continue;
+            }
             plan.add("create device " + d.path() + " (" + d.type() + " " + d.major() + ":" + d.minor() + ")",
                     StageOp.MKNOD, d.path(), mode, d.major(), d.minor(),
                     d.uid() == null ? 0L : d.uid(), d.gid() == null ? 0L : d.gid());

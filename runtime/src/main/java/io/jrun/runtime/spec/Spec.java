@@ -57,7 +57,11 @@ public record Spec(
             Map<String, String> sysctl,
             String cgroupsPath,
             Resources resources,
-            Seccomp seccomp) {}
+            Seccomp seccomp,
+            List<IdMapping> uidMappings,
+            List<IdMapping> gidMappings) {}
+
+    public record IdMapping(long containerId, long hostId, long size) {}
 
     /** {@code linux.seccomp}; null when absent. */
     public record Seccomp(String defaultAction, Long defaultErrnoRet, List<String> architectures,

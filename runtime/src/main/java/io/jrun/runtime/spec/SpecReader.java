@@ -292,7 +292,25 @@ public final class SpecReader {
                 strings(l, "maskedPaths", "linux.maskedPaths"), strings(l, "readonlyPaths", "linux.readonlyPaths"),
                 java.util.Collections.unmodifiableMap(sysctl), optString(l, "cgroupsPath", "linux.cgroupsPath"),
                 res.isEmpty() ? Spec.Resources.NONE : resources(res, "linux.resources"),
-                l.get("seccomp") == null ? null : seccomp(object(l.get("seccomp"), "linux.seccomp")));
+                l.get("seccomp") == null ? null : seccomp(object(l.get("seccomp"), "linux.seccomp")),
+                idMappings(l, "uidMappings"), idMappings(l, "gidMappings"));
+    }
+
+    private List<Spec.IdMapping> idMappings(Map<String, Object> l, String key) throws JrunException {
+        List<Spec.IdMapping> out = new ArrayList<>();
+        List<Object> ml = optList(l, key, "linux." + key);
+        for (int k = 0; k < ml.size(); k++) {
+            String f = "linux." + key + "[" + k + "]";
+            Map<String, Object> m = object(ml.get(k), f);
+            Long c = optUnsigned(m, "containerID", f + ".containerID", 0xFFFF_FFFFL);
+            Long h = optUnsigned(m, "hostID", f + ".hostID", 0xFFFF_FFFFL);
+            Long n = optUnsigned(m, "size", f + ".size", 0xFFFF_FFFFL);
+            if (c == null || h == null || n == null || n == 0) {
+                throw new JrunException(file + ": " + f + ": containerID, hostID and a size above 0 are required");
+            }
+            out.add(new Spec.IdMapping(c, h, n));
+        }
+        return List.copyOf(out);
     }
 
     private Spec.Seccomp seccomp(Map<String, Object> m) throws JrunException {

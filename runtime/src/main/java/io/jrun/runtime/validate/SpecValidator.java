@@ -17,7 +17,7 @@ import java.util.Set;
 public final class SpecValidator {
     public static final Set<String> NAMESPACE_TYPES =
             Set.of("pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time");
-    private static final Set<String> NOT_YET = Set.of("user", "time");
+    private static final Set<String> NOT_YET = Set.of("time");
 
     private SpecValidator() {}
 
@@ -125,6 +125,17 @@ public final class SpecValidator {
             if (ns.path() != null && !ns.path().startsWith("/")) {
                 throw new JrunException(f + ns.type() + " path \"" + ns.path() + "\" is not absolute");
             }
+        }
+        boolean newUserNs = false;
+        for (Spec.Namespace ns : spec.linux().namespaces()) {
+            newUserNs |= ns.type().equals("user") && ns.path() == null;
+        }
+        if (newUserNs && (spec.linux().uidMappings().isEmpty() || spec.linux().gidMappings().isEmpty())) {
+            throw new JrunException(file + ": linux.uidMappings and linux.gidMappings: a new user namespace needs both");
+        }
+        if (!newUserNs && (!spec.linux().uidMappings().isEmpty() || !spec.linux().gidMappings().isEmpty())) {
+            throw new JrunException(file + ": linux.uidMappings: id mappings need a new user namespace in"
+                    + " linux.namespaces");
         }
         if (!seen.contains("mount")) {
             throw new JrunException(file + ": linux.namespaces: a mount namespace is required (jrun never changes"

@@ -53,8 +53,16 @@ public final class HostLeakCheck implements BeforeEachCallback, AfterEachCallbac
                 mounts.add(f[4] + " " + f[f.length - 3]); // mount point and fs type
             }
             Set<String> cgroups = new TreeSet<>();
-            try (Stream<Path> s = Files.walk(Path.of("/sys/fs/cgroup"), 8)) {
-                s.filter(Files::isDirectory).forEach(p -> cgroups.add(p.toString()));
+            for (int attempt = 0;; attempt++) { // a container's cgroup may vanish while the tree is walked
+                cgroups.clear();
+                try (Stream<Path> s = Files.walk(Path.of("/sys/fs/cgroup"), 8)) {
+                    s.filter(Files::isDirectory).forEach(p -> cgroups.add(p.toString()));
+                    break;
+                } catch (UncheckedIOException | IOException e) {
+                    if (attempt == 20) {
+                        throw e;
+                    }
+                }
             }
             return new Snapshot(mounts, cgroups);
         } catch (IOException e) {

@@ -67,10 +67,16 @@ class SpecValidatorTest {
                 problem(s -> sub(s, "linux").put("namespaces", List.of(Map.of("type", "mount")))));
         assertEquals("c.json: linux.namespaces[0].type: network path \"netns\" is not absolute",
                 problem(s -> sub(s, "linux").put("namespaces", List.of(Map.of("type", "network", "path", "netns")))));
-        assertEquals("c.json: linux.namespaces[5].type: user namespaces are not supported by this version of jrun",
+        assertEquals("c.json: linux.namespaces[5].type: time namespaces are not supported by this version of jrun",
                 problem(s -> {
                     List<Object> l = new java.util.ArrayList<>((List<Object>) sub(s, "linux").get("namespaces"));
-                    l.add(5, Map.of("type", "user"));
+                    l.add(5, Map.of("type", "time"));
+                    sub(s, "linux").put("namespaces", l);
+                }));
+        assertEquals("c.json: linux.uidMappings and linux.gidMappings: a new user namespace needs both",
+                problem(s -> {
+                    List<Object> l = new java.util.ArrayList<>((List<Object>) sub(s, "linux").get("namespaces"));
+                    l.add(Map.of("type", "user"));
                     sub(s, "linux").put("namespaces", l);
                 }));
     }
