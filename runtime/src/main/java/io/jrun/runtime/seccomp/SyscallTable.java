@@ -1,48 +1,30 @@
 package io.jrun.runtime.seccomp;
 
 import io.jrun.runtime.JrunException;
-import java.io.IOException;
-import java.io.InputStream;
 import java.util.HashMap;
 import java.util.Map;
 
-/** Syscall names to numbers for one architecture, from the tables generated out of the kernel's headers. */
+/** Syscall names to numbers for one architecture, from {@link SyscallData}, generated out of the kernel's headers. */
 final class SyscallTable {
     private static final Map<String, SyscallTable> LOADED = new HashMap<>();
-    private final Map<String, Integer> numbers;
+    private final String text; // "\nname=number\n..." : looked up by name, never parsed whole
 
-    private SyscallTable(Map<String, Integer> numbers) {
-        this.numbers = numbers;
+    private SyscallTable(String text) {
+        this.text = text;
     }
 
     static synchronized SyscallTable of(String arch) throws JrunException {
         SyscallTable t = LOADED.get(arch);
         if (t == null) {
-            byte[] bytes;
-            try (InputStream in = SyscallTable.class.getResourceAsStream("syscalls-" + arch + ".properties")) {
-                if (in == null) {
-                    throw new JrunException("seccomp: no syscall table for " + arch + " in the jar");
-                }
-                bytes = in.readAllBytes();
-            } catch (IOException e) {
-                throw new JrunException("seccomp: read the syscall table for " + arch + ": " + e.getMessage());
-            }
-            // name=number lines, parsed by hand: java.util.Properties costs milliseconds on every start
-            Map<String, Integer> m = new HashMap<>(1024);
-            String text = new String(bytes, java.nio.charset.StandardCharsets.US_ASCII);
-            int start = 0;
-            while (start < text.length()) {
-                int end = text.indexOf('\n', start);
-                if (end < 0) {
-                    end = text.length();
-                }
-                int eq = text.indexOf('=', start);
-                if (eq > start && eq < end) {
-                    m.put(text.substring(start, eq), Integer.parseInt(text, eq + 1, end, 10));
-                }
-                start = end + 1;
-            }
-            t = new SyscallTable(m);
+            String text = switch (arch) {
+                case "x86_64" -> SyscallData.X86_64;
+                case "x86" -> SyscallData.X86;
+                case "x32" -> SyscallData.X32;
+                case "aarch64" -> SyscallData.AARCH64;
+                default -> throw new JrunException("seccomp: no syscall table for " + arch);
+            };
+            // a profile names a few dozen syscalls of a table of ~400: each is looked up in the text
+            t = new SyscallTable(text);
             LOADED.put(arch, t);
         }
         return t;
@@ -50,11 +32,12 @@ final class SyscallTable {
 
     /** The number, or -1 when this architecture has no such syscall (a rule for it is then skipped, as libseccomp does). */
     int number(String name) {
-        Integer n = numbers.get(name);
-        return n == null ? -1 : n;
-    }
-
-    boolean knows(String name) {
-        return numbers.containsKey(name);
+        int at = text.indexOf("\n" + name + "=");
+        if (at < 0) {
+            return -1;
+        }
+        int start = at + name.length() + 2;
+        int end = text.indexOf('\n', start);
+        return Integer.parseInt(text, start, end < 0 ? text.length() : end, 10);
     }
 }
