@@ -118,6 +118,18 @@ class SecurityIT extends CliTest {
     }
 
     @Test
+    void aMaskedPathReadsEmptyAndAReadonlyPathCannotBeWritten() throws Exception {
+        // jrun spec masks /proc/keys (with /dev/null) and /sys/firmware (with an empty read-only tmpfs),
+        // and makes /proc/sys read-only
+        String out = ok(bundle("wc -c < /proc/keys; ls /sys/firmware | wc -l; touch /sys/firmware/x 2>/dev/null"
+                + " || echo firmware-ro; echo 1 > /proc/sys/kernel/shmmni 2>/dev/null || echo sys-ro"));
+        assertEquals("0\n0\nfirmware-ro\nsys-ro\n", out);
+        String host = ok(bundle("ls /sys/firmware | wc -l").set("linux", new java.util.LinkedHashMap<>(Map.of(
+                "namespaces", List.of(Map.of("type", "mount"), Map.of("type", "pid"), Map.of("type", "uts"))))));
+        assertTrue(Integer.parseInt(host.trim()) > 0, "without maskedPaths /sys/firmware has entries: " + host);
+    }
+
+    @Test
     void namespacedSysctlsAreSetAndOthersRefused() throws Exception {
         TestBundle b = bundle("cat /proc/sys/kernel/shmmax /proc/sys/net/ipv4/ip_forward");
         b.linux().put("sysctl", Map.of("kernel.shmmax", "123456789", "net.ipv4.ip_forward", "1"));
