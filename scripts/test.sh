@@ -6,6 +6,7 @@
 # Usage: scripts/test.sh [extra mvn arguments]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+[ "$(id -u)" = 0 ] && scripts/setup.sh   # a fresh host: the JDK, Maven, musl, busybox-static, podman...
 export JRUN_TEST_HOST_MNTNS
 JRUN_TEST_HOST_MNTNS=$(readlink /proc/self/ns/mnt)
 required=false
