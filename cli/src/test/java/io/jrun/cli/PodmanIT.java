@@ -69,7 +69,9 @@ class PodmanIT {
     }
 
     static Result sh(String script) throws IOException, InterruptedException {
+        // in the test's own directory: conmon writes an "oom" file into its working directory
         Process p = new ProcessBuilder("sh", "-c", script).redirectErrorStream(true)
+                .directory(dir != null ? dir.toFile() : new java.io.File("/tmp"))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
         String out = new String(p.getInputStream().readAllBytes());
         if (!p.waitFor(120, TimeUnit.SECONDS)) {
