@@ -346,7 +346,7 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
     struct plan plan;
     uint32_t i, cgstep[32], maps[2];
     size_t nmaps = 0;
-    int report[2], start[2], cgfd[32], console[2] = { -1, -1 };
+    int report[2], start[2], cgfd[32], console[2] = { -1, -1 }, fifo = -1;
     size_t ncg = 0;
     int r = plan_decode(buf, len, &plan);
 
@@ -374,6 +374,15 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
                     say_error(m, i, errno, "connect");
                     return;
                 }
+            }
+            continue;
+        }
+        if (s->op == OP_EXEC_FIFO && s->nargs == 1 && s->args[0].kind == ARG_STR && fifo < 0) {
+            struct stat st;
+            fifo = open(s->args[0].str, O_PATH | O_CLOEXEC);
+            if (fifo < 0 || fstat(fifo, &st) < 0 || !S_ISFIFO(st.st_mode)) {
+                say_error(m, i, fifo < 0 ? errno : EINVAL, "open exec fifo");
+                return;
             }
             continue;
         }
@@ -441,8 +450,9 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
          */
         int rfd = fcntl(report[1], F_DUPFD_CLOEXEC, base + 64), sfd = fcntl(start[0], F_DUPFD_CLOEXEC, base + 64);
         int cfd = console[1] >= 0 ? fcntl(console[1], F_DUPFD_CLOEXEC, base + 64) : -1;
+        int ffd = fifo >= 0 ? fcntl(fifo, F_DUPFD_CLOEXEC, base + 64) : -1;
         int own[] = { report[0], report[1], start[0], start[1], console[0], console[1], m->sigfd, m->ctl_in,
-                      m->ctl_out };
+                      m->ctl_out, fifo };
         for (size_t k = 0; k < sizeof(own) / sizeof(own[0]); k++)
             if (own[k] >= 0)
                 close(own[k]);
@@ -450,11 +460,14 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
             close(cgfd[k]);
         if (rfd < 0 || sfd < 0 || (console[1] >= 0 && cfd < 0) || dup3(rfd, base + CHILD_REPORT_OFFSET, O_CLOEXEC) < 0
             || dup3(sfd, base + CHILD_START_OFFSET, O_CLOEXEC) < 0
-            || (cfd >= 0 && dup3(cfd, base + CHILD_CONSOLE_OFFSET, O_CLOEXEC) < 0))
+            || (cfd >= 0 && dup3(cfd, base + CHILD_CONSOLE_OFFSET, O_CLOEXEC) < 0)
+            || (ffd >= 0 && dup3(ffd, base + CHILD_FIFO_OFFSET, O_CLOEXEC) < 0))
             _exit(127);
-        /* the exec fifo comes at base+2 later; nothing else stays */
-        close(base + CHILD_FIFO_OFFSET);
-        syscall(SYS_close_range, base + (cfd >= 0 ? CHILD_CONSOLE_OFFSET : CHILD_START_OFFSET) + 1, ~0U, 0);
+        if (ffd < 0)
+            close(base + CHILD_FIFO_OFFSET);
+        if (cfd < 0)
+            close(base + CHILD_CONSOLE_OFFSET);
+        syscall(SYS_close_range, base + CHILD_CONSOLE_OFFSET + 1, ~0U, 0);
         child_run(&plan, i + 1, base, (int)cl->args[2].num);
     }
     m->init = pid;
@@ -463,6 +476,8 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
     close(start[0]);
     if (console[1] >= 0)
         close(console[1]);
+    if (fifo >= 0)
+        close(fifo);
     m->console_sock = console[0]; /* -1 when the master goes to the caller's --console-socket */
     m->report_fd = report[0];
     m->start_fd = start[1];

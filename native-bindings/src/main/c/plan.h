@@ -84,7 +84,9 @@
 #define OP_CONSOLE 42         /* u64 rows, u64 cols (0: leave): after pivot_root, make the pty, send the
                                  master, bind the slave on /dev/console, make it the controlling tty */
 /* For a container that outlives its monitor (create, run --detach, exec --detach). */
-#define OP_EXEC_FIFO 32       /* str host path of a fifo, opened (O_PATH) before the rootfs is entered */
+#define OP_EXEC_FIFO 32       /* str host path of the exec fifo: opened (O_PATH) by the monitor before clone,
+                                 as host root, and given to the init at base+2 (a user-namespaced init
+                                 could not reach the state directory) */
 #define OP_WAIT_FIFO 33       /* - : report "created", then block opening the fifo for writing until
                                  "jrun start" opens it for reading */
 

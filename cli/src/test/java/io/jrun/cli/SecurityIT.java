@@ -130,6 +130,33 @@ class SecurityIT extends CliTest {
     }
 
     @Test
+    void aUserNamespacedContainerCanBeCreatedAndStarted() throws Exception {
+        // the init cannot reach the state directory from its user namespace: the monitor opens the exec fifo
+        TestBundle b = bundle("id");
+        @SuppressWarnings("unchecked")
+        List<Object> ns = new java.util.ArrayList<>((List<Object>) b.linux().get("namespaces"));
+        ns.add(Map.of("type", "user"));
+        b.linux().put("namespaces", ns);
+        b.linux().put("uidMappings", List.of(Map.of("containerID", 0L, "hostID", 100000L, "size", 65536L)));
+        b.linux().put("gidMappings", List.of(Map.of("containerID", 0L, "hostID", 100000L, "size", 65536L)));
+        b.write();
+        String id = "userns-c-" + UUID.randomUUID().toString().substring(0, 6);
+        java.nio.file.Path out = tmp.resolve("id.out");
+        Process create = jrun.builder("create", "--bundle", b.dir().toString(), id).redirectOutput(out.toFile())
+                .redirectError(tmp.resolve("id.err").toFile()).start();
+        assertEquals(0, create.waitFor(), java.nio.file.Files.readString(tmp.resolve("id.err")));
+        assertEquals(0, jrun.run("start", id).exit());
+        for (int i = 0; i < 200 && java.nio.file.Files.size(out) == 0; i++) {
+            Thread.sleep(10);
+        }
+        assertEquals("uid=0(root) gid=0(root)\n", java.nio.file.Files.readString(out));
+        for (int i = 0; i < 200 && !jrun.run("state", id).stdout().contains("stopped"); i++) {
+            Thread.sleep(10);
+        }
+        assertEquals(0, jrun.run("delete", id).exit());
+    }
+
+    @Test
     void namespacedSysctlsAreSetAndOthersRefused() throws Exception {
         TestBundle b = bundle("cat /proc/sys/kernel/shmmax /proc/sys/net/ipv4/ip_forward");
         b.linux().put("sysctl", Map.of("kernel.shmmax", "123456789", "net.ipv4.ip_forward", "1"));

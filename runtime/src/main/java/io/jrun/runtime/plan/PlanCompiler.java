@@ -105,6 +105,7 @@ public final class PlanCompiler {
         if (options.execFifo() != null) {
             // writable by others: a non-root user in the container opens it through its fd
             plan.add("create exec fifo " + options.execFifo(), StageOp.MKFIFO, options.execFifo().toString(), 0622L);
+            plan.add("open exec fifo " + options.execFifo(), StageOp.EXEC_FIFO, options.execFifo().toString());
         }
         for (String type : JOIN_ORDER) {
             String path = joined.get(type);
@@ -122,9 +123,6 @@ public final class PlanCompiler {
         }
         if ((cloneFlags & CLONE_NEWCGROUP) != 0) {
             plan.add("make a cgroup namespace", StageOp.UNSHARE, CLONE_NEWCGROUP);
-        }
-        if (options.execFifo() != null) {
-            plan.add("open exec fifo " + options.execFifo(), StageOp.EXEC_FIFO, options.execFifo().toString());
         }
         if ((cloneFlags & CLONE_NEWNET) != 0) {
             plan.add("bring up lo in the new network namespace", StageOp.LOOPBACK_UP);

@@ -166,10 +166,10 @@ class PlanCompilerTest {
         Map<String, Object> m = DefaultSpec.create(List.of("sh"));
         Plan p = PlanCompiler.compile(SpecReader.parse(JsonWriter.write(m), "c"), bundle,
                 new PlanCompiler.Options(false, 2, fifo, null, null));
-        assertEquals(List.of(StageOp.MKFIFO, StageOp.CLONE, StageOp.UNSHARE, StageOp.EXEC_FIFO), ops(p).subList(0, 4));
+        assertEquals(List.of(StageOp.MKFIFO, StageOp.EXEC_FIFO, StageOp.CLONE, StageOp.UNSHARE), ops(p).subList(0, 4));
         assertEquals(List.of(fifo.toString(), 0622L), p.steps().get(0).args());
-        assertEquals(2L, p.steps().get(1).args().get(1));
-        assertEquals(0L, p.steps().get(1).args().get(2), "no PR_SET_PDEATHSIG for a detached init");
+        assertEquals(2L, p.steps().get(2).args().get(1));
+        assertEquals(0L, p.steps().get(2).args().get(2), "no PR_SET_PDEATHSIG for a detached init");
         assertTrue(ops(p).contains(StageOp.WAIT_FIFO) && !ops(p).contains(StageOp.WAIT_START));
     }
 
