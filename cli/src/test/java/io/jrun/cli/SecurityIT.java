@@ -93,12 +93,7 @@ class SecurityIT extends CliTest {
     @Test
     void rootInAUserNamespaceIsAnUnprivilegedHostUid() throws Exception {
         TestBundle b = bundle("id; cat /proc/self/uid_map; echo ready; sleep 30 & wait");
-        @SuppressWarnings("unchecked")
-        List<Object> ns = new java.util.ArrayList<>((List<Object>) b.linux().get("namespaces"));
-        ns.add(Map.of("type", "user"));
-        b.linux().put("namespaces", ns);
-        b.linux().put("uidMappings", List.of(Map.of("containerID", 0L, "hostID", 100000L, "size", 65536L)));
-        b.linux().put("gidMappings", List.of(Map.of("containerID", 0L, "hostID", 200000L, "size", 65536L)));
+        b.userNamespace(100000L, 200000L);
         b.write();
         String id = "userns-" + UUID.randomUUID().toString().substring(0, 6);
         JrunCli.Started s = jrun.start("run", "--bundle", b.dir().toString(), id);
@@ -133,12 +128,7 @@ class SecurityIT extends CliTest {
     void aUserNamespacedContainerCanBeCreatedAndStarted() throws Exception {
         // the init cannot reach the state directory from its user namespace: the monitor opens the exec fifo
         TestBundle b = bundle("id");
-        @SuppressWarnings("unchecked")
-        List<Object> ns = new java.util.ArrayList<>((List<Object>) b.linux().get("namespaces"));
-        ns.add(Map.of("type", "user"));
-        b.linux().put("namespaces", ns);
-        b.linux().put("uidMappings", List.of(Map.of("containerID", 0L, "hostID", 100000L, "size", 65536L)));
-        b.linux().put("gidMappings", List.of(Map.of("containerID", 0L, "hostID", 100000L, "size", 65536L)));
+        b.userNamespace(100000L, 100000L);
         b.write();
         String id = "userns-c-" + UUID.randomUUID().toString().substring(0, 6);
         java.nio.file.Path out = tmp.resolve("id.out");

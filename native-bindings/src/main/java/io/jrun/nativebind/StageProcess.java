@@ -42,11 +42,6 @@ public final class StageProcess implements AutoCloseable {
         return process.getOutputStream();
     }
 
-    /** The pid of the monitor process, when spawned by this JVM. */
-    public Optional<Long> pid() {
-        return process == null ? Optional.empty() : Optional.of(process.pid());
-    }
-
     /**
      * The launcher's own monitor, once per JVM, when this JVM runs under the CLI launcher;
      * it then monitors the container in the launcher process, so signals sent to jrun reach it.

@@ -50,7 +50,4 @@ public final class Errno {
         return message;
     }
 
-    public static String name(int errno) {
-        return errno > 0 && errno < TABLE.length && TABLE[errno] != null ? TABLE[errno][0] : "errno " + errno;
-    }
 }

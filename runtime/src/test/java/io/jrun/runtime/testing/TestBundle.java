@@ -109,6 +109,17 @@ public final class TestBundle {
         return this;
     }
 
+    /** Adds a new user namespace mapping 65536 ids from 0 to hostUid and hostGid. */
+    @SuppressWarnings("unchecked")
+    public TestBundle userNamespace(long hostUid, long hostGid) {
+        List<Object> l = new ArrayList<>((List<Object>) linux().get("namespaces"));
+        l.add(new LinkedHashMap<>(Map.of("type", "user")));
+        linux().put("namespaces", l);
+        linux().put("uidMappings", List.of(Map.of("containerID", 0L, "hostID", hostUid, "size", 65536L)));
+        linux().put("gidMappings", List.of(Map.of("containerID", 0L, "hostID", hostGid, "size", 65536L)));
+        return this;
+    }
+
     @SuppressWarnings("unchecked")
     public TestBundle mount(Map<String, Object> m) {
         List<Object> l = new ArrayList<>((List<Object>) spec.get("mounts"));
