@@ -423,8 +423,11 @@ static void do_sysctl(struct child *c, const char *key, const char *value)
 static void do_oom_score_adj(struct child *c, long long v)
 {
     char buf[32];
+    struct statfs sf;
     int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
     int n = snprintf(buf, sizeof(buf), "%lld", v);
+    if (fd >= 0 && (fstatfs(fd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC))
+        fail(c, EXDEV, "/proc in the container is not procfs");
     if (fd < 0 || write(fd, buf, (size_t)n) != n)
         fail(c, errno, "write /proc/self/oom_score_adj");
     close(fd);

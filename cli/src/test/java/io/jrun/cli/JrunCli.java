@@ -13,10 +13,17 @@ final class JrunCli {
 
     private final Path stateRoot;
     private final Path work;
+    private final Path launcher;
 
     JrunCli(Path work) {
+        this(work, launcher());
+    }
+
+    /** Runs another copy of the distribution: {@code launcher} is its bin/jrun. */
+    JrunCli(Path work, Path launcher) {
         this.work = work;
         this.stateRoot = work.resolve("state");
+        this.launcher = launcher;
     }
 
     static Path launcher() {
@@ -33,7 +40,7 @@ final class JrunCli {
 
     ProcessBuilder builder(String... args) {
         List<String> cmd = new ArrayList<>();
-        cmd.add(launcher().toString());
+        cmd.add(launcher.toString());
         cmd.add("--root");
         cmd.add(stateRoot.toString());
         cmd.addAll(List.of(args));

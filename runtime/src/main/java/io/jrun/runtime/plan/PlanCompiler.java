@@ -76,6 +76,9 @@ public final class PlanCompiler {
             if (!Files.isDirectory(real)) {
                 throw new JrunException("rootfs " + p + ": Not a directory (ENOTDIR)");
             }
+            if (real.getParent() == null) { // e.g. a bundle whose rootfs is a symlink to /
+                throw new JrunException("rootfs " + p + ": is the host's root directory: a container needs its own");
+            }
             return real;
         } catch (NoSuchFileException e) {
             throw new JrunException("rootfs " + p + ": No such file or directory (ENOENT)");

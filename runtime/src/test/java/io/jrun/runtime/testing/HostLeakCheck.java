@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterEachCallback;
@@ -22,6 +23,12 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 public final class HostLeakCheck implements BeforeEachCallback, AfterEachCallback {
     private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(HostLeakCheck.class);
+
+    /**
+     * The development machines put every shell job in a cgroup of its own (process_api/HASH), made and
+     * removed as other people's jobs come and go; the containers of a test may nest below it.
+     */
+    private static final Pattern SANDBOX_JOB = Pattern.compile("/process_api/[0-9a-f]{32}$");
 
     record Snapshot(Set<String> mounts, Set<String> cgroups) {}
 
@@ -56,7 +63,8 @@ public final class HostLeakCheck implements BeforeEachCallback, AfterEachCallbac
             for (int attempt = 0;; attempt++) { // a container's cgroup may vanish while the tree is walked
                 cgroups.clear();
                 try (Stream<Path> s = Files.walk(Path.of("/sys/fs/cgroup"), 8)) {
-                    s.filter(Files::isDirectory).forEach(p -> cgroups.add(p.toString()));
+                    s.filter(Files::isDirectory).map(Path::toString).filter(p -> !SANDBOX_JOB.matcher(p).find())
+                            .forEach(cgroups::add);
                     break;
                 } catch (UncheckedIOException | IOException e) {
                     if (attempt == 20) {
