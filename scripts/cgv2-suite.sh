@@ -1,14 +1,16 @@
 #!/bin/bash
 # The cgroup v2 suite: the integration tests that touch cgroups (limits, OOM, placement,
 # lifecycle, security) against a pure cgroup v2 kernel, in the throw-away QEMU guest of
-# ../shared/cgv2-run (software-emulated: minutes, not seconds). Needs a build
-# (mvn -DskipTests install) first; writes the failsafe reports under cli/target.
+# ../shared/cgv2-run (software-emulated: minutes, not seconds). Installs the build into
+# ~/.m2 first (the guest runs only the cli module, offline, and sees the host's files as
+# they were when it booted); writes the failsafe reports under cli/target.
 # Usage: scripts/cgv2-suite.sh            (from the host: boots the guest)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 if [ "${1:-}" != --in-guest ]; then
   cgv2=${CGV2_RUN:-$top/../shared/cgv2-run}
   cd "$top"
+  mvn -B -q -DskipTests install
   exec "$cgv2" --mem 4G --timeout 1500 -- "$top/scripts/cgv2-suite.sh" --in-guest
 fi
 cd "$top"
