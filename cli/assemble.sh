@@ -52,5 +52,5 @@ realcp=$(echo "$cp" | sed "s#@LIB@#$dist/lib#g")
 "$java" -cp "$realcp" io.jrun.cli.Main spec --bundle "$tmp/bundle"
 sed -i 's#"sh"#"/stage", "--stage", "/nonexistent"#' "$tmp/bundle/config.json"
 JRUN_LAUNCHER="$dist/bin/jrun" "$java" $flags -XX:ArchiveClassesAtExit="$dist/lib/jrun.jsa" -cp "$realcp" \
-  io.jrun.cli.Main --root "$tmp/state" run --bundle "$tmp/bundle" cds-training >/dev/null 2>&1 || true
+  io.jrun.cli.Main --root "$tmp/state" run --bundle "$tmp/bundle" cds-training-$$ >/dev/null 2>&1 || true
 test -s "$dist/lib/jrun.jsa" || echo "assemble: no CDS archive was written; jrun still works, slower" >&2

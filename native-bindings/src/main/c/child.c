@@ -134,6 +134,29 @@ static void bind_rootfs(struct child *c, const char *path)
         fail(c, errno, "open rootfs");
 }
 
+#ifndef SYS_move_mount
+#define SYS_move_mount 429
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#endif
+
+/*
+ * The rootfs through the idmapped tree the monitor made (see OP_IDMAP_ROOTFS), mounted on the rootfs
+ * directory, which the monitor made our working directory at clone: the path itself may not be
+ * reachable with the container's ids (a parent directory of mode 0700, say).
+ */
+static void move_idmapped_rootfs(struct child *c)
+{
+    int tree = c->base_fd + CHILD_IDMAP_OFFSET;
+    if (syscall(SYS_move_mount, tree, "", AT_FDCWD, ".", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+        fail(c, errno, "move_mount the idmapped rootfs");
+    c->rootfd = fcntl(tree, F_DUPFD_CLOEXEC, 0); /* the tree's root: now the top of the rootfs */
+    if (c->rootfd < 0)
+        fail(c, errno, "dup the idmapped rootfs");
+    close(tree);
+}
+
 /* A bind mount takes new flags only on a remount; the flags it has (some locked) are kept. */
 static void remount_bind(struct child *c, const char *target, unsigned long add, const char *what)
 {
@@ -303,7 +326,7 @@ static void close_other_fds(struct child *c)
     if (c->rootfd >= 0)
         close(c->rootfd);
     c->rootfd = -1;
-    if (syscall(SYS_close_range, c->base_fd + CHILD_CONSOLE_OFFSET + 1, ~0U, 0) < 0)
+    if (syscall(SYS_close_range, c->base_fd + CHILD_LAST_OFFSET + 1, ~0U, 0) < 0)
         fail(c, errno, "close_range");
 }
 
@@ -725,6 +748,7 @@ static void run_step(struct child *c, const struct plan_step *s)
     }
     case OP_ROOT_PROPAGATION: set_root_propagation(c, arg_u64(c, s, 0)); break;
     case OP_ROOTFS: bind_rootfs(c, arg_str(c, s, 0)); break;
+    case OP_ROOTFS_IDMAPPED: move_idmapped_rootfs(c); break;
     case OP_MOUNT: do_mount(c, s); break;
     case OP_MKNOD: do_mknod(c, s); break;
     case OP_SYMLINK: do_symlink(c, s); break;

@@ -346,12 +346,103 @@ static void read_report(struct monitor *m, int init_exited)
     m->report_fd = -1;
 }
 
+#ifndef SYS_open_tree
+#define SYS_open_tree 428
+#endif
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+#define JRUN_MOUNT_ATTR_IDMAP 0x00100000
+struct jrun_mount_attr {
+    uint64_t attr_set, attr_clr, propagation, userns_fd;
+};
+
+/*
+ * A detached recursive bind of path whose ids are mapped through a user namespace with the
+ * container's maps (a throw-away one: the container's own does not exist before clone).  Files the
+ * host's root owns then belong to the container's root.  Returns the tree's fd, or -1 with errno and
+ * *what naming the call that failed.
+ */
+static int idmapped_tree(const char *path, const struct plan *plan, const uint32_t *maps, size_t nmaps,
+                         const char **what)
+{
+    int hold[2], userns = -1, tree = -1, err = 0;
+    char file[64];
+    *what = "pipe";
+    if (pipe2(hold, O_CLOEXEC) < 0)
+        return -1;
+    *what = "clone a user namespace";
+    pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, NULL);
+    if (pid == 0) {
+        char b;
+        close(hold[1]);
+        while (read(hold[0], &b, 1) < 0 && errno == EINTR) /* until the monitor has its fd */
+            ;
+        _exit(0);
+    }
+    close(hold[0]);
+    if (pid < 0) {
+        err = errno;
+        goto out;
+    }
+    for (size_t k = 0; k < nmaps; k++) {
+        const struct plan_step *s = &plan->steps[maps[k]];
+        snprintf(file, sizeof(file), "/proc/%d/%s_map", (int)pid, s->args[0].num ? "gid" : "uid");
+        *what = "write the id map of the idmapping user namespace";
+        int fd = open(file, O_WRONLY | O_CLOEXEC);
+        ssize_t w = fd < 0 ? -1 : write(fd, s->args[1].str, s->args[1].len);
+        if (w != (ssize_t)s->args[1].len) {
+            err = w < 0 ? errno : EIO;
+            if (fd >= 0)
+                close(fd);
+            goto out;
+        }
+        close(fd);
+    }
+    snprintf(file, sizeof(file), "/proc/%d/ns/user", (int)pid);
+    *what = "open the idmapping user namespace";
+    if ((userns = open(file, O_RDONLY | O_CLOEXEC)) < 0) {
+        err = errno;
+        goto out;
+    }
+    *what = "open_tree";
+    tree = (int)syscall(SYS_open_tree, AT_FDCWD, path, OPEN_TREE_CLONE | O_CLOEXEC | AT_RECURSIVE);
+    if (tree < 0) {
+        err = errno;
+        goto out;
+    }
+    struct jrun_mount_attr attr = { .attr_set = JRUN_MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns };
+    *what = "mount_setattr MOUNT_ATTR_IDMAP (does the kernel and this filesystem support idmapped mounts?)";
+    if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0) {
+        err = errno;
+        close(tree);
+        tree = -1;
+    }
+out:
+    if (userns >= 0)
+        close(userns);
+    close(hold[1]);
+    if (pid > 0)
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+    errno = err;
+    return tree;
+}
+
 static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
 {
     struct plan plan;
     uint32_t i, cgstep[32], maps[2];
     size_t nmaps = 0;
-    int report[2], start[2], cgfd[32], console[2] = { -1, -1 }, fifo = -1;
+    int report[2], start[2], cgfd[32], console[2] = { -1, -1 }, fifo = -1, idmapped = -1, cwd = -1;
+    uint32_t idmap_step = 0;
+    int want_idmap = 0;
     size_t ncg = 0;
     int r = plan_decode(buf, len, &plan);
 
@@ -399,6 +490,11 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
             maps[nmaps++] = i; /* written after clone, below */
             continue;
         }
+        if (s->op == OP_IDMAP_ROOTFS && s->nargs == 1 && s->args[0].kind == ARG_STR) {
+            idmap_step = i; /* made once every map is known, below */
+            want_idmap = 1;
+            continue;
+        }
         if (s->op == OP_CGROUP_ENTER && s->nargs == 1 && s->args[0].kind == ARG_STR) {
             /* opened now, in the caller's mount namespace; written after clone, below */
             if (ncg == sizeof(cgfd) / sizeof(cgfd[0]) || (cgfd[ncg] = open(s->args[0].str, O_WRONLY | O_CLOEXEC)) < 0) {
@@ -437,14 +533,41 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
         return;
     }
     int base = 3 + (int)cl->args[1].num;
+    if (want_idmap) {
+        const char *what;
+        idmapped = idmapped_tree(plan.steps[idmap_step].args[0].str, &plan, maps, nmaps, &what);
+        if (idmapped < 0) {
+            say_error(m, idmap_step, errno, what);
+            return;
+        }
+        /* the init starts in the rootfs directory (its copy in the new mount namespace): see child.c */
+        cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (cwd < 0 || chdir(plan.steps[idmap_step].args[0].str) < 0) {
+            say_error(m, idmap_step, errno, "chdir to rootfs");
+            if (cwd >= 0)
+                close(cwd);
+            close(idmapped);
+            return;
+        }
+    }
     if (pipe2(report, O_CLOEXEC) < 0 || pipe2(start, O_CLOEXEC) < 0) {
         say_error(m, i, errno, "pipe");
+        if (idmapped >= 0) {
+            close(idmapped);
+            (void)fchdir(cwd);
+            close(cwd);
+        }
         return;
     }
 
     pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)cl->args[0].num | SIGCHLD, NULL, NULL, NULL, NULL);
     if (pid < 0) {
         say_error(m, i, errno, "clone");
+        if (idmapped >= 0) {
+            close(idmapped);
+            (void)fchdir(cwd);
+            close(cwd);
+        }
         return;
     }
     if (pid == 0) {
@@ -456,8 +579,9 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
         int rfd = fcntl(report[1], F_DUPFD_CLOEXEC, base + 64), sfd = fcntl(start[0], F_DUPFD_CLOEXEC, base + 64);
         int cfd = console[1] >= 0 ? fcntl(console[1], F_DUPFD_CLOEXEC, base + 64) : -1;
         int ffd = fifo >= 0 ? fcntl(fifo, F_DUPFD_CLOEXEC, base + 64) : -1;
+        int ifd = idmapped >= 0 ? fcntl(idmapped, F_DUPFD_CLOEXEC, base + 64) : -1;
         int own[] = { report[0], report[1], start[0], start[1], console[0], console[1], m->sigfd, m->ctl_in,
-                      m->ctl_out, fifo };
+                      m->ctl_out, fifo, idmapped, cwd };
         for (size_t k = 0; k < sizeof(own) / sizeof(own[0]); k++)
             if (own[k] >= 0)
                 close(own[k]);
@@ -466,13 +590,16 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
         if (rfd < 0 || sfd < 0 || (console[1] >= 0 && cfd < 0) || dup3(rfd, base + CHILD_REPORT_OFFSET, O_CLOEXEC) < 0
             || dup3(sfd, base + CHILD_START_OFFSET, O_CLOEXEC) < 0
             || (cfd >= 0 && dup3(cfd, base + CHILD_CONSOLE_OFFSET, O_CLOEXEC) < 0)
-            || (ffd >= 0 && dup3(ffd, base + CHILD_FIFO_OFFSET, O_CLOEXEC) < 0))
+            || (ffd >= 0 && dup3(ffd, base + CHILD_FIFO_OFFSET, O_CLOEXEC) < 0)
+            || (idmapped >= 0 && (ifd < 0 || dup3(ifd, base + CHILD_IDMAP_OFFSET, O_CLOEXEC) < 0)))
             _exit(127);
         if (ffd < 0)
             close(base + CHILD_FIFO_OFFSET);
         if (cfd < 0)
             close(base + CHILD_CONSOLE_OFFSET);
-        syscall(SYS_close_range, base + CHILD_CONSOLE_OFFSET + 1, ~0U, 0);
+        if (ifd < 0)
+            close(base + CHILD_IDMAP_OFFSET);
+        syscall(SYS_close_range, base + CHILD_LAST_OFFSET + 1, ~0U, 0);
         child_run(&plan, i + 1, base, (int)cl->args[2].num);
     }
     m->init = pid;
@@ -483,6 +610,11 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
         close(console[1]);
     if (fifo >= 0)
         close(fifo);
+    if (idmapped >= 0) {
+        close(idmapped);
+        (void)fchdir(cwd); /* back where we were: nothing of ours depends on it */
+        close(cwd);
+    }
     m->console_sock = console[0]; /* -1 when the master goes to the caller's --console-socket */
     m->report_fd = report[0];
     m->start_fd = start[1];

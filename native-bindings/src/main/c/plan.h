@@ -80,6 +80,12 @@
 #define OP_SET_PROPAGATION 44 /* str path, u64 MS_SHARED/MS_SLAVE/... | MS_REC */
 /* seccomp: a classic BPF program compiled by Java, loaded with seccomp(2) */
 #define OP_SECCOMP 45         /* u64 flags, then u64 instructions: code<<48 | jt<<40 | jf<<32 | k */
+/* User namespaces: a rootfs owned by ids the namespace does not map is shown through an idmapped mount. */
+#define OP_IDMAP_ROOTFS 60    /* str host path of the rootfs: before clone, the monitor makes a detached
+                                 recursive bind of it idmapped by the plan's ID_MAP maps (open_tree,
+                                 mount_setattr MOUNT_ATTR_IDMAP) and gives it to the init at base+4 */
+#define OP_ROOTFS_IDMAPPED 61 /* str host path of the rootfs (named in errors): in the init, instead of OP_ROOTFS, moves the
+                                 idmapped tree (base+4) onto the rootfs directory (base+5) */
 /* A terminal: the init's stdio become the slave of a pty made in the container's devpts. */
 #define OP_CONSOLE 42         /* u64 rows, u64 cols (0: leave): after pivot_root, make the pty, send the
                                  master, bind the slave on /dev/console, make it the controlling tty */

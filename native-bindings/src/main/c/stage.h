@@ -23,12 +23,14 @@ struct child_msg {
 /*
  * The container's init keeps stdio, the preserved fds 3..base-1, and above them:
  * base: its report pipe to the monitor, base+1: the start pipe, base+2: the exec fifo,
- * base+3: the socket the pty master is sent over.
+ * base+3: the socket the pty master is sent over, base+4: the idmapped rootfs tree.
  */
 #define CHILD_REPORT_OFFSET 0
 #define CHILD_START_OFFSET 1
 #define CHILD_FIFO_OFFSET 2
 #define CHILD_CONSOLE_OFFSET 3
+#define CHILD_IDMAP_OFFSET 4
+#define CHILD_LAST_OFFSET CHILD_IDMAP_OFFSET
 
 /* Runs the steps after OP_CLONE in the freshly cloned child; never returns. */
 void child_run(const struct plan *plan, uint32_t first_step, int base_fd, int die_with_monitor)

@@ -42,7 +42,9 @@ final class FeaturesCommand implements Main.Command {
                 "poststop"));
         f.put("mountOptions", new ArrayList<>(MountOptions.knownOptions()));
         f.put("linux", linux);
-        f.put("annotations", Map.of("io.github.jrun.version", Main.VERSION));
+        // a user namespace that does not map the rootfs's owner gets the rootfs through an idmapped mount
+        f.put("annotations", Map.of("io.github.jrun.version", Main.VERSION, "io.github.jrun.rootfs.idmap",
+                "when-owner-unmapped"));
         System.out.print(JsonWriter.pretty(f));
         return 0;
     }

@@ -125,6 +125,32 @@ class SecurityIT extends CliTest {
     }
 
     @Test
+    void aRootfsOwnedByTheHostsRootIsIdmappedForTheContainersRoot() throws Exception {
+        String script = "stat -c %u:%g /bin/busybox; touch /made-inside && echo written;"
+                + " grep -c idmapped /proc/self/mountinfo || true";
+        TestBundle b = bundle(script);
+        b.copyRootfs();
+        b.root().put("readonly", false);
+        b.userNamespace(100000L, 100000L);
+        // without the idmapped mount the files would belong to nobody (65534) and / could not be written
+        assertEquals("0:0\nwritten\n1\n", ok(b));
+        Path made = b.dir().resolve("rootfs/made-inside");
+        assertEquals(0, java.nio.file.Files.getAttribute(made, "unix:uid"), "on disk: the host's root, through the map");
+
+        // a rootfs already chowned to the mapped ids is used as it is, by its path: one the mapped ids
+        // can reach (as with runc), unlike the idmapped one, which the monitor opens for the init
+        java.nio.file.Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        TestBundle chowned = bundle(script);
+        chowned.copyRootfs();
+        chowned.root().put("readonly", false);
+        chowned.userNamespace(100000L, 100000L);
+        Path rootfs = chowned.dir().resolve("rootfs");
+        assertEquals(0, new ProcessBuilder("chown", "-R", "100000:100000", rootfs.toString()).start().waitFor());
+        assertEquals("0:0\nwritten\n0\n", ok(chowned));
+        assertEquals(100000, java.nio.file.Files.getAttribute(rootfs.resolve("made-inside"), "unix:uid"));
+    }
+
+    @Test
     void aUserNamespacedContainerCanBeCreatedAndStarted() throws Exception {
         // the init cannot reach the state directory from its user namespace: the monitor opens the exec fifo
         TestBundle b = bundle("id");

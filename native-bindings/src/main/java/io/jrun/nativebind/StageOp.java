@@ -46,7 +46,9 @@ public enum StageOp {
     CONSOLE(42),
     HOOK_PAUSE(43),
     SET_PROPAGATION(44),
-    SECCOMP(45);
+    SECCOMP(45),
+    IDMAP_ROOTFS(60),
+    ROOTFS_IDMAPPED(61);
 
     private final int code;
 

@@ -103,6 +103,10 @@ public final class PlanCompiler {
             plan.add("write the uid map", StageOp.ID_MAP, 0L, idMap(spec.linux().uidMappings()));
             plan.add("write the gid map", StageOp.ID_MAP, 1L, idMap(spec.linux().gidMappings()));
         }
+        boolean idmapRootfs = (cloneFlags & CLONE_NEWUSER) != 0 && !ownerIsMapped(rootfs, spec.linux().uidMappings());
+        if (idmapRootfs) {
+            plan.add("make an idmapped mount of rootfs " + rootfs, StageOp.IDMAP_ROOTFS, rootfs.toString());
+        }
         enterCgroup(plan, options.cgroup());
         consoleSocket(plan, spec.process(), options.consoleSocket());
         if (options.execFifo() != null) {
@@ -141,7 +145,11 @@ public final class PlanCompiler {
         // pivot_root refuses a shared parent: shared is set on the new / once it is in place
         plan.add("make / " + (shared ? "rslave" : prop) + " in the container's mount namespace",
                 StageOp.ROOT_PROPAGATION, MS_REC | (shared ? MS_SLAVE : MountOptions.propagation(prop)));
-        plan.add("bind rootfs " + rootfs, StageOp.ROOTFS, rootfs.toString());
+        if (idmapRootfs) {
+            plan.add("mount the idmapped rootfs " + rootfs, StageOp.ROOTFS_IDMAPPED, rootfs.toString());
+        } else {
+            plan.add("bind rootfs " + rootfs, StageOp.ROOTFS, rootfs.toString());
+        }
         boolean devFromHost = false;
         List<String> readonlyAfterPivot = new java.util.ArrayList<>();
         for (Spec.Mount m : spec.mounts()) {
@@ -402,6 +410,26 @@ public final class PlanCompiler {
 
     private static String normalize(String dest) {
         return Path.of("/").resolve(dest).normalize().toString();
+    }
+
+    /**
+     * Whether the user namespace maps the owner of the rootfs. A rootfs prepared for the namespace
+     * (chowned to the mapped ids) is used as it is; one the host's root owns, as images unpack, is
+     * shown through an idmapped mount, so that its files belong to the container's root.
+     */
+    private static boolean ownerIsMapped(Path rootfs, List<Spec.IdMapping> maps) throws JrunException {
+        long uid;
+        try {
+            uid = ((Number) Files.getAttribute(rootfs, "unix:uid")).longValue();
+        } catch (IOException e) {
+            throw new JrunException("rootfs " + rootfs + ": stat: " + e.getMessage());
+        }
+        for (Spec.IdMapping m : maps) {
+            if (uid >= m.hostId() && uid < m.hostId() + m.size()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String idMap(List<Spec.IdMapping> maps) {
