@@ -97,15 +97,15 @@ public record RegistryReference(String host, int port, String repository, String
                 throw invalid(withoutScheme, "bad tag \"" + tag + "\"");
             }
         }
-        if (host.equals(DOCKER_HUB) && port < 0 && !rest.contains("/")) {
-            rest = "library/" + rest;
-        }
         if (!REPOSITORY.matcher(rest).matches()) {
             throw invalid(withoutScheme, rest.isEmpty() ? "no repository"
                     : "bad repository \"" + rest + "\" (lowercase letters, digits, separators . _ __ - and /)");
         }
         if (rest.length() > 255) {
             throw invalid(withoutScheme, "repository longer than 255 characters");
+        }
+        if (host.equals(DOCKER_HUB) && port < 0 && !rest.contains("/")) {
+            rest = "library/" + rest;
         }
         return new RegistryReference(host, port, rest, tag, digest);
     }
