@@ -70,29 +70,27 @@ final class RegistryErrors {
 
     /** An I/O failure in a few words: the JDK's message, or what its type means when it has none. */
     static String describe(Throwable e) {
-        Throwable t = e;
         // the HttpClient wraps the interesting failure (an SSLHandshakeException, a ConnectException)
-        while (t.getCause() != null && t.getCause() != t
-                && (t.getMessage() == null || t.getMessage().equals(t.getCause().toString()))) {
-            t = t.getCause();
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String m = t.getMessage();
+            if (t instanceof HttpConnectTimeoutException) {
+                return "connect timed out";
+            }
+            if (t instanceof HttpTimeoutException) {
+                return "timed out waiting for the response";
+            }
+            if (t instanceof ConnectException) {
+                return m == null ? "connection refused" : m;
+            }
+            if (t instanceof UnknownHostException) {
+                return "unknown host " + m;
+            }
+            boolean onlyWraps = t.getCause() != null && (m == null || m.equals(t.getCause().toString()));
+            if (!onlyWraps) {
+                return m == null || m.isBlank() ? t.getClass().getSimpleName() : m.lines().findFirst().orElse(m);
+            }
         }
-        String m = t.getMessage();
-        if (t instanceof HttpConnectTimeoutException) {
-            return "connect timed out";
-        }
-        if (t instanceof HttpTimeoutException) {
-            return "timed out waiting for the response";
-        }
-        if (t instanceof ConnectException) {
-            return m == null ? "connection refused" : m;
-        }
-        if (t instanceof UnknownHostException) {
-            return "unknown host " + m;
-        }
-        if (m == null || m.isBlank()) {
-            return t.getClass().getSimpleName();
-        }
-        return m.lines().findFirst().orElse(m);
+        return e.getClass().getSimpleName();
     }
 
     static String text(byte[] bytes) {
