@@ -31,10 +31,12 @@ public final class AuthFiles {
 
     /**
      * The files, in the order they are searched: {@code $REGISTRY_AUTH_FILE},
-     * {@code $XDG_RUNTIME_DIR/containers/auth.json}, {@code $HOME/.config/containers/auth.json},
-     * {@code $HOME/.docker/config.json} ({@code $DOCKER_CONFIG/config.json} when that is set).
+     * {@code $XDG_RUNTIME_DIR/containers/auth.json} (without that variable, as Podman:
+     * {@code /run/containers/UID/auth.json}, e.g. where {@code sudo podman login} writes),
+     * {@code $HOME/.config/containers/auth.json}, {@code $HOME/.docker/config.json}
+     * ({@code $DOCKER_CONFIG/config.json} when that is set).
      */
-    public static List<Path> defaultPaths(Map<String, String> env) {
+    public static List<Path> defaultPaths(Map<String, String> env, int uid) {
         List<Path> paths = new ArrayList<>();
         String file = env.get("REGISTRY_AUTH_FILE");
         if (file != null && !file.isEmpty()) {
@@ -43,6 +45,8 @@ public final class AuthFiles {
         String xdg = env.get("XDG_RUNTIME_DIR");
         if (xdg != null && !xdg.isEmpty()) {
             paths.add(Path.of(xdg, "containers", "auth.json"));
+        } else if (uid >= 0) {
+            paths.add(Path.of("/run/containers", Integer.toString(uid), "auth.json"));
         }
         String home = env.get("HOME");
         if (home != null && !home.isEmpty()) {

@@ -1,5 +1,7 @@
 package io.jrun.image.registry;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -23,10 +25,22 @@ public record RegistryOptions(boolean tlsVerify, List<Path> authFiles, String us
         authFiles = List.copyOf(authFiles);
     }
 
-    /** TLS verified, the usual auth files of {@code env} (e.g. {@code System.getenv()}), 30 s and 5 min timeouts. */
+    /**
+     * TLS verified, the usual auth files for {@code env} (e.g. {@code System.getenv()}) and this
+     * process's uid, 30 s and 5 min timeouts.
+     */
     public static RegistryOptions defaults(Map<String, String> env) {
-        return new RegistryOptions(true, AuthFiles.defaultPaths(env), USER_AGENT,
+        return new RegistryOptions(true, AuthFiles.defaultPaths(env, uid()), USER_AGENT,
                 Duration.ofSeconds(30), Duration.ofMinutes(5));
+    }
+
+    /** The effective uid: the owner of /proc/self (-1 when unknown, so no /run/containers path matches). */
+    private static int uid() {
+        try {
+            return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        } catch (IOException | UnsupportedOperationException e) {
+            return -1;
+        }
     }
 
     public RegistryOptions withTlsVerify(boolean verify) {

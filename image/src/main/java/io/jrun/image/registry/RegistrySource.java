@@ -54,6 +54,8 @@ public final class RegistrySource implements ImageSource {
     /** containerd's limit: a manifest bigger than this is not one. */
     static final int MAX_MANIFEST_BYTES = 4 << 20;
     private static final int MAX_REDIRECTS = 10;
+    private static final Pattern TAG = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
+    private static final Pattern DIGEST = Pattern.compile("[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}");
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -132,8 +134,11 @@ public final class RegistrySource implements ImageSource {
 
     @Override
     public Manifest manifest(String reference) throws IOException, ImageException {
-        RegistryReference what = ref.withReference(reference);
-        String op = "pull manifest " + what;
+        if (reference == null || !(TAG.matcher(reference).matches() || DIGEST.matcher(reference).matches())) {
+            throw new ImageException("pull manifest " + ref.authority() + "/" + ref.repository() + ": \""
+                    + reference + "\" is neither a tag nor a digest");
+        }
+        String op = "pull manifest " + ref.withReference(reference);
         URI uri = base.resolve("/v2/" + ref.repository() + "/manifests/" + reference);
         HttpResponse<InputStream> response = send(op, uri, Map.of("Accept", String.join(", ", MANIFEST_TYPES)));
         byte[] bytes;
@@ -161,6 +166,9 @@ public final class RegistrySource implements ImageSource {
     @Override
     public InputStream blob(Descriptor descriptor, long offset) throws IOException, ImageException {
         String op = "pull blob " + ref.authority() + "/" + ref.repository() + "@" + descriptor.digest();
+        if (!DIGEST.matcher(descriptor.digest()).matches()) {
+            throw new ImageException(op + ": not a digest");
+        }
         if (offset < 0 || (descriptor.size() >= 0 && offset > descriptor.size())) {
             throw new ImageException(op + ": offset " + offset + " outside the blob's " + descriptor.size() + " bytes");
         }

@@ -39,10 +39,11 @@ class AuthFilesTest {
         assertEquals(List.of(Path.of("/a/auth.json"), Path.of("/run/user/7/containers/auth.json"),
                 Path.of("/home/u/.config/containers/auth.json"), Path.of("/home/u/.docker/config.json")),
                 AuthFiles.defaultPaths(Map.of("REGISTRY_AUTH_FILE", "/a/auth.json",
-                        "XDG_RUNTIME_DIR", "/run/user/7", "HOME", "/home/u")));
-        assertEquals(List.of(Path.of("/home/u/.config/containers/auth.json"), Path.of("/d/config.json")),
-                AuthFiles.defaultPaths(Map.of("HOME", "/home/u", "DOCKER_CONFIG", "/d")));
-        assertEquals(List.of(), AuthFiles.defaultPaths(Map.of()));
+                        "XDG_RUNTIME_DIR", "/run/user/7", "HOME", "/home/u"), 7));
+        assertEquals(List.of(Path.of("/run/containers/0/auth.json"), Path.of("/root/.config/containers/auth.json"),
+                Path.of("/d/config.json")),
+                AuthFiles.defaultPaths(Map.of("HOME", "/root", "DOCKER_CONFIG", "/d"), 0));
+        assertEquals(List.of(Path.of("/run/containers/1000/auth.json")), AuthFiles.defaultPaths(Map.of(), 1000));
     }
 
     @Test

@@ -172,6 +172,18 @@ class RegistrySourceTest {
     }
 
     @Test
+    void tagsAndDigestsFromUntrustedDocumentsAreCheckedBeforeTheyBecomeUrls() throws Exception {
+        try (RegistrySource source = open("r")) {
+            String port = Integer.toString(registry.getAddress().getPort());
+            assertEquals("pull manifest localhost:" + port + "/r: \"../../x\" is neither a tag nor a digest",
+                    assertThrows(ImageException.class, () -> source.manifest("../../x")).getMessage());
+            assertEquals("pull blob localhost:" + port + "/r@sha256:../../../x: not a digest",
+                    assertThrows(ImageException.class, () -> source.blob(
+                            new Descriptor("application/octet-stream", "sha256:../../../x", 3), 0)).getMessage());
+        }
+    }
+
+    @Test
     void loopbackIsLocalhostAnd127Slash8AndColonColon1() {
         assertTrue(RegistrySource.isLoopback("localhost"));
         assertTrue(RegistrySource.isLoopback("127.0.0.1"));
