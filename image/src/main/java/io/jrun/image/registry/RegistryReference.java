@@ -25,7 +25,8 @@ public record RegistryReference(String host, int port, String repository, String
     private static final Pattern TAG = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
     private static final Pattern DIGEST = Pattern.compile("[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}");
     private static final Pattern SHA256 = Pattern.compile("sha256:[a-f0-9]{64}");
-    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*");
+    private static final String LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?";
+    private static final Pattern HOST = Pattern.compile(LABEL + "(?:\\." + LABEL + ")*");
 
     public RegistryReference {
         if (tag == null && digest == null) {

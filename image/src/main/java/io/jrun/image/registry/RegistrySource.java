@@ -101,7 +101,8 @@ public final class RegistrySource implements ImageSource {
             try {
                 response = client.send(request(ping, options).build(), HttpResponse.BodyHandlers.ofByteArray());
             } catch (IOException e) {
-                failures.append(failures.length() == 0 ? "" : "; ").append(ping).append(": ").append(RegistryErrors.describe(e));
+                failures.append(failures.length() == 0 ? "" : "; ")
+                        .append(ping).append(": ").append(RegistryErrors.describe(e));
                 last = e;
                 continue;
             } catch (InterruptedException e) {
@@ -180,7 +181,7 @@ public final class RegistrySource implements ImageSource {
         InputStream in = response.body();
         int status = response.statusCode();
         try {
-            if (status == 206 && offset > 0) {
+            if (status == 206) {
                 String range = response.headers().firstValue("Content-Range").orElse("");
                 Matcher m = CONTENT_RANGE.matcher(range);
                 if (!m.matches() || Long.parseLong(m.group(1)) != offset) {
@@ -192,7 +193,8 @@ public final class RegistrySource implements ImageSource {
                     in.skipNBytes(offset); // a server without ranges: read past what we already have
                 }
             } else {
-                throw new ImageException(op + ": " + RegistryErrors.status(status, in.readNBytes(64 << 10), "GET", response.uri()));
+                throw new ImageException(op + ": "
+                        + RegistryErrors.status(status, in.readNBytes(64 << 10), "GET", response.uri()));
             }
         } catch (EOFException e) {
             in.close();

@@ -48,7 +48,8 @@ class RegistrySourceIT {
             byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Cmd\":[\"sh\"]},"
                     + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + LocalRegistry.sha256(layer) + "\"]}}")
                     .getBytes(StandardCharsets.UTF_8);
-            Descriptor c = new Descriptor("application/vnd.oci.image.config.v1+json", LocalRegistry.sha256(config), config.length);
+            Descriptor c = new Descriptor("application/vnd.oci.image.config.v1+json",
+                    LocalRegistry.sha256(config), config.length);
             Descriptor l = new Descriptor("application/vnd.oci.image.layer.v1.tar", LocalRegistry.sha256(layer), layer.length);
             byte[] manifest = manifest(RegistrySource.OCI_MANIFEST, c, l);
             return new Image(config, layer, manifest, c, l);
