@@ -2,8 +2,9 @@
 # Installs what jrun's build, demo and tests need on a Debian/Ubuntu host (as root),
 # skipping what is already there: a JDK 17+, Maven, gcc, musl (for the static
 # stage), busybox-static (for the test rootfs), util-linux (unshare, setpriv),
-# procps (kill), iproute2, and Podman with conmon and containerd (the tests drive jrun
-# through them).
+# procps (kill), iproute2, Podman with conmon and containerd (the tests drive jrun
+# through them), and docker-registry with apache2-utils' htpasswd (a loopback registry
+# for the image pull tests).
 set -euo pipefail
 need=()
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -21,6 +22,8 @@ have script || need+=(bsdutils)
 have podman || need+=(podman)
 have conmon || need+=(conmon)
 have containerd || need+=(containerd)
+[ -x /usr/bin/docker-registry ] || need+=(docker-registry)
+have htpasswd || need+=(apache2-utils)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
