@@ -142,6 +142,16 @@ class RunIT extends CliTest {
     }
 
     @Test
+    void rootfsPropagationUnbindableWithABindMount() throws Exception {
+        // nothing can be bound from an unbindable mount: the rootfs and the bind are made first
+        TestBundle b = bundle().sh("head -1 /proc/self/mountinfo | grep -o 'unbindable'; cat /mnt/x/hostname");
+        b.mount(Map.of("destination", "/mnt/x", "type", "bind", "source", "/etc", "options", List.of("rbind", "ro")));
+        b.linux().put("rootfsPropagation", "runbindable");
+        JrunCli.Result r = run(b);
+        assertEquals("unbindable\n" + Files.readString(Path.of("/etc/hostname")), r.stdout(), r.stderr());
+    }
+
+    @Test
     void aReadonlyRootCannotBeWrittenAndAWritableOneCan() throws Exception {
         JrunCli.Result ro = run(bundle().sh("touch /file"));
         assertEquals(1, ro.exit());

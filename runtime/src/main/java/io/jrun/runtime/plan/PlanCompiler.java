@@ -142,9 +142,12 @@ public final class PlanCompiler {
         }
         String prop = spec.linux().rootfsPropagation() == null ? "rprivate" : spec.linux().rootfsPropagation();
         boolean shared = prop.contains("shared");
-        // pivot_root refuses a shared parent: shared is set on the new / once it is in place
-        plan.add("make / " + (shared ? "rslave" : prop) + " in the container's mount namespace",
-                StageOp.ROOT_PROPAGATION, MS_REC | (shared ? MS_SLAVE : MountOptions.propagation(prop)));
+        boolean unbindable = prop.contains("unbindable");
+        // pivot_root refuses a shared parent, and nothing can be bound from an unbindable mount (the
+        // rootfs onto itself, bind mounts' sources): either is set on the new / once it is in place
+        String first = shared ? "rslave" : unbindable ? "rprivate" : prop;
+        plan.add("make / " + first + " in the container's mount namespace",
+                StageOp.ROOT_PROPAGATION, MS_REC | MountOptions.propagation(first));
         if (idmapRootfs) {
             plan.add("mount the idmapped rootfs " + rootfs, StageOp.ROOTFS_IDMAPPED, rootfs.toString());
         } else {
@@ -172,9 +175,6 @@ public final class PlanCompiler {
         } else {
             plan.add("pivot_root into " + rootfs, StageOp.PIVOT_ROOT);
         }
-        if (shared) {
-            plan.add("make / " + prop, StageOp.SET_PROPAGATION, "/", MountOptions.propagation(prop));
-        }
         console(plan, spec.process());
         if (spec.root().readonly()) {
             plan.add("remount / read-only", StageOp.REMOUNT, "/", MS_RDONLY);
@@ -191,6 +191,9 @@ public final class PlanCompiler {
         }
         for (String p : spec.linux().readonlyPaths()) {
             plan.add("make " + p + " read-only", StageOp.READONLY_PATH, p);
+        }
+        if (shared || unbindable) { // last: the console and the masks bind from mounts under /
+            plan.add("make / " + prop, StageOp.SET_PROPAGATION, "/", MountOptions.propagation(prop));
         }
         processSteps(plan, spec.process(), options.execFifo() != null, seccomp(spec));
         return plan.build();
