@@ -31,6 +31,13 @@
 #define OP_MKFIFO 3           /* str host path, u64 mode: the exec fifo of a container that outlives its monitor */
 #define OP_CGROUP_ENTER 4     /* str path of a cgroup.procs: the monitor writes the child's pid there
                                  right after clone, before the child runs any step */
+#define OP_CGROUP_INTO 46    /* str a cgroup v2 directory: the init is cloned into it (clone3 CLONE_INTO_CGROUP);
+                                 where the kernel lacks that (ENOSYS, E2BIG), its pid is written to the
+                                 directory's cgroup.procs right after clone, as with OP_CGROUP_ENTER */
+#define OP_CGROUP_DEVICES 47 /* str a cgroup v2 directory, then u64 eBPF instructions (code | dst << 8 |
+                                 src << 12 | off << 16 | imm << 32) of a BPF_PROG_TYPE_CGROUP_DEVICE
+                                 program: loaded before clone, attached (BPF_F_ALLOW_MULTI) once the init
+                                 reports it is set up (its device nodes made), before "created" */
 #define OP_ID_MAP 5           /* u64 0 uid / 1 gid, str "inside outside count" lines: written to the child's
                                  /proc/PID/{uid,gid}_map right after clone (a new user namespace) */
 #define OP_CONSOLE_SOCKET 41  /* str host path of a unix socket to send the pty master to (--console-socket),

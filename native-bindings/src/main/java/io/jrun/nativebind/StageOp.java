@@ -46,7 +46,9 @@ public enum StageOp {
     CONSOLE(42),
     HOOK_PAUSE(43),
     SET_PROPAGATION(44),
-    SECCOMP(45);
+    SECCOMP(45),
+    CGROUP_INTO(46),
+    CGROUP_DEVICES(47);
 
     private final int code;
 
