@@ -437,11 +437,14 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
             /* the directory for clone3, and its cgroup.procs for a kernel without CLONE_INTO_CGROUP;
                both opened now, in the caller's mount and cgroup namespaces */
             char procs[PATH_MAX];
-            into = open(s->args[0].str, O_PATH | O_DIRECTORY | O_CLOEXEC);
-            if (into < 0 || snprintf(procs, sizeof(procs), "%s/cgroup.procs", s->args[0].str) >= (int)sizeof(procs)
-                || ncg == sizeof(cgfd) / sizeof(cgfd[0])
+            if (ncg == sizeof(cgfd) / sizeof(cgfd[0])
+                || snprintf(procs, sizeof(procs), "%s/cgroup.procs", s->args[0].str) >= (int)sizeof(procs)) {
+                say_error(m, i, ncg == sizeof(cgfd) / sizeof(cgfd[0]) ? E2BIG : ENAMETOOLONG, "open");
+                return;
+            }
+            if ((into = open(s->args[0].str, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0
                 || (cgfd[ncg] = open(procs, O_WRONLY | O_CLOEXEC)) < 0) {
-                say_error(m, i, into < 0 || ncg < sizeof(cgfd) / sizeof(cgfd[0]) ? errno : E2BIG, "open");
+                say_error(m, i, errno, into < 0 ? "open" : "open cgroup.procs");
                 return;
             }
             into_cg = ncg;
@@ -452,8 +455,13 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
             static uint64_t words[65536];
             char detail[200];
             size_t n = s->nargs - 1u;
-            for (size_t k = 0; k < n && k < sizeof(words) / sizeof(words[0]); k++)
-                words[k] = s->args[k + 1].kind == ARG_U64 ? s->args[k + 1].num : 0;
+            for (size_t k = 0; k < n && k < sizeof(words) / sizeof(words[0]); k++) {
+                if (s->args[k + 1].kind != ARG_U64) {
+                    say_error(m, i, EBADMSG, "malformed device program");
+                    return;
+                }
+                words[k] = s->args[k + 1].num;
+            }
             m->devices_cg = open(s->args[0].str, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
             if (m->devices_cg < 0) {
                 say_error(m, i, errno, "open");
