@@ -150,7 +150,7 @@ int cgdev_load(const uint64_t *words, size_t n, char *detail, size_t detail_len)
     return -err;
 }
 
-int cgdev_attach(int cgroup_fd, int prog_fd)
+static int cgdev_attach(int cgroup_fd, int prog_fd)
 {
     struct attr_attach attr = { (uint32_t)cgroup_fd, (uint32_t)prog_fd, BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI };
     return sys_bpf(BPF_PROG_ATTACH, &attr, sizeof(attr)) < 0 ? -errno : 0;

@@ -342,13 +342,15 @@ static void read_report(struct monitor *m, int init_exited)
     }
     if (n == (ssize_t)sizeof(msg) && msg.type == CHILD_READY) {
         if (m->devices_prog >= 0) {
-            /* its device nodes are made: now the device rules, before anything of the user's runs */
-            int r = cgdev_attach(m->devices_cg, m->devices_prog);
+            /* its device nodes are made: now the device rules, before anything of the user's runs
+               (in place of any jrun attached to this cgroup before: an existing cgroupsPath) */
+            const char *op;
+            int r = cgdev_replace(m->devices_cg, m->devices_prog, &op);
             close(m->devices_prog);
             close(m->devices_cg);
             m->devices_prog = m->devices_cg = -1;
             if (r < 0) {
-                say_error(m, m->devices_step, -r, "bpf(BPF_PROG_ATTACH)");
+                say_error(m, m->devices_step, -r, op);
                 kill(m->init, SIGKILL); /* its exit follows the error */
                 return;
             }

@@ -36,8 +36,9 @@
                                  directory's cgroup.procs right after clone, as with OP_CGROUP_ENTER */
 #define OP_CGROUP_DEVICES 47 /* str a cgroup v2 directory, then u64 eBPF instructions (code | dst << 8 |
                                  src << 12 | off << 16 | imm << 32) of a BPF_PROG_TYPE_CGROUP_DEVICE
-                                 program: loaded before clone, attached (BPF_F_ALLOW_MULTI) once the init
-                                 reports it is set up (its device nodes made), before "created" */
+                                 program: loaded before clone, attached (BPF_F_ALLOW_MULTI, in place of
+                                 those jrun attached there before) once the init reports it is set up
+                                 (its device nodes made), before "created" */
 #define OP_ID_MAP 5           /* u64 0 uid / 1 gid, str "inside outside count" lines: written to the child's
                                  /proc/PID/{uid,gid}_map right after clone (a new user namespace) */
 #define OP_CONSOLE_SOCKET 41  /* str host path of a unix socket to send the pty master to (--console-socket),

@@ -54,12 +54,11 @@ int open_parent_in_root(int rootfd, const char *path, const char **name, char *d
 
 /*
  * Device rules on cgroup v2 (cgdev.c).  cgdev_load returns a program fd or -errno (detail: the
- * verifier's reason, from its log); cgdev_attach attaches it to a cgroup directory fd
- * (BPF_F_ALLOW_MULTI); cgdev_replace attaches it and detaches the device programs jrun attached
- * there before (op names the bpf() command that failed).  Both return 0 or -errno.
+ * verifier's reason, from its log); cgdev_replace attaches it to a cgroup directory fd
+ * (BPF_F_ALLOW_MULTI) and detaches the device programs jrun attached there before, returning 0
+ * or -errno (op names the bpf() command that failed).
  */
 int cgdev_load(const uint64_t *words, size_t n, char *detail, size_t detail_len);
-int cgdev_attach(int cgroup_fd, int prog_fd);
 int cgdev_replace(int cgroup_fd, int prog_fd, const char **op);
 
 #endif

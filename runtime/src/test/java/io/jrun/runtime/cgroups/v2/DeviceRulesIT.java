@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -129,7 +130,37 @@ class DeviceRulesIT {
      */
     @Test
     void theInitIsClonedIntoTheCgroupAndGetsTheProgramOnceItsDevicesAreMade() throws Exception {
-        TestBundle b = TestBundle.in(tmp.resolve("b"))
+        runInCgroup(stage());
+    }
+
+    /**
+     * A kernel without clone3 (ENOSYS, before 5.3) or without its cgroup field (E2BIG, before
+     * 5.7), made with strace's fault injection: the monitor clones and writes the pid instead.
+     */
+    @Test
+    void withoutClone3ThePidIsWrittenToCgroupProcs() throws Exception {
+        runWithClone3Refused("ENOSYS");
+    }
+
+    @Test
+    void withoutClone3sCgroupFieldThePidIsWrittenToCgroupProcs() throws Exception {
+        runWithClone3Refused("E2BIG");
+    }
+
+    private void runWithClone3Refused(String errno) throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/strace")), "needs strace to inject the error");
+        Path log = tmp.resolve("strace.log");
+        Path wrapper = tmp.resolve("stage-under-strace");
+        Files.writeString(wrapper, "#!/bin/sh\nexec /usr/bin/strace -f -qq -o " + log
+                + " -e trace=clone3 -e inject=clone3:error=" + errno + " " + stage() + " \"$@\"\n");
+        Files.setPosixFilePermissions(wrapper, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        runInCgroup(wrapper);
+        assertTrue(Files.readAllLines(log).stream().anyMatch(l -> l.contains("CLONE_INTO_CGROUP")
+                && l.contains("= -1 " + errno) && l.contains("INJECTED")), "no refused clone3 in " + log);
+    }
+
+    private void runInCgroup(Path stageBinary) throws Exception {
+        TestBundle b = TestBundle.in(Files.createTempDirectory(tmp, "b"))
                 .sh("echo x > /dev/null && echo null-ok; head -c1 /dev/zero >/dev/null 2>&1 || echo zero-denied");
         b.linux().put("resources", Map.of("devices", List.of(Map.of("allow", false, "access", "rwm"),
                 Map.of("allow", false, "type", "c", "major", 1L, "minor", 5L, "access", "rwm"))));
@@ -142,10 +173,10 @@ class DeviceRulesIT {
             ops.add(s.op());
         }
         assertEquals(List.of(StageOp.CGROUP_INTO, StageOp.CGROUP_DEVICES, StageOp.CLONE), ops.subList(0, 3));
-        Path out = tmp.resolve("out");
+        Path out = Files.createTempFile(tmp, "out", "");
         ProcessBuilder pb = new ProcessBuilder().redirectInput(Redirect.from(new File("/dev/null")))
                 .redirectOutput(out.toFile()).redirectError(out.toFile());
-        try (StageProcess stage = StageProcess.spawn(stage(), tmp, pb)) {
+        try (StageProcess stage = StageProcess.spawn(stageBinary, tmp, pb)) {
             stage.channel().sendPlan(plan.encode());
             StageEvent e = stage.channel().read();
             StageEvent.Created c = assertInstanceOf(StageEvent.Created.class, e,
