@@ -122,6 +122,15 @@ class DeviceRulesIT {
         JrunException e = assertThrows(JrunException.class,
                 () -> DeviceProgram.allowAll().replaceIn(stage(), notACgroup));
         assertTrue(e.getMessage().startsWith("bpf(BPF_PROG_ATTACH) for " + notACgroup + ": "), e.getMessage());
+        // a program the verifier refuses (it exits without setting r0): its reason is in the error
+        Process p = new ProcessBuilder(stage().toString(), "--cgroup-devices", dir.toString())
+                .redirectErrorStream(true).start();
+        try (java.io.OutputStream in = p.getOutputStream()) {
+            in.write(new byte[] {(byte) 0x95, 0, 0, 0, 0, 0, 0, 0});
+        }
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(125, p.waitFor());
+        assertEquals("jrun: bpf(BPF_PROG_LOAD) for " + dir + ": Permission denied: R0 !read_ok\n", out);
     }
 
     /**
