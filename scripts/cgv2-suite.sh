@@ -1,6 +1,6 @@
 #!/bin/bash
 # The cgroup v2 suite: the integration tests that touch cgroups (limits, OOM, placement,
-# lifecycle, security) against a pure cgroup v2 kernel, in the throw-away QEMU guest of
+# lifecycle, security, device programs) against a pure cgroup v2 kernel, in the throw-away QEMU guest of
 # ../shared/cgv2-run (software-emulated: minutes, not seconds). Installs the build into
 # ~/.m2 first (the guest runs only the cli module, offline, and sees the host's files as
 # they were when it booted); writes the failsafe reports under cli/target.
@@ -17,5 +17,8 @@ cd "$top"
 echo "guest: $(uname -r), cgroup2 controllers: $(cat /sys/fs/cgroup/cgroup.controllers)"
 export JRUN_TEST_HOST_MNTNS
 JRUN_TEST_HOST_MNTNS=$(readlink /proc/self/ns/mnt)
+# the device programs and CLONE_INTO_CGROUP at the stage's level (runtime), then through the CLI
+unshare -m --propagation private mvn -o -B -pl runtime failsafe:integration-test failsafe:verify \
+  -Dit.test='DeviceRulesIT' -Djrun.it.required=true
 exec unshare -m --propagation private mvn -o -B -pl cli failsafe:integration-test failsafe:verify \
   -Dit.test='CgroupsIT,LifecycleIT,SecurityIT' -Djrun.it.required=true

@@ -146,9 +146,13 @@ static void bind_rootfs(struct child *c, const char *path)
  * directory, which the monitor made our working directory at clone: the path itself may not be
  * reachable with the container's ids (a parent directory of mode 0700, say).
  */
-static void move_idmapped_rootfs(struct child *c)
+static void move_idmapped_rootfs(struct child *c, const char *path)
 {
     int tree = c->base_fd + CHILD_IDMAP_OFFSET;
+    if (fcntl(tree, F_GETFD) < 0) { /* none: the kernel or the filesystem has no idmapped mounts */
+        bind_rootfs(c, path);
+        return;
+    }
     if (syscall(SYS_move_mount, tree, "", AT_FDCWD, ".", MOVE_MOUNT_F_EMPTY_PATH) < 0)
         fail(c, errno, "move_mount the idmapped rootfs");
     c->rootfd = fcntl(tree, F_DUPFD_CLOEXEC, 0); /* the tree's root: now the top of the rootfs */
@@ -748,7 +752,7 @@ static void run_step(struct child *c, const struct plan_step *s)
     }
     case OP_ROOT_PROPAGATION: set_root_propagation(c, arg_u64(c, s, 0)); break;
     case OP_ROOTFS: bind_rootfs(c, arg_str(c, s, 0)); break;
-    case OP_ROOTFS_IDMAPPED: move_idmapped_rootfs(c); break;
+    case OP_ROOTFS_IDMAPPED: move_idmapped_rootfs(c, arg_str(c, s, 0)); break;
     case OP_MOUNT: do_mount(c, s); break;
     case OP_MKNOD: do_mknod(c, s); break;
     case OP_SYMLINK: do_symlink(c, s); break;

@@ -10,6 +10,10 @@
  *                                messages come over the unix socket SOCKET.
  *   jrun --signal PID START SIG  sends SIG to PID through a pidfd, if PID still is the
  *                                process that started at START (field 22 of its stat).
+ *   jrun --cgroup-devices DIR    attaches the cgroup v2 device program on stdin (u64
+ *                                little-endian instructions, see cgdev.c) to the cgroup
+ *                                DIR and detaches the ones jrun attached there before
+ *                                (`jrun update`).
  *
  * The monitor runs the plan's pre-clone steps, clones the container's init
  * (which runs the rest, see child.c) and then relays:
@@ -56,6 +60,17 @@
 #define SYS_close_range 436
 #endif
 
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
+#define CLONE_INTO_CGROUP_FLAG 0x200000000ULL
+
+/* clone3's argument up to its cgroup field (CLONE_ARGS_SIZE_VER2, Linux 5.7) */
+struct clone_args_v2 {
+    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size,
+        cgroup;
+};
+
 #define JAVA_IN_FD 3  /* in the JVM: what the monitor says */
 #define JAVA_OUT_FD 4 /* in the JVM: what Java says */
 
@@ -81,6 +96,9 @@ struct monitor {
                             whoever adopts it (conmon, the shim) gets its exit status */
     int created;         /* the init reported it is set up */
     int detached;        /* Java said "detach" */
+    int devices_cg;      /* OP_CGROUP_DEVICES: the cgroup directory, the loaded program and its step, */
+    int devices_prog;    /* attached when the init reports it is set up; -1 when none */
+    uint32_t devices_step;
     char line[512];
     size_t line_len;
 };
@@ -328,6 +346,20 @@ static void read_report(struct monitor *m, int init_exited)
         return;
     }
     if (n == (ssize_t)sizeof(msg) && msg.type == CHILD_READY) {
+        if (m->devices_prog >= 0) {
+            /* its device nodes are made: now the device rules, before anything of the user's runs
+               (in place of any jrun attached to this cgroup before: an existing cgroupsPath) */
+            const char *op;
+            int r = cgdev_replace(m->devices_cg, m->devices_prog, &op);
+            close(m->devices_prog);
+            close(m->devices_cg);
+            m->devices_prog = m->devices_cg = -1;
+            if (r < 0) {
+                say_error(m, m->devices_step, -r, op);
+                kill(m->init, SIGKILL); /* its exit follows the error */
+                return;
+            }
+        }
         say(m, "created %d", (int)m->init);
         m->created = 1;
         for (size_t i = 0; i < NFORWARDED; i++)
@@ -435,15 +467,27 @@ out:
     return tree;
 }
 
+/* The monitor's side of an idmapped rootfs, once the init has it (or will never get it). */
+static void drop_idmapped_rootfs(int *idmapped, int *cwd)
+{
+    if (*idmapped < 0)
+        return;
+    close(*idmapped);
+    *idmapped = -1;
+    (void)fchdir(*cwd); /* back where we were: nothing of ours depends on it */
+    close(*cwd);
+    *cwd = -1;
+}
+
 static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
 {
     struct plan plan;
     uint32_t i, cgstep[32], maps[2];
     size_t nmaps = 0;
-    int report[2], start[2], cgfd[32], console[2] = { -1, -1 }, fifo = -1, idmapped = -1, cwd = -1;
+    int report[2], start[2], cgfd[32], console[2] = { -1, -1 }, fifo = -1, into = -1, idmapped = -1, cwd = -1;
     uint32_t idmap_step = 0;
     int want_idmap = 0;
-    size_t ncg = 0;
+    size_t ncg = 0, into_cg = 0;
     int r = plan_decode(buf, len, &plan);
 
     if (r < 0) {
@@ -504,6 +548,53 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
             cgstep[ncg++] = i;
             continue;
         }
+        if (s->op == OP_CGROUP_INTO && s->nargs == 1 && s->args[0].kind == ARG_STR && into < 0) {
+            /* the directory for clone3, and its cgroup.procs for a kernel without CLONE_INTO_CGROUP;
+               both opened now, in the caller's mount and cgroup namespaces */
+            char procs[PATH_MAX];
+            if (ncg == sizeof(cgfd) / sizeof(cgfd[0])
+                || snprintf(procs, sizeof(procs), "%s/cgroup.procs", s->args[0].str) >= (int)sizeof(procs)) {
+                say_error(m, i, ncg == sizeof(cgfd) / sizeof(cgfd[0]) ? E2BIG : ENAMETOOLONG, "open");
+                return;
+            }
+            if ((into = open(s->args[0].str, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0
+                || (cgfd[ncg] = open(procs, O_WRONLY | O_CLOEXEC)) < 0) {
+                say_error(m, i, errno, into < 0 ? "open" : "open cgroup.procs");
+                return;
+            }
+            into_cg = ncg;
+            cgstep[ncg++] = i;
+            continue;
+        }
+        if (s->op == OP_CGROUP_DEVICES && s->nargs >= 2 && s->args[0].kind == ARG_STR && m->devices_prog < 0) {
+            static uint64_t words[65536];
+            char detail[200];
+            size_t n = s->nargs - 1u;
+            for (size_t k = 0; k < n && k < sizeof(words) / sizeof(words[0]); k++) {
+                if (s->args[k + 1].kind != ARG_U64) {
+                    say_error(m, i, EBADMSG, "malformed device program");
+                    return;
+                }
+                words[k] = s->args[k + 1].num;
+            }
+            m->devices_cg = open(s->args[0].str, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            if (m->devices_cg < 0) {
+                say_error(m, i, errno, "open");
+                return;
+            }
+            int fd = n > sizeof(words) / sizeof(words[0]) ? -E2BIG : cgdev_load(words, n, detail, sizeof(detail));
+            if (fd < 0) {
+                char msg[240];
+                snprintf(msg, sizeof(msg), "bpf(BPF_PROG_LOAD)%s%s", detail[0] ? ": " : "", detail);
+                say_error(m, i, -fd, msg);
+                close(m->devices_cg);
+                m->devices_cg = -1;
+                return;
+            }
+            m->devices_prog = fd;
+            m->devices_step = i;
+            continue;
+        }
         if (s->nargs != 2 || s->args[0].kind != (s->op == OP_SETNS ? ARG_U64 : ARG_STR)
             || s->args[1].kind != (s->op == OP_SETNS ? ARG_STR : ARG_U64)
             || (s->op != OP_SETNS && s->op != OP_MKFIFO)) {
@@ -536,10 +627,14 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
     if (want_idmap) {
         const char *what;
         idmapped = idmapped_tree(plan.steps[idmap_step].args[0].str, &plan, maps, nmaps, &what);
-        if (idmapped < 0) {
+        /* a kernel without idmapped mounts (ENOSYS) or a filesystem that has none (EINVAL): the rootfs is
+           used as it is, as before idmapped mounts existed; the init sees no tree and binds it itself */
+        if (idmapped < 0 && errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP) {
             say_error(m, idmap_step, errno, what);
             return;
         }
+    }
+    if (idmapped >= 0) {
         /* the init starts in the rootfs directory (its copy in the new mount namespace): see child.c */
         cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (cwd < 0 || chdir(plan.steps[idmap_step].args[0].str) < 0) {
@@ -552,22 +647,29 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
     }
     if (pipe2(report, O_CLOEXEC) < 0 || pipe2(start, O_CLOEXEC) < 0) {
         say_error(m, i, errno, "pipe");
-        if (idmapped >= 0) {
-            close(idmapped);
-            (void)fchdir(cwd);
-            close(cwd);
-        }
+        drop_idmapped_rootfs(&idmapped, &cwd);
         return;
     }
 
-    pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)cl->args[0].num | SIGCHLD, NULL, NULL, NULL, NULL);
+    pid_t pid = -1;
+    int cloned_into = 0;
+    if (into >= 0) {
+        /* straight into its cgroup v2 directory; ENOSYS (no clone3) or E2BIG (no cgroup field): below */
+        struct clone_args_v2 args = { .flags = cl->args[0].num | CLONE_INTO_CGROUP_FLAG, .exit_signal = SIGCHLD,
+                                      .cgroup = (uint64_t)into };
+        pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+        if (pid < 0 && errno != ENOSYS && errno != E2BIG) {
+            say_error(m, cgstep[into_cg], errno, "clone3(CLONE_INTO_CGROUP)");
+            drop_idmapped_rootfs(&idmapped, &cwd);
+            return;
+        }
+        cloned_into = pid >= 0;
+    }
+    if (pid < 0)
+        pid = (pid_t)syscall(SYS_clone, (unsigned long)cl->args[0].num | SIGCHLD, NULL, NULL, NULL, NULL);
     if (pid < 0) {
         say_error(m, i, errno, "clone");
-        if (idmapped >= 0) {
-            close(idmapped);
-            (void)fchdir(cwd);
-            close(cwd);
-        }
+        drop_idmapped_rootfs(&idmapped, &cwd);
         return;
     }
     if (pid == 0) {
@@ -581,7 +683,7 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
         int ffd = fifo >= 0 ? fcntl(fifo, F_DUPFD_CLOEXEC, base + 64) : -1;
         int ifd = idmapped >= 0 ? fcntl(idmapped, F_DUPFD_CLOEXEC, base + 64) : -1;
         int own[] = { report[0], report[1], start[0], start[1], console[0], console[1], m->sigfd, m->ctl_in,
-                      m->ctl_out, fifo, idmapped, cwd };
+                      m->ctl_out, fifo, into, m->devices_cg, m->devices_prog, idmapped, cwd };
         for (size_t k = 0; k < sizeof(own) / sizeof(own[0]); k++)
             if (own[k] >= 0)
                 close(own[k]);
@@ -610,11 +712,9 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
         close(console[1]);
     if (fifo >= 0)
         close(fifo);
-    if (idmapped >= 0) {
-        close(idmapped);
-        (void)fchdir(cwd); /* back where we were: nothing of ours depends on it */
-        close(cwd);
-    }
+    if (into >= 0)
+        close(into);
+    drop_idmapped_rootfs(&idmapped, &cwd);
     m->console_sock = console[0]; /* -1 when the master goes to the caller's --console-socket */
     m->report_fd = report[0];
     m->start_fd = start[1];
@@ -635,6 +735,10 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
     /* into its cgroups before it runs a single step of its own; then let it go */
     for (size_t k = 0; k < ncg; k++) {
         char num[16];
+        if (cloned_into && k == into_cg) {
+            close(cgfd[k]); /* there already */
+            continue;
+        }
         int n = snprintf(num, sizeof(num), "%d", (int)pid);
         ssize_t w = write(cgfd[k], num, (size_t)n);
         if (w != n) {
@@ -761,7 +865,8 @@ static void supervise(struct monitor *m)
 /* The front-end: start the JVM, wait for it, and monitor the container it may ask for. */
 static int front_end(int argc, char **argv)
 {
-    struct monitor m = { .report_fd = -1, .start_fd = -1, .init = 0, .console_sock = -1, .master = -1 };
+    struct monitor m = { .report_fd = -1, .start_fd = -1, .init = 0, .console_sock = -1, .master = -1,
+                         .devices_cg = -1, .devices_prog = -1 };
     int to_java[2], from_java[2];
     char self[PATH_MAX], launch[PATH_MAX + 32], *slash;
     if (snprintf(self, sizeof(self), "%s", stage_path) >= (int)sizeof(self))
@@ -897,7 +1002,8 @@ static int front_end(int argc, char **argv)
 /* The library's way in: the plan and the control messages come over a unix socket. */
 static int stage(const char *socket_path)
 {
-    struct monitor m = { .report_fd = -1, .start_fd = -1, .console_sock = -1, .master = -1 };
+    struct monitor m = { .report_fd = -1, .start_fd = -1, .console_sock = -1, .master = -1, .devices_cg = -1,
+                         .devices_prog = -1 };
     struct sockaddr_un addr = { .sun_family = AF_UNIX };
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     size_t len;
@@ -944,6 +1050,37 @@ static int send_signal(const char *pid_s, const char *start_s, const char *sig_s
         die("kill %d: %s", pid, strerror(ESRCH));
     if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
         die("kill %d: %s", pid, strerror(errno));
+    return 0;
+}
+
+/* `jrun update`'s device rules: the program on stdin replaces those jrun attached to the cgroup dir. */
+static int cgroup_devices(const char *dir)
+{
+    static uint64_t words[65536];
+    static unsigned char buf[sizeof(words) + 1];
+    char detail[200];
+    size_t len = 0;
+    ssize_t n;
+    const char *op = "bpf(BPF_PROG_LOAD)";
+    while (len < sizeof(buf) && ((n = read(STDIN_FILENO, buf + len, sizeof(buf) - len)) > 0 || (n < 0 && errno == EINTR)))
+        len += n > 0 ? (size_t)n : 0;
+    if (len == 0 || len % 8 || len > sizeof(words))
+        die("%s for %s: %zu bytes on stdin: not a program of 8-byte instructions", op, dir, len);
+    for (size_t i = 0; i < len / 8; i++) {
+        uint64_t v = 0;
+        for (int b = 7; b >= 0; b--)
+            v = v << 8 | buf[i * 8 + (size_t)b];
+        words[i] = v;
+    }
+    int cg = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (cg < 0)
+        die("open %s: %s", dir, strerror(errno));
+    int prog = cgdev_load(words, len / 8, detail, sizeof(detail));
+    if (prog < 0)
+        die("%s for %s: %s%s%s", op, dir, strerror(-prog), detail[0] ? ": " : "", detail);
+    int r = cgdev_replace(cg, prog, &op);
+    if (r < 0)
+        die("%s for %s: %s", op, dir, strerror(-r));
     return 0;
 }
 
@@ -1004,6 +1141,8 @@ int main(int argc, char **argv)
     if (!original || snprintf(stage_path, sizeof(stage_path), "%s", original) >= (int)sizeof(stage_path))
         die("JRUN_STAGE_PATH: not set or too long");
     unsetenv("JRUN_STAGE_PATH"); /* nothing we start needs it */
+    if (argc == 3 && !strcmp(argv[1], "--cgroup-devices"))
+        return cgroup_devices(argv[2]);
     if (argc == 3 && !strcmp(argv[1], "--stage"))
         return stage(argv[2]);
     return front_end(argc, argv);

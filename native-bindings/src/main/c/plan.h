@@ -31,6 +31,14 @@
 #define OP_MKFIFO 3           /* str host path, u64 mode: the exec fifo of a container that outlives its monitor */
 #define OP_CGROUP_ENTER 4     /* str path of a cgroup.procs: the monitor writes the child's pid there
                                  right after clone, before the child runs any step */
+#define OP_CGROUP_INTO 46    /* str a cgroup v2 directory: the init is cloned into it (clone3 CLONE_INTO_CGROUP);
+                                 where the kernel lacks that (ENOSYS, E2BIG), its pid is written to the
+                                 directory's cgroup.procs right after clone, as with OP_CGROUP_ENTER */
+#define OP_CGROUP_DEVICES 47 /* str a cgroup v2 directory, then u64 eBPF instructions (code | dst << 8 |
+                                 src << 12 | off << 16 | imm << 32) of a BPF_PROG_TYPE_CGROUP_DEVICE
+                                 program: loaded before clone, attached (BPF_F_ALLOW_MULTI, in place of
+                                 those jrun attached there before) once the init reports it is set up
+                                 (its device nodes made), before "created" */
 #define OP_ID_MAP 5           /* u64 0 uid / 1 gid, str "inside outside count" lines: written to the child's
                                  /proc/PID/{uid,gid}_map right after clone (a new user namespace) */
 #define OP_CONSOLE_SOCKET 41  /* str host path of a unix socket to send the pty master to (--console-socket),
@@ -83,9 +91,11 @@
 /* User namespaces: a rootfs owned by ids the namespace does not map is shown through an idmapped mount. */
 #define OP_IDMAP_ROOTFS 60    /* str host path of the rootfs: before clone, the monitor makes a detached
                                  recursive bind of it idmapped by the plan's ID_MAP maps (open_tree,
-                                 mount_setattr MOUNT_ATTR_IDMAP) and gives it to the init at base+4 */
-#define OP_ROOTFS_IDMAPPED 61 /* str host path of the rootfs (named in errors): in the init, instead of OP_ROOTFS, moves the
-                                 idmapped tree (base+4) onto the rootfs directory (base+5) */
+                                 mount_setattr MOUNT_ATTR_IDMAP) and gives it to the init at base+4;
+                                 none where the kernel or the filesystem has no idmapped mounts */
+#define OP_ROOTFS_IDMAPPED 61 /* str host path of the rootfs: in the init, instead of OP_ROOTFS, moves the
+                                 idmapped tree (base+4) onto the rootfs directory, its working directory;
+                                 without a tree (no idmapped mounts there) binds the path as OP_ROOTFS */
 /* A terminal: the init's stdio become the slave of a pty made in the container's devpts. */
 #define OP_CONSOLE 42         /* u64 rows, u64 cols (0: leave): after pivot_root, make the pty, send the
                                  master, bind the slave on /dev/console, make it the controlling tty */

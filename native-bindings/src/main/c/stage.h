@@ -4,6 +4,7 @@
 
 #include "plan.h"
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -52,5 +53,14 @@ int open_existing_in_root(int rootfd, const char *path);
 
 /* Opens the parent directory of path inside rootfd (creating it) and points *name at the last component. */
 int open_parent_in_root(int rootfd, const char *path, const char **name, char *detail, size_t detail_len);
+
+/*
+ * Device rules on cgroup v2 (cgdev.c).  cgdev_load returns a program fd or -errno (detail: the
+ * verifier's reason, from its log); cgdev_replace attaches it to a cgroup directory fd
+ * (BPF_F_ALLOW_MULTI) and detaches the device programs jrun attached there before, returning 0
+ * or -errno (op names the bpf() command that failed).
+ */
+int cgdev_load(const uint64_t *words, size_t n, char *detail, size_t detail_len);
+int cgdev_replace(int cgroup_fd, int prog_fd, const char **op);
 
 #endif

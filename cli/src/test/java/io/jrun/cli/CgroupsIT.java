@@ -69,12 +69,62 @@ class CgroupsIT extends CliTest {
                 Map.of("allow", false, "type", "c", "major", 1L, "minor", 5L, "access", "rwm"));
         JrunCli.Result r = run(bundle("echo x > /dev/null && echo null-ok; head -c1 /dev/zero >/dev/null || echo zero-denied",
                 Map.of("devices", rules)), id());
-        if (v2()) { // an eBPF device program is not attached yet: refused, clearly, and nothing left
-            assertEquals(1, r.exit());
-            assertTrue(r.stderr().contains("device rules on cgroup v2 need an eBPF program"), r.stderr());
-            return;
-        }
+        // v1: devices.deny/allow; v2: an eBPF program the monitor attaches once the init made its devices
         assertEquals("null-ok\nzero-denied\n", r.stdout(), r.stderr());
+    }
+
+    static Map<String, Object> dev(boolean allow, String type, Long major, Long minor, String access) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("allow", allow);
+        m.put("type", type);
+        if (major != null) {
+            m.put("major", major);
+        }
+        if (minor != null) {
+            m.put("minor", minor);
+        }
+        m.put("access", access);
+        return m;
+    }
+
+    @Test
+    void podmansDefaultDeviceRulesAllowTheUsualDevicesAndMknodButNotReadingOthers() throws Exception {
+        // what Podman and Docker send: deny all, mknod of any device, then their default devices
+        List<Object> rules = new java.util.ArrayList<>(List.of(Map.of("allow", false, "access", "rwm"),
+                dev(true, "c", null, null, "m"), dev(true, "b", null, null, "m")));
+        for (long[] d : new long[][] {{1, 3}, {1, 5}, {1, 7}, {1, 8}, {1, 9}, {5, 0}, {5, 1}, {5, 2}, {10, 200}}) {
+            rules.add(dev(true, "c", d[0], d[1], "rwm"));
+        }
+        rules.add(dev(true, "c", 136L, null, "rwm"));
+        TestBundle b = bundle("echo x > /dev/null && head -c1 /dev/zero >/dev/null && head -c1 /dev/urandom >/dev/null"
+                + " && echo usual-ok; mknod /dev/kmsg2 c 1 11 && echo mknod-ok;"
+                + " head -c1 /dev/kmsg2 >/dev/null 2>&1 || echo kmsg-denied", Map.of("devices", rules));
+        b.capabilities("CAP_MKNOD");
+        JrunCli.Result r = run(b, id());
+        assertEquals("usual-ok\nmknod-ok\nkmsg-denied\n", r.stdout(), r.stderr());
+    }
+
+    @Test
+    void updateReplacesTheDeviceRulesOfARunningContainer() throws Exception {
+        TestBundle b = bundle("echo ready; sleep 30", Map.of("devices", List.of(Map.of("allow", false, "access", "rwm"),
+                dev(false, "c", 1L, 5L, "rwm"))));
+        b.write();
+        String id = id();
+        String check = "for d in null zero; do if (exec 3<>/dev/$d) 2>&-; then echo $d-ok; else echo $d-denied; fi; done";
+        try {
+            assertEquals(0, jrun.run("run", "-d", "--bundle", b.dir().toString(), id).exit());
+            JrunCli.Result before = jrun.run("exec", id, "sh", "-c", check);
+            assertEquals("null-ok\nzero-denied\n", before.stdout(), before.stderr());
+            Path res = tmp.resolve("resources-" + id + ".json");
+            Files.writeString(res, "{\"devices\": [{\"allow\": false, \"access\": \"rwm\"},"
+                    + " {\"allow\": false, \"type\": \"c\", \"major\": 1, \"minor\": 3, \"access\": \"rwm\"}]}");
+            JrunCli.Result u = jrun.run("update", "--resources", res.toString(), id);
+            assertEquals(0, u.exit(), u.stderr());
+            JrunCli.Result after = jrun.run("exec", id, "sh", "-c", check);
+            assertEquals("null-denied\nzero-ok\n", after.stdout(), after.stderr());
+        } finally {
+            jrun.run("delete", "--force", id);
+        }
     }
 
     @Test

@@ -133,6 +133,8 @@ class SecurityIT extends CliTest {
         b.root().put("readonly", false);
         b.userNamespace(100000L, 100000L);
         // without the idmapped mount the files would belong to nobody (65534) and / could not be written
+        org.junit.jupiter.api.Assumptions.assumeTrue(idmappedMountsOn(b.dir()),
+                "no idmapped mounts for this kernel and filesystem: jrun uses the rootfs as it is there");
         assertEquals("0:0\nwritten\n1\n", ok(b));
         Path made = b.dir().resolve("rootfs/made-inside");
         assertEquals(0, java.nio.file.Files.getAttribute(made, "unix:uid"), "on disk: the host's root, through the map");
@@ -148,6 +150,32 @@ class SecurityIT extends CliTest {
         assertEquals(0, new ProcessBuilder("chown", "-R", "100000:100000", rootfs.toString()).start().waitFor());
         assertEquals("0:0\nwritten\n0\n", ok(chowned));
         assertEquals(100000, java.nio.file.Files.getAttribute(rootfs.resolve("made-inside"), "unix:uid"));
+    }
+
+    @Test
+    void withoutIdmappedMountsTheRootfsIsUsedAsItIs() throws Exception {
+        // ramfs has no idmapped mounts: mounted here, in the tests' private mount namespace
+        Path ramfs = java.nio.file.Files.createDirectories(tmp.resolve("ramfs"));
+        assertEquals(0, new ProcessBuilder("mount", "-t", "ramfs", "ramfs", ramfs.toString()).start().waitFor());
+        try {
+            java.nio.file.Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            TestBundle b = TestBundle.in(ramfs.resolve("b")).sh("stat -c %u /bin/busybox; grep -c idmapped /proc/self/mountinfo || true");
+            b.copyRootfs();
+            b.userNamespace(100000L, 100000L);
+            assertEquals("65534\n0\n", ok(b)); // the host's root is nobody in the namespace
+        } finally {
+            assertEquals(0, new ProcessBuilder("umount", ramfs.toString()).start().waitFor());
+        }
+    }
+
+    /** The kernels that brought idmapped mounts to the filesystems these tests meet. */
+    static boolean idmappedMountsOn(Path dir) throws Exception {
+        String type = new String(new ProcessBuilder("stat", "-f", "-c", "%T", dir.toString()).start()
+                .getInputStream().readAllBytes()).trim();
+        String[] release = System.getProperty("os.version").split("[.-]");
+        int version = Integer.parseInt(release[0]) * 1000 + Integer.parseInt(release[1]);
+        Map<String, Integer> since = Map.of("ext2/ext3", 5012, "xfs", 5012, "btrfs", 5015, "tmpfs", 6003);
+        return since.containsKey(type) && version >= since.get(type);
     }
 
     @Test

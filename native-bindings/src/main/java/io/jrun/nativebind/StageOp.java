@@ -47,6 +47,8 @@ public enum StageOp {
     HOOK_PAUSE(43),
     SET_PROPAGATION(44),
     SECCOMP(45),
+    CGROUP_INTO(46),
+    CGROUP_DEVICES(47),
     IDMAP_ROOTFS(60),
     ROOTFS_IDMAPPED(61);
 

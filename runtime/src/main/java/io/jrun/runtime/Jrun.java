@@ -326,7 +326,17 @@ public final class Jrun {
         if (cg == null) {
             throw new JrunException("update " + id + ": the container has no cgroup");
         }
-        cg.update(r);
+        List<Spec.Device> devices = r.devices().isEmpty() ? List.of()
+                : SpecReader.read(sd.path().resolve(StateDir.CONFIG)).linux().devices();
+        Path stage = null;
+        if (!r.devices().isEmpty() && cg.isV2()) {
+            try {
+                stage = StageBinary.installedIn(stateRoot.resolve(".stage"));
+            } catch (IOException e) {
+                throw new JrunException("update " + id + ": install the stage: " + e.getMessage());
+            }
+        }
+        cg.update(r, devices, stage);
     }
 
     /** The container's runc-shaped stats ({@code events --stats}). */

@@ -2,6 +2,7 @@ package io.jrun.runtime.cgroups;
 
 import io.jrun.runtime.JrunException;
 import io.jrun.runtime.cgroups.v1.V1Controllers;
+import io.jrun.runtime.cgroups.v2.DeviceProgram;
 import io.jrun.runtime.cgroups.v2.V2Controllers;
 import io.jrun.runtime.spec.Spec;
 import java.io.IOException;
@@ -263,10 +264,24 @@ public final class ContainerCgroup {
         }
     }
 
-    /** Changes the limits of a running container: only the fields {@code r} sets are written. */
-    public void update(Spec.Resources r) throws JrunException {
+    /**
+     * Changes the limits of a running container: only the fields {@code r} sets are written.
+     * Device rules get jrun's devices ({@code devices}: the config's linux.devices) allowed after
+     * a deny-all, as at create; on v2 their program replaces the one attached before, through
+     * the stage binary {@code stage}.
+     */
+    public void update(Spec.Resources r, List<Spec.Device> devices, Path stage) throws JrunException {
+        List<Spec.DeviceRule> rules = DeviceDefaults.rules(r.devices(), devices);
+        if (rules != r.devices()) {
+            r = new Spec.Resources(r.memory(), r.cpu(), r.pidsLimit(), r.blockIo(), r.hugepageLimits(), rules,
+                    r.unified());
+        }
         if (v2) {
             V2Controllers.apply(dirs().get(0), r);
+            if (!rules.isEmpty()) {
+                DeviceProgram p = DeviceProgram.compile(rules);
+                (p == null ? DeviceProgram.allowAll() : p).replaceIn(stage, dirs().get(0));
+            }
             return;
         }
         Map<String, Path> byName = new LinkedHashMap<>();

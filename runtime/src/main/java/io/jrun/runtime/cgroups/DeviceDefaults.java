@@ -18,7 +18,16 @@ public final class DeviceDefaults {
 
     public static Spec.Resources withDefaults(Spec spec) {
         Spec.Resources r = spec.linux().resources();
-        List<Spec.DeviceRule> rules = r.devices();
+        List<Spec.DeviceRule> out = rules(r.devices(), spec.linux().devices());
+        if (out == r.devices()) {
+            return r;
+        }
+        return new Spec.Resources(r.memory(), r.cpu(), r.pidsLimit(), r.blockIo(), r.hugepageLimits(), out,
+                r.unified());
+    }
+
+    /** {@code rules} with jrun's devices and the container's {@code devices} allowed after the last deny-all (the same list when none). */
+    public static List<Spec.DeviceRule> rules(List<Spec.DeviceRule> rules, List<Spec.Device> devices) {
         int lastDenyAll = -1;
         for (int i = 0; i < rules.size(); i++) {
             Spec.DeviceRule d = rules.get(i);
@@ -28,20 +37,19 @@ public final class DeviceDefaults {
             }
         }
         if (lastDenyAll < 0) {
-            return r;
+            return rules;
         }
         List<Spec.DeviceRule> out = new ArrayList<>(rules.subList(0, lastDenyAll + 1));
         for (long[] d : new long[][] {{1, 3}, {1, 5}, {1, 7}, {1, 8}, {1, 9}, {5, 0}, {5, 2}}) {
             out.add(allow("c", d[0], d[1])); // null zero full random urandom tty ptmx
         }
         out.add(allow("c", 136L, null)); // /dev/pts/*
-        for (Spec.Device d : spec.linux().devices()) {
+        for (Spec.Device d : devices) {
             if (!d.type().equals("p")) { // a fifo is no device to the devices controller
                 out.add(allow(d.type().equals("u") ? "c" : d.type(), d.major(), d.minor()));
             }
         }
         out.addAll(rules.subList(lastDenyAll + 1, rules.size()));
-        return new Spec.Resources(r.memory(), r.cpu(), r.pidsLimit(), r.blockIo(), r.hugepageLimits(), out,
-                r.unified());
+        return out;
     }
 }

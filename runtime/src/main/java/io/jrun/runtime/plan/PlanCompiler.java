@@ -5,6 +5,8 @@ import static io.jrun.runtime.plan.LinuxConstants.*;
 import io.jrun.nativebind.StageOp;
 import io.jrun.runtime.JrunException;
 import io.jrun.runtime.cgroups.ContainerCgroup;
+import io.jrun.runtime.cgroups.DeviceDefaults;
+import io.jrun.runtime.cgroups.v2.DeviceProgram;
 import io.jrun.runtime.seccomp.SeccompCompiler;
 import io.jrun.runtime.security.Capabilities;
 import io.jrun.runtime.security.Rlimits;
@@ -107,7 +109,11 @@ public final class PlanCompiler {
         if (idmapRootfs) {
             plan.add("make an idmapped mount of rootfs " + rootfs, StageOp.IDMAP_ROOTFS, rootfs.toString());
         }
-        enterCgroup(plan, options.cgroup());
+        // straight into a v2 cgroup with clone3, unless a joined user or cgroup namespace would
+        // judge the move from inside (then the pid goes to cgroup.procs through an fd opened before)
+        boolean cloneInto = !joined.containsKey("user") && !joined.containsKey("cgroup");
+        enterCgroup(plan, options.cgroup(), cloneInto);
+        deviceRules(plan, spec, options.cgroup());
         consoleSocket(plan, spec.process(), options.consoleSocket());
         if (options.execFifo() != null) {
             // writable by others: a non-root user in the container opens it through its fd
@@ -283,7 +289,7 @@ public final class PlanCompiler {
     public static Plan compileExec(Spec container, Spec.Process process, long initPid, int preserveFds,
             boolean detached, ContainerCgroup cgroup, Path consoleSocket) throws JrunException {
         Plan.Builder plan = new Plan.Builder();
-        enterCgroup(plan, cgroup);
+        enterCgroup(plan, cgroup, false); // the container's namespaces are joined before clone
         consoleSocket(plan, process, consoleSocket); // connected before the mount namespace is joined
         joinContainer(plan, container, initPid);
         plan.add("clone the exec'd process", StageOp.CLONE, 0L, (long) preserveFds, detached ? 0L : 1L);
@@ -311,11 +317,36 @@ public final class PlanCompiler {
         }
     }
 
-    private static void enterCgroup(Plan.Builder plan, ContainerCgroup cgroup) {
-        if (cgroup != null) {
+    private static void enterCgroup(Plan.Builder plan, ContainerCgroup cgroup, boolean cloneInto) {
+        if (cgroup != null && cgroup.isV2() && cloneInto) {
+            String dir = cgroup.dirs().get(0).toString();
+            plan.add("clone into cgroup " + dir, StageOp.CGROUP_INTO, dir);
+        } else if (cgroup != null) {
             for (String procs : cgroup.procsFiles()) {
                 plan.add("enter cgroup " + procs, StageOp.CGROUP_ENTER, procs);
             }
+        }
+    }
+
+    /**
+     * On cgroup v2, linux.resources.devices (with jrun's own devices allowed after a deny-all) as
+     * an eBPF program the monitor loads before clone and attaches once the init has made its
+     * device nodes, as the v1 rules are written then. None when the rules allow everything.
+     */
+    private static void deviceRules(Plan.Builder plan, Spec spec, ContainerCgroup cgroup) throws JrunException {
+        if (cgroup == null || !cgroup.isV2() || spec.linux().resources() == null) {
+            return;
+        }
+        DeviceProgram prog = DeviceProgram.compile(DeviceDefaults.withDefaults(spec).devices());
+        if (prog != null) {
+            String dir = cgroup.dirs().get(0).toString();
+            Object[] args = new Object[prog.instructions().size() + 1];
+            args[0] = dir;
+            for (int i = 0; i < prog.instructions().size(); i++) {
+                args[i + 1] = prog.instructions().get(i);
+            }
+            plan.add("attach the device rules (an eBPF program of " + prog.instructions().size()
+                    + " instructions) to cgroup " + dir, StageOp.CGROUP_DEVICES, args);
         }
     }
 

@@ -8,6 +8,7 @@ import io.jrun.nativebind.PlanEncoder;
 import io.jrun.nativebind.StageEvent;
 import io.jrun.nativebind.StageOp;
 import io.jrun.runtime.JrunException;
+import io.jrun.runtime.cgroups.ContainerCgroup;
 import io.jrun.runtime.json.JsonWriter;
 import io.jrun.runtime.spec.DefaultSpec;
 import io.jrun.runtime.spec.Spec;
@@ -197,5 +198,41 @@ class PlanCompilerTest {
                 assertThrows(JrunException.class, () -> compile(m -> m.put("mounts", List.of(Map.of(
                         "destination", "/x", "type", "bind", "source", "gone", "options", List.of("bind")))), false))
                         .getMessage());
+    }
+
+    @Test
+    void onCgroupV2TheInitIsClonedIntoItsCgroupWithItsDeviceProgram() throws Exception {
+        Map<String, Object> m = DefaultSpec.create(List.of("sh"));
+        sub(m, "linux").put("resources", Map.of("devices", List.of(Map.of("allow", false, "access", "rwm"))));
+        Spec spec = SpecReader.parse(JsonWriter.write(m), "c");
+        ContainerCgroup v2 = ContainerCgroup.recorded(true, List.of("/sys/fs/cgroup/jrun/c1"), List.of());
+        Plan p = PlanCompiler.compile(spec, bundle, new PlanCompiler.Options(false, 0, null, v2, null));
+        assertEquals(List.of(StageOp.CGROUP_INTO, StageOp.CGROUP_DEVICES, StageOp.CLONE), ops(p).subList(0, 3));
+        assertEquals(List.of("/sys/fs/cgroup/jrun/c1"), p.steps().get(0).args());
+        assertEquals("/sys/fs/cgroup/jrun/c1", p.steps().get(1).args().get(0));
+        assertTrue(p.description(1).startsWith("attach the device rules (an eBPF program of "), p.description(1));
+        // exec joins the container's namespaces (its cgroup namespace among them) before clone: the pid is written
+        Plan exec = PlanCompiler.compileExec(spec, spec.process(), 42, 0, false, v2, null);
+        assertEquals(StageOp.CGROUP_ENTER, ops(exec).get(0));
+        assertEquals(List.of("/sys/fs/cgroup/jrun/c1/cgroup.procs"), exec.steps().get(0).args());
+        assertTrue(!ops(exec).contains(StageOp.CGROUP_DEVICES), "the program is the container's, attached once");
+        // on v1, and without device rules, neither
+        ContainerCgroup v1 = ContainerCgroup.recorded(false, List.of("/sys/fs/cgroup/pids/jrun/c1"), List.of());
+        Plan onV1 = PlanCompiler.compile(spec, bundle, new PlanCompiler.Options(false, 0, null, v1, null));
+        assertEquals(List.of(StageOp.CGROUP_ENTER, StageOp.CLONE), ops(onV1).subList(0, 2));
+        Spec noRules = SpecReader.parse(JsonWriter.write(DefaultSpec.create(List.of("sh"))), "c");
+        Plan all = PlanCompiler.compile(noRules, bundle, new PlanCompiler.Options(false, 0, null, v2, null));
+        assertEquals(List.of(StageOp.CGROUP_INTO, StageOp.CLONE), ops(all).subList(0, 2), "jrun spec's: no rules");
+    }
+
+    @Test
+    void aJoinedCgroupNamespaceKeepsTheWriteToCgroupProcs() throws Exception {
+        Map<String, Object> m = DefaultSpec.create(List.of("sh"));
+        sub(m, "linux").put("namespaces", List.of(Map.of("type", "pid"), Map.of("type", "mount"),
+                Map.of("type", "cgroup", "path", "/proc/1/ns/cgroup")));
+        Spec spec = SpecReader.parse(JsonWriter.write(m), "c");
+        ContainerCgroup v2 = ContainerCgroup.recorded(true, List.of("/sys/fs/cgroup/jrun/c1"), List.of());
+        Plan p = PlanCompiler.compile(spec, bundle, new PlanCompiler.Options(false, 0, null, v2, null));
+        assertEquals(StageOp.CGROUP_ENTER, ops(p).get(0));
     }
 }

@@ -30,6 +30,7 @@ public final class V2Controllers {
         return c;
     }
 
+    /** The limits as files; the device rules are a program ({@link DeviceProgram}) that the stage attaches. */
     public static void apply(Path dir, Spec.Resources r) throws JrunException {
         memory(dir, r.memory());
         if (r.pidsLimit() != null) {
@@ -40,21 +41,12 @@ public final class V2Controllers {
         for (Spec.HugepageLimit h : r.hugepageLimits()) {
             write(dir, "hugetlb." + h.pageSize() + ".max", Long.toString(h.limit()));
         }
-        if (!r.devices().isEmpty() && !allowsAll(r.devices())) {
-            throw new JrunException("linux.resources.devices: device rules on cgroup v2 need an eBPF program,"
-                    + " which this version of jrun does not attach yet");
-        }
         for (Map.Entry<String, String> e : r.unified().entrySet()) {
             if (e.getKey().contains("/") || e.getKey().startsWith(".")) {
                 throw new JrunException("linux.resources.unified: \"" + e.getKey() + "\" is not a cgroup file name");
             }
             write(dir, e.getKey(), e.getValue());
         }
-    }
-
-    private static boolean allowsAll(List<Spec.DeviceRule> rules) {
-        Spec.DeviceRule last = rules.get(rules.size() - 1);
-        return last.allow() && (last.type() == null || last.type().equals("a")) && last.major() == null;
     }
 
     static void memory(Path dir, Spec.Memory m) throws JrunException {
