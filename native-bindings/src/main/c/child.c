@@ -297,13 +297,13 @@ static void do_symlink(struct child *c, const struct plan_step *s)
     close(pfd);
 }
 
-/* Leaves only stdio, the preserved fds, the pipes to the monitor and the exec fifo open. */
+/* Leaves only stdio, the preserved fds, the pipes to the monitor, the exec fifo and the console socket open. */
 static void close_other_fds(struct child *c)
 {
     if (c->rootfd >= 0)
         close(c->rootfd);
     c->rootfd = -1;
-    if (syscall(SYS_close_range, c->base_fd + CHILD_CONSOLE_OFFSET + 1, ~0U, 0) < 0)
+    if (syscall(SYS_close_range, c->base_fd + CHILD_LAST_OFFSET + 1, ~0U, 0) < 0)
         fail(c, errno, "close_range");
 }
 
@@ -495,6 +495,9 @@ struct bpf_prog_compat {
 #ifndef SYS_seccomp
 #define SYS_seccomp 317
 #endif
+#ifndef SECCOMP_FILTER_FLAG_NEW_LISTENER
+#define SECCOMP_FILTER_FLAG_NEW_LISTENER 8UL
+#endif
 
 static void do_seccomp(struct child *c, const struct plan_step *s)
 {
@@ -510,8 +513,59 @@ static void do_seccomp(struct child *c, const struct plan_step *s)
         insns[i].k = (uint32_t)v;
     }
     struct bpf_prog_compat prog = { (unsigned short)n, insns };
-    if (syscall(SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, (unsigned long)arg_u64(c, s, 0), &prog) < 0)
+    unsigned long flags = (unsigned long)arg_u64(c, s, 0);
+    long fd = syscall(SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, flags, &prog);
+    if (fd < 0)
         fail(c, errno, "seccomp(SECCOMP_SET_MODE_FILTER)");
+    if (flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) {
+        /*
+         * From here on a syscall the filter notifies waits for a listener that must have the fd first.
+         * Only write(2) (refused as a notify rule by Java, as runc does) tells the monitor, which takes
+         * the fd through a pidfd and hands it on; its answer is read whatever the filter does to
+         * read(2): a notified read is answered by a listener that has the fd already.
+         */
+        char b;
+        report(c->base_fd + CHILD_REPORT_OFFSET, CHILD_SECCOMP, c->step, (int)fd, NULL);
+        while (read(c->base_fd + CHILD_SECCOMP_OFFSET, &b, 1) < 0 && errno == EINTR)
+            ;
+        close(c->base_fd + CHILD_SECCOMP_OFFSET);
+        close((int)fd);
+    }
+}
+
+/* personality(2): the execution domain (and flags) the program runs with; execve keeps it. */
+static void do_personality(struct child *c, uint64_t persona)
+{
+    if (syscall(SYS_personality, (unsigned long)persona) < 0)
+        fail(c, errno, "personality");
+    /* personality(2) returns the old value, so the new one is checked by reading it back */
+    if ((uint64_t)syscall(SYS_personality, 0xffffffffUL) != persona)
+        fail(c, EINVAL, "personality not taken");
+}
+
+/*
+ * The clock offsets of the time namespace just made by unshare(CLONE_NEWTIME): they can be
+ * written only before a process enters it, which the init does at execve (the kernel switches
+ * an execve'ing task to its time_for_children namespace since "fs/exec: switch timens when a
+ * task gets a new mm", 2022; older kernels leave the init where it was).
+ */
+static void do_time_offsets(struct child *c, const char *lines)
+{
+    struct statfs sf;
+    size_t len = strlen(lines);
+    /* a non-dumpable task's /proc/self files belong to the host's root, whom a user namespace may
+       not map: dumpable for the open only (no other process is in the container yet) */
+    prctl(PR_SET_DUMPABLE, 1);
+    int fd = open("/proc/self/timens_offsets", O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+    int err = errno;
+    prctl(PR_SET_DUMPABLE, 0);
+    if (fd < 0)
+        fail(c, err, "open /proc/self/timens_offsets");
+    if (fstatfs(fd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC)
+        fail(c, EXDEV, "/proc/self/timens_offsets is not on procfs");
+    if (write(fd, lines, len) != (ssize_t)len)
+        fail(c, errno, "write /proc/self/timens_offsets");
+    close(fd);
 }
 
 static void do_setgroups(struct child *c, const struct plan_step *s)
@@ -783,6 +837,8 @@ static void run_step(struct child *c, const struct plan_step *s)
             fail(c, errno, "PR_SET_NO_NEW_PRIVS");
         break;
     case OP_WAIT_FIFO: wait_fifo(c); break;
+    case OP_PERSONALITY: do_personality(c, arg_u64(c, s, 0)); break;
+    case OP_TIME_OFFSETS: do_time_offsets(c, arg_str(c, s, 0)); break;
     default: fail(c, EBADMSG, "unknown step");
     }
 }

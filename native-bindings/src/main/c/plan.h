@@ -89,6 +89,15 @@
                                  could not reach the state directory) */
 #define OP_WAIT_FIFO 33       /* - : report "created", then block opening the fifo for writing until
                                  "jrun start" opens it for reading */
+/* Personality, time namespace offsets, seccomp notify (issue 5). */
+#define OP_PERSONALITY 50     /* u64 persona for personality(2) (PER_LINUX 0, PER_LINUX32 8): kept across execve */
+#define OP_TIME_OFFSETS 51    /* str "monotonic S N\nboottime S N\n": written to /proc/self/timens_offsets (on
+                                 procfs) right after OP_UNSHARE CLONE_NEWTIME; execve moves the init in */
+#define OP_SECCOMP_LISTENER 52 /* pre-clone: str unix socket path (listenerPath), then str parts of the state
+                                 JSON with the init's pid between each two.  The monitor connects now; when the
+                                 init has loaded a filter with SECCOMP_FILTER_FLAG_NEW_LISTENER and reported its
+                                 fd number, the monitor takes the fd (pidfd_getfd), sends the JSON with it as
+                                 SCM_RIGHTS, closes its copies and only then lets the init go on */
 
 struct plan_arg {
     uint8_t kind;

@@ -46,7 +46,10 @@ public enum StageOp {
     CONSOLE(42),
     HOOK_PAUSE(43),
     SET_PROPAGATION(44),
-    SECCOMP(45);
+    SECCOMP(45),
+    PERSONALITY(50),
+    TIME_OFFSETS(51),
+    SECCOMP_LISTENER(52);
 
     private final int code;
 
