@@ -543,31 +543,6 @@ static void do_personality(struct child *c, uint64_t persona)
         fail(c, EINVAL, "personality not taken");
 }
 
-/*
- * The clock offsets of the time namespace just made by unshare(CLONE_NEWTIME): they can be
- * written only before a process enters it, which the init does at execve (the kernel switches
- * an execve'ing task to its time_for_children namespace since "fs/exec: switch timens when a
- * task gets a new mm", 2022; older kernels leave the init where it was).
- */
-static void do_time_offsets(struct child *c, const char *lines)
-{
-    struct statfs sf;
-    size_t len = strlen(lines);
-    /* a non-dumpable task's /proc/self files belong to the host's root, whom a user namespace may
-       not map: dumpable for the open only (no other process is in the container yet) */
-    prctl(PR_SET_DUMPABLE, 1);
-    int fd = open("/proc/self/timens_offsets", O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-    int err = errno;
-    prctl(PR_SET_DUMPABLE, 0);
-    if (fd < 0)
-        fail(c, err, "open /proc/self/timens_offsets");
-    if (fstatfs(fd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC)
-        fail(c, EXDEV, "/proc/self/timens_offsets is not on procfs");
-    if (write(fd, lines, len) != (ssize_t)len)
-        fail(c, errno, "write /proc/self/timens_offsets");
-    close(fd);
-}
-
 static void do_setgroups(struct child *c, const struct plan_step *s)
 {
     gid_t gids[NGROUPS_MAX > 65536 ? 65536 : NGROUPS_MAX];
@@ -838,7 +813,6 @@ static void run_step(struct child *c, const struct plan_step *s)
         break;
     case OP_WAIT_FIFO: wait_fifo(c); break;
     case OP_PERSONALITY: do_personality(c, arg_u64(c, s, 0)); break;
-    case OP_TIME_OFFSETS: do_time_offsets(c, arg_str(c, s, 0)); break;
     default: fail(c, EBADMSG, "unknown step");
     }
 }

@@ -91,8 +91,9 @@
                                  "jrun start" opens it for reading */
 /* Personality, time namespace offsets, seccomp notify (issue 5). */
 #define OP_PERSONALITY 50     /* u64 persona for personality(2) (PER_LINUX 0, PER_LINUX32 8): kept across execve */
-#define OP_TIME_OFFSETS 51    /* str "monotonic S N\nboottime S N\n": written to /proc/self/timens_offsets (on
-                                 procfs) right after OP_UNSHARE CLONE_NEWTIME; execve moves the init in */
+#define OP_TIME_OFFSETS 51    /* pre-clone: str "monotonic S N\nboottime S N\n" or "": the monitor unshares
+                                 CLONE_NEWTIME, writes the offsets to its /proc/self/timens_offsets (on procfs)
+                                 and clones the init into that namespace (the monitor stays outside) */
 #define OP_SECCOMP_LISTENER 52 /* pre-clone: str unix socket path (listenerPath), then str parts of the state
                                  JSON with the init's pid between each two.  The monitor connects now; when the
                                  init has loaded a filter with SECCOMP_FILTER_FLAG_NEW_LISTENER and reported its

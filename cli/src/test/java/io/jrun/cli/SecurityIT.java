@@ -197,6 +197,14 @@ class SecurityIT extends CliTest {
         String[] p = ok(plain).split("\n");
         assertTrue(!p[0].equals(hostNs), p[0]);
         assertTrue(Double.parseDouble(p[1]) < hostUptime + 60, p[1]);
+        TestBundle range = bundle("true");
+        range.namespaces("pid", "network", "ipc", "uts", "mount", "cgroup", "time");
+        range.linux().put("timeOffsets", Map.of("monotonic", Map.of("secs", -1_000_000_000L)));
+        JrunCli.Result before = run(range);
+        assertEquals(1, before.exit());
+        assertEquals("jrun: make a time namespace with offsets (clock secs nanosecs) monotonic -1000000000 0:"
+                + " write /proc/self/timens_offsets: Numerical result out of range (ERANGE)\n", before.stderr(),
+                "clocks may not go below zero");
         TestBundle noNs = bundle("true");
         noNs.linux().put("timeOffsets", Map.of("boottime", Map.of("secs", 1L)));
         JrunCli.Result r = run(noNs);

@@ -135,8 +135,10 @@ public final class Jrun {
                         + " --console-socket to hand its terminal to");
             }
             // what a seccomp listener receives (the stage fills in the pid)
-            Map<String, Object> listenerState = new ContainerState(id, 0, 0, b.toString(), rootfs.toString(),
-                    Rfc3339.now(), spec.annotations(), false, null).toOci("creating");
+            Map<String, Object> listenerState = spec.linux().seccomp() == null
+                    || spec.linux().seccomp().listenerPath() == null ? null : new ContainerState(id, 0, 0,
+                            b.toString(), rootfs.toString(), Rfc3339.now(), spec.annotations(), false, null)
+                            .toOci("creating");
             Plan plan = PlanCompiler.compile(spec, b, new PlanCompiler.Options(options.noPivot(),
                     options.preserveFds(), detached ? state.execFifo() : null, cgroup, options.consoleSocket(),
                     listenerState));

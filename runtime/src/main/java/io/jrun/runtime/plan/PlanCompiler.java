@@ -120,6 +120,14 @@ public final class PlanCompiler {
             plan.add("create exec fifo " + options.execFifo(), StageOp.MKFIFO, options.execFifo().toString(), 0622L);
             plan.add("open exec fifo " + options.execFifo(), StageOp.EXEC_FIFO, options.execFifo().toString());
         }
+        if ((cloneFlags & CLONE_NEWTIME) != 0) {
+            // clone(2) reads CLONE_NEWTIME's bits as the exit signal: the monitor unshares it, writes the
+            // offsets while no process is in it, and the init is cloned into it
+            Map<String, Spec.TimeOffset> offsets = spec.linux().timeOffsets();
+            String lines = timeOffsets(offsets);
+            plan.add(offsets.isEmpty() ? "make a time namespace" : "make a time namespace with offsets (clock secs"
+                    + " nanosecs) " + lines.strip().replace("\n", ", "), StageOp.TIME_OFFSETS, lines);
+        }
         for (String type : JOIN_ORDER) {
             String path = joined.get(type);
             if (path != null) {
@@ -127,7 +135,6 @@ public final class PlanCompiler {
             }
         }
         // a new cgroup namespace is made once the init is in its cgroup, which becomes the namespace's root
-        // clone(2) takes the exit signal in the bits of CLONE_NEWTIME: the init unshares the time namespace
         plan.add("clone the container's init", StageOp.CLONE, cloneFlags & ~(CLONE_NEWCGROUP | CLONE_NEWTIME),
                 (long) options.preserveFds(), options.execFifo() == null ? 1L : 0L);
         if ((cloneFlags & CLONE_NEWUSER) != 0) {
@@ -138,14 +145,7 @@ public final class PlanCompiler {
         if ((cloneFlags & CLONE_NEWCGROUP) != 0) {
             plan.add("make a cgroup namespace", StageOp.UNSHARE, CLONE_NEWCGROUP);
         }
-        if ((cloneFlags & CLONE_NEWTIME) != 0) {
-            // the init's children and its own execve enter it; the offsets go in before either
-            plan.add("make a time namespace", StageOp.UNSHARE, CLONE_NEWTIME);
-            if (!spec.linux().timeOffsets().isEmpty()) {
-                plan.add("set the time namespace's offsets " + spec.linux().timeOffsets(), StageOp.TIME_OFFSETS,
-                        timeOffsets(spec.linux().timeOffsets()));
-            }
-        }
+
         if ((cloneFlags & CLONE_NEWNET) != 0) {
             plan.add("bring up lo in the new network namespace", StageOp.LOOPBACK_UP);
         }
