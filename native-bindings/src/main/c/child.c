@@ -297,7 +297,8 @@ static void do_symlink(struct child *c, const struct plan_step *s)
     close(pfd);
 }
 
-/* Leaves only stdio, the preserved fds, the pipes to the monitor, the exec fifo and the console socket open. */
+/* Leaves only stdio, the preserved fds, the pipes to the monitor, the exec fifo, the console socket and
+   the seccomp pipe open. */
 static void close_other_fds(struct child *c)
 {
     if (c->rootfd >= 0)
@@ -525,9 +526,13 @@ static void do_seccomp(struct child *c, const struct plan_step *s)
          * read(2): a notified read is answered by a listener that has the fd already.
          */
         char b;
+        ssize_t r;
         report(c->base_fd + CHILD_REPORT_OFFSET, CHILD_SECCOMP, c->step, (int)fd, NULL);
-        while (read(c->base_fd + CHILD_SECCOMP_OFFSET, &b, 1) < 0 && errno == EINTR)
-            ;
+        do
+            r = read(c->base_fd + CHILD_SECCOMP_OFFSET, &b, 1);
+        while (r < 0 && errno == EINTR);
+        if (r == 0)
+            _exit(127); /* the monitor went away before the listener had the fd: never go on */
         close(c->base_fd + CHILD_SECCOMP_OFFSET);
         close((int)fd);
     }
