@@ -166,6 +166,17 @@ class SecurityIT extends CliTest {
         TestBundle b = bundle("uname -m");
         b.linux().put("personality", Map.of("domain", "LINUX32"));
         assertEquals("i686\n", ok(b));
+        TestBundle d = bundle("sleep 30");
+        d.linux().put("personality", Map.of("domain", "LINUX32"));
+        String id = "sec-p-" + UUID.randomUUID().toString().substring(0, 6);
+        JrunCli.Result c = jrun.run("run", "--detach", "--bundle", d.write().toString(), id);
+        assertEquals(0, c.exit(), c.stderr());
+        try {
+            JrunCli.Result e = jrun.run("exec", id, "uname", "-m");
+            assertEquals("i686\n", e.stdout(), "an exec'd process runs with the container's personality: " + e.stderr());
+        } finally {
+            jrun.run("delete", "--force", id);
+        }
         TestBundle linux = bundle("uname -m");
         linux.linux().put("personality", Map.of("domain", "LINUX"));
         String native64 = ok(bundle("uname -m"));
