@@ -95,10 +95,12 @@ int main(int argc, char **argv)
     close(c);
     close(ls);
     unlink(argv[1]);
-    int out = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (out < 0 || write(out, state, len) != (ssize_t)len)
+    /* whole or not at all: a test may look for it as soon as the container is created */
+    char tmp[4096];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", argv[2]);
+    int out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (out < 0 || write(out, state, len) != (ssize_t)len || close(out) < 0 || rename(tmp, argv[2]) < 0)
         die("write state");
-    close(out);
     if (fd < 0) {
         fprintf(stderr, "seccomp-agent: no fd came with the state\n");
         return 1;

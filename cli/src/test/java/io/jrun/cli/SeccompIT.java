@@ -100,6 +100,15 @@ class SeccompIT extends CliTest {
         return p;
     }
 
+    /** The agent writes the state it received (atomically) just after the handover: wait for it. */
+    static String awaitState(Path state) throws Exception {
+        for (int i = 0; i < 500 && !Files.exists(state); i++) {
+            Thread.sleep(10);
+        }
+        assertTrue(Files.exists(state), "the agent received the state");
+        return Files.readString(state);
+    }
+
     static Map<String, Object> notify(Path sock, String metadata, String... names) {
         return Map.of("defaultAction", "SCMP_ACT_ALLOW", "listenerPath", sock.toString(), "listenerMetadata",
                 metadata, "syscalls", List.of(Map.of("names", List.of(names), "action", "SCMP_ACT_NOTIFY")));
@@ -145,8 +154,7 @@ class SeccompIT extends CliTest {
         // create: the monitor leaves once the init is created; the listener must have its fd by then
         JrunCli.Result c = jrun.run("create", "--bundle", b.write().toString(), id);
         assertEquals(0, c.exit(), c.stderr());
-        assertTrue(Files.exists(state), "the state went out during create");
-        assertTrue(Files.readString(state).contains("\"status\":\"creating\""));
+        assertTrue(awaitState(state).contains("\"status\":\"creating\""), "the state went out during create");
         JrunCli.Result s = jrun.run("start", id);
         assertEquals(0, s.exit(), s.stderr());
         assertTrue(agent.waitFor(30, TimeUnit.SECONDS));
@@ -166,7 +174,7 @@ class SeccompIT extends CliTest {
         JrunCli.Result c = jrun.run("run", "--detach", "--bundle", b.write().toString(), id);
         assertEquals(0, c.exit(), c.stderr());
         try {
-            long initPid = number(Files.readString(state), "\"pid\":(\\d+),");
+            long initPid = number(awaitState(state), "\"pid\":(\\d+),");
             // the first agent took its connection and removed its socket: a second one listens for exec
             for (int i = 0; i < 300 && Files.exists(sock); i++) {
                 Thread.sleep(10);
@@ -176,7 +184,7 @@ class SeccompIT extends CliTest {
             JrunCli.Result e = jrun.run("exec", id, "mkdir", "/tmp/b");
             assertEquals(1, e.exit());
             assertEquals("mkdir: can't create directory '/tmp/b': Disk quota exceeded\n", e.stderr());
-            String json = Files.readString(execState);
+            String json = awaitState(execState);
             long execPid = number(Files.readString(tmp.resolve("agent2.log")), "(?m)^\\d+ (\\d+)$");
             assertTrue(execPid != initPid);
             assertTrue(json.startsWith("{\"ociVersion\":\"1.0.2\",\"fds\":[\"seccompFd\"],\"pid\":" + execPid + ","),
