@@ -1,6 +1,7 @@
 #!/bin/sh
 # Builds a busybox microcontainer rootfs in $1 from Debian's busybox-static
-# (apt-get install busybox-static), plus the static probe from src/main/c.
+# (apt-get install busybox-static), plus the static probe from src/main/c, and host-side
+# test tools next to it (recvtty, seccomp-agent).
 # Nothing is downloaded. The result is ~2 MB.
 set -eu
 out=$1
@@ -36,3 +37,4 @@ mv "$tmp" "$out"
 # host-side test tools, next to the rootfs
 mkdir -p "$out/../../tools"
 $cc -std=gnu11 -Os -s -static -Wall -Werror -o "$out/../../tools/recvtty" "$here/src/main/c/recvtty.c"
+$cc -std=gnu11 -Os -s -static -Wall -Werror -o "$out/../../tools/seccomp-agent" "$here/src/main/c/seccomp-agent.c"

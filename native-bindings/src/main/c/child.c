@@ -324,7 +324,8 @@ static void do_symlink(struct child *c, const struct plan_step *s)
     close(pfd);
 }
 
-/* Leaves only stdio, the preserved fds, the pipes to the monitor and the exec fifo open. */
+/* Leaves only stdio, the preserved fds, the pipes to the monitor, the exec fifo, the console socket and
+   the seccomp pipe open. */
 static void close_other_fds(struct child *c)
 {
     if (c->rootfd >= 0)
@@ -525,6 +526,9 @@ struct bpf_prog_compat {
 #ifndef SYS_seccomp
 #define SYS_seccomp 317
 #endif
+#ifndef SECCOMP_FILTER_FLAG_NEW_LISTENER
+#define SECCOMP_FILTER_FLAG_NEW_LISTENER 8UL
+#endif
 
 static void do_seccomp(struct child *c, const struct plan_step *s)
 {
@@ -540,8 +544,38 @@ static void do_seccomp(struct child *c, const struct plan_step *s)
         insns[i].k = (uint32_t)v;
     }
     struct bpf_prog_compat prog = { (unsigned short)n, insns };
-    if (syscall(SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, (unsigned long)arg_u64(c, s, 0), &prog) < 0)
+    unsigned long flags = (unsigned long)arg_u64(c, s, 0);
+    long fd = syscall(SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, flags, &prog);
+    if (fd < 0)
         fail(c, errno, "seccomp(SECCOMP_SET_MODE_FILTER)");
+    if (flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) {
+        /*
+         * From here on a syscall the filter notifies waits for a listener that must have the fd first.
+         * Only write(2) (refused as a notify rule by Java, as runc does) tells the monitor, which takes
+         * the fd through a pidfd and hands it on; its answer is read whatever the filter does to
+         * read(2): a notified read is answered by a listener that has the fd already.
+         */
+        char b;
+        ssize_t r;
+        report(c->base_fd + CHILD_REPORT_OFFSET, CHILD_SECCOMP, c->step, (int)fd, NULL);
+        do
+            r = read(c->base_fd + CHILD_SECCOMP_OFFSET, &b, 1);
+        while (r < 0 && errno == EINTR);
+        if (r == 0)
+            _exit(127); /* the monitor went away before the listener had the fd: never go on */
+        close(c->base_fd + CHILD_SECCOMP_OFFSET);
+        close((int)fd);
+    }
+}
+
+/* personality(2): the execution domain (and flags) the program runs with; execve keeps it. */
+static void do_personality(struct child *c, uint64_t persona)
+{
+    if (syscall(SYS_personality, (unsigned long)persona) < 0)
+        fail(c, errno, "personality");
+    /* personality(2) returns the old value, so the new one is checked by reading it back */
+    if ((uint64_t)syscall(SYS_personality, 0xffffffffUL) != persona)
+        fail(c, EINVAL, "personality not taken");
 }
 
 static void do_setgroups(struct child *c, const struct plan_step *s)
@@ -814,6 +848,7 @@ static void run_step(struct child *c, const struct plan_step *s)
             fail(c, errno, "PR_SET_NO_NEW_PRIVS");
         break;
     case OP_WAIT_FIFO: wait_fifo(c); break;
+    case OP_PERSONALITY: do_personality(c, arg_u64(c, s, 0)); break;
     default: fail(c, EBADMSG, "unknown step");
     }
 }

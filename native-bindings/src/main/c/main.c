@@ -44,6 +44,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -58,6 +59,15 @@
 #endif
 #ifndef SYS_close_range
 #define SYS_close_range 436
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x80
+#endif
+#ifndef PROC_SUPER_MAGIC
+#define PROC_SUPER_MAGIC 0x9fa0
 #endif
 
 #ifndef SYS_clone3
@@ -99,6 +109,10 @@ struct monitor {
     int devices_cg;      /* OP_CGROUP_DEVICES: the cgroup directory, the loaded program and its step, */
     int devices_prog;    /* attached when the init reports it is set up; -1 when none */
     uint32_t devices_step;
+    const struct plan_step *listener; /* OP_SECCOMP_LISTENER: the path and the state JSON's parts, or NULL */
+    uint32_t listener_step;
+    int listener_sock;   /* connected to the seccomp listener until the notify fd is sent, or -1 */
+    int seccomp_ack;     /* write end of the init's seccomp pipe, or -1 */
     char line[512];
     size_t line_len;
 };
@@ -177,6 +191,33 @@ static void say_error(struct monitor *m, uint32_t step, int err, const char *det
         clean[i] = (detail[i] == '\n') ? ' ' : detail[i];
     clean[i] = '\0';
     say(m, "error %u %d %s", step, err, clean);
+}
+
+/*
+ * A new time namespace for the init: unshare(CLONE_NEWTIME) makes it the monitor's
+ * time_for_children (the monitor itself stays where it is), its clock offsets are written
+ * while no process is in it, and clone puts the init in.  Done here rather than in the init,
+ * whose execve would enter it only on Linux 6.2 and later.  Returns 0 or an errno, *what
+ * naming the call that failed.
+ */
+static int make_time_namespace(const char *offsets, size_t len, const char **what)
+{
+    struct statfs sf;
+    int fd, err;
+    *what = "unshare(CLONE_NEWTIME)";
+    if (unshare(CLONE_NEWTIME) < 0)
+        return errno;
+    if (!len)
+        return 0;
+    *what = "write /proc/self/timens_offsets";
+    fd = open("/proc/self/timens_offsets", O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    err = fstatfs(fd, &sf) < 0 ? errno : sf.f_type != PROC_SUPER_MAGIC ? EXDEV : 0;
+    if (!err && write(fd, offsets, len) != (ssize_t)len)
+        err = errno;
+    close(fd);
+    return err;
 }
 
 /* Reads "PLAN" u32 length, then the plan itself. Returns NULL on EOF before any byte. */
@@ -330,6 +371,90 @@ static int read_control(struct monitor *m)
     return 0;
 }
 
+/*
+ * The init loaded a filter with a listener and holds its fd as target_fd: take it through a pidfd,
+ * send the container process state (the init's pid between the parts Java wrote) with the fd
+ * as SCM_RIGHTS in the same message, close our copies, and only then let the init go on.
+ */
+static void send_listener(struct monitor *m, int target_fd)
+{
+    const struct plan_step *s = m->listener;
+    int err = 0, pidfd = -1, fd = -1;
+    const char *what = "";
+    char *json = NULL, pid[24];
+    size_t len = 0, cap = 0;
+
+    if (!s || m->listener_sock < 0) {
+        err = EBADMSG;
+        what = "a filter with a listener but no listenerPath in the plan";
+        goto out;
+    }
+    int pidlen = snprintf(pid, sizeof(pid), "%d", (int)m->init);
+    for (uint16_t k = 1; k < s->nargs; k++)
+        cap += s->args[k].len + (size_t)pidlen;
+    json = malloc(cap + 1);
+    if (!json) {
+        err = ENOMEM;
+        what = "state";
+        goto out;
+    }
+    for (uint16_t k = 1; k < s->nargs; k++) {
+        memcpy(json + len, s->args[k].str, s->args[k].len);
+        len += s->args[k].len;
+        if (k + 1 < s->nargs) {
+            memcpy(json + len, pid, (size_t)pidlen);
+            len += (size_t)pidlen;
+        }
+    }
+    pidfd = (int)syscall(SYS_pidfd_open, m->init, 0);
+    fd = pidfd < 0 ? -1 : (int)syscall(SYS_pidfd_getfd, pidfd, target_fd, 0);
+    if (fd < 0) {
+        err = errno;
+        what = pidfd < 0 ? "pidfd_open" : "pidfd_getfd";
+        goto out;
+    }
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } ctl;
+    struct iovec iov = { json, len };
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf) };
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+    ssize_t n;
+    do
+        n = sendmsg(m->listener_sock, &msg, MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    /* a stream socket may take a large state in parts: the rest goes without the fd */
+    if (n >= 0 && (size_t)n < len && write_all(m->listener_sock, json + n, len - (size_t)n) < 0)
+        n = -1;
+    if (n < 0) {
+        err = errno;
+        what = "sendmsg";
+    }
+out:
+    if (fd >= 0)
+        close(fd);
+    if (pidfd >= 0)
+        close(pidfd);
+    free(json);
+    if (m->listener_sock >= 0)
+        close(m->listener_sock);
+    m->listener_sock = -1;
+    if (err) {
+        say_error(m, m->listener_step, err, what);
+        kill(m->init, SIGKILL); /* its exit is reaped and reported as usual */
+    } else if (m->seccomp_ack >= 0) {
+        write_all(m->seccomp_ack, "S", 1);
+    }
+    if (m->seccomp_ack >= 0)
+        close(m->seccomp_ack);
+    m->seccomp_ack = -1;
+}
+
 static void read_report(struct monitor *m, int init_exited)
 {
     struct child_msg msg;
@@ -343,6 +468,11 @@ static void read_report(struct monitor *m, int init_exited)
     }
     if (n == (ssize_t)sizeof(msg) && msg.type == CHILD_EXEC) {
         m->exec_seen = 1;
+        return;
+    }
+    if (n == (ssize_t)sizeof(msg) && msg.type == CHILD_SECCOMP) {
+        if (!init_exited)
+            send_listener(m, msg.err);
         return;
     }
     if (n == (ssize_t)sizeof(msg) && msg.type == CHILD_READY) {
@@ -485,6 +615,7 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
     uint32_t i, cgstep[32], maps[2];
     size_t nmaps = 0;
     int report[2], start[2], cgfd[32], console[2] = { -1, -1 }, fifo = -1, into = -1, idmapped = -1, cwd = -1;
+    int ack[2] = { -1, -1 };
     uint32_t idmap_step = 0;
     int want_idmap = 0;
     size_t ncg = 0, into_cg = 0;
@@ -514,6 +645,41 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
                     say_error(m, i, errno, "connect");
                     return;
                 }
+            }
+            continue;
+        }
+        if (s->op == OP_SECCOMP_LISTENER && s->nargs >= 2 && !m->listener) {
+            /* connected now, in the caller's mount namespace; used once the init has loaded its filter */
+            struct sockaddr_un addr = { .sun_family = AF_UNIX };
+            for (uint16_t k = 0; k < s->nargs; k++)
+                if (s->args[k].kind != ARG_STR) {
+                    say_error(m, i, EBADMSG, "malformed seccomp listener step");
+                    return;
+                }
+            if (strlen(s->args[0].str) >= sizeof(addr.sun_path)) {
+                say_error(m, i, ENAMETOOLONG, "socket path");
+                return;
+            }
+            strcpy(addr.sun_path, s->args[0].str);
+            m->listener_sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            if (m->listener_sock < 0 || connect(m->listener_sock, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+                say_error(m, i, errno, "connect");
+                return;
+            }
+            if (pipe2(ack, O_CLOEXEC) < 0) {
+                say_error(m, i, errno, "pipe");
+                return;
+            }
+            m->listener = s;
+            m->listener_step = i;
+            continue;
+        }
+        if (s->op == OP_TIME_OFFSETS && s->nargs == 1 && s->args[0].kind == ARG_STR) {
+            const char *what;
+            int err = make_time_namespace(s->args[0].str, s->args[0].len, &what);
+            if (err) {
+                say_error(m, i, err, what);
+                return;
             }
             continue;
         }
@@ -682,8 +848,10 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
         int cfd = console[1] >= 0 ? fcntl(console[1], F_DUPFD_CLOEXEC, base + 64) : -1;
         int ffd = fifo >= 0 ? fcntl(fifo, F_DUPFD_CLOEXEC, base + 64) : -1;
         int ifd = idmapped >= 0 ? fcntl(idmapped, F_DUPFD_CLOEXEC, base + 64) : -1;
+        int afd = ack[0] >= 0 ? fcntl(ack[0], F_DUPFD_CLOEXEC, base + 64) : -1;
         int own[] = { report[0], report[1], start[0], start[1], console[0], console[1], m->sigfd, m->ctl_in,
-                      m->ctl_out, fifo, into, m->devices_cg, m->devices_prog, idmapped, cwd };
+                      m->ctl_out, fifo, into, m->devices_cg, m->devices_prog, idmapped, cwd, ack[0], ack[1],
+                      m->listener_sock };
         for (size_t k = 0; k < sizeof(own) / sizeof(own[0]); k++)
             if (own[k] >= 0)
                 close(own[k]);
@@ -693,12 +861,15 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
             || dup3(sfd, base + CHILD_START_OFFSET, O_CLOEXEC) < 0
             || (cfd >= 0 && dup3(cfd, base + CHILD_CONSOLE_OFFSET, O_CLOEXEC) < 0)
             || (ffd >= 0 && dup3(ffd, base + CHILD_FIFO_OFFSET, O_CLOEXEC) < 0)
+            || (ack[0] >= 0 && (afd < 0 || dup3(afd, base + CHILD_SECCOMP_OFFSET, O_CLOEXEC) < 0))
             || (idmapped >= 0 && (ifd < 0 || dup3(ifd, base + CHILD_IDMAP_OFFSET, O_CLOEXEC) < 0)))
             _exit(127);
         if (ffd < 0)
             close(base + CHILD_FIFO_OFFSET);
         if (cfd < 0)
             close(base + CHILD_CONSOLE_OFFSET);
+        if (afd < 0)
+            close(base + CHILD_SECCOMP_OFFSET);
         if (ifd < 0)
             close(base + CHILD_IDMAP_OFFSET);
         syscall(SYS_close_range, base + CHILD_LAST_OFFSET + 1, ~0U, 0);
@@ -715,6 +886,9 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
     if (into >= 0)
         close(into);
     drop_idmapped_rootfs(&idmapped, &cwd);
+    if (ack[0] >= 0)
+        close(ack[0]);
+    m->seccomp_ack = ack[1];
     m->console_sock = console[0]; /* -1 when the master goes to the caller's --console-socket */
     m->report_fd = report[0];
     m->start_fd = start[1];
@@ -866,7 +1040,8 @@ static void supervise(struct monitor *m)
 static int front_end(int argc, char **argv)
 {
     struct monitor m = { .report_fd = -1, .start_fd = -1, .init = 0, .console_sock = -1, .master = -1,
-                         .devices_cg = -1, .devices_prog = -1 };
+                         .devices_cg = -1, .devices_prog = -1, .listener_sock = -1,
+                         .seccomp_ack = -1 };
     int to_java[2], from_java[2];
     char self[PATH_MAX], launch[PATH_MAX + 32], *slash;
     if (snprintf(self, sizeof(self), "%s", stage_path) >= (int)sizeof(self))
@@ -1003,7 +1178,7 @@ static int front_end(int argc, char **argv)
 static int stage(const char *socket_path)
 {
     struct monitor m = { .report_fd = -1, .start_fd = -1, .console_sock = -1, .master = -1, .devices_cg = -1,
-                         .devices_prog = -1 };
+                         .devices_prog = -1, .listener_sock = -1, .seccomp_ack = -1 };
     struct sockaddr_un addr = { .sun_family = AF_UNIX };
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     size_t len;

@@ -91,10 +91,10 @@
 /* User namespaces: a rootfs owned by ids the namespace does not map is shown through an idmapped mount. */
 #define OP_IDMAP_ROOTFS 60    /* str host path of the rootfs: before clone, the monitor makes a detached
                                  recursive bind of it idmapped by the plan's ID_MAP maps (open_tree,
-                                 mount_setattr MOUNT_ATTR_IDMAP) and gives it to the init at base+4;
+                                 mount_setattr MOUNT_ATTR_IDMAP) and gives it to the init at base+5;
                                  none where the kernel or the filesystem has no idmapped mounts */
 #define OP_ROOTFS_IDMAPPED 61 /* str host path of the rootfs: in the init, instead of OP_ROOTFS, moves the
-                                 idmapped tree (base+4) onto the rootfs directory, its working directory;
+                                 idmapped tree (base+5) onto the rootfs directory, its working directory;
                                  without a tree (no idmapped mounts there) binds the path as OP_ROOTFS */
 /* A terminal: the init's stdio become the slave of a pty made in the container's devpts. */
 #define OP_CONSOLE 42         /* u64 rows, u64 cols (0: leave): after pivot_root, make the pty, send the
@@ -105,6 +105,16 @@
                                  could not reach the state directory) */
 #define OP_WAIT_FIFO 33       /* - : report "created", then block opening the fifo for writing until
                                  "jrun start" opens it for reading */
+/* Personality, time namespace offsets, seccomp notify (issue 5). */
+#define OP_PERSONALITY 50     /* u64 persona for personality(2) (PER_LINUX 0, PER_LINUX32 8): kept across execve */
+#define OP_TIME_OFFSETS 51    /* pre-clone: str "monotonic S N\nboottime S N\n" or "": the monitor unshares
+                                 CLONE_NEWTIME, writes the offsets to its /proc/self/timens_offsets (on procfs)
+                                 and clones the init into that namespace (the monitor stays outside) */
+#define OP_SECCOMP_LISTENER 52 /* pre-clone: str unix socket path (listenerPath), then str parts of the state
+                                 JSON with the init's pid between each two.  The monitor connects now; when the
+                                 init has loaded a filter with SECCOMP_FILTER_FLAG_NEW_LISTENER and reported its
+                                 fd number, the monitor takes the fd (pidfd_getfd), sends the JSON with it as
+                                 SCM_RIGHTS, closes its copies and only then lets the init go on */
 
 struct plan_arg {
     uint8_t kind;

@@ -18,13 +18,13 @@ final class FeaturesCommand implements Main.Command {
     public int run(Main.Global global, Flags.Parsed args) {
         Map<String, Object> off = Map.of("enabled", false);
         Map<String, Object> linux = new LinkedHashMap<>();
-        linux.put("namespaces", List.of("cgroup", "ipc", "mount", "network", "pid", "user", "uts"));
+        linux.put("namespaces", List.of("cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"));
         linux.put("capabilities", Capabilities.names());
         linux.put("cgroup", Map.of("v1", true, "v2", true, "systemd", false, "systemdUser", false));
         Map<String, Object> seccomp = new LinkedHashMap<>();
         seccomp.put("enabled", true);
         seccomp.put("actions", List.of("SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS",
-                "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP"));
+                "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP"));
         seccomp.put("operators", List.of("SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_LE", "SCMP_CMP_LT",
                 "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE"));
         seccomp.put("archs", List.of("SCMP_ARCH_AARCH64", "SCMP_ARCH_X32", "SCMP_ARCH_X86", "SCMP_ARCH_X86_64"));

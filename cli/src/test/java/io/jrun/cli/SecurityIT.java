@@ -214,4 +214,87 @@ class SecurityIT extends CliTest {
         assertTrue(r.stderr().endsWith("linux.sysctl: kernel.panic: refused: it is not namespaced: it would change"
                 + " the host\n"), r.stderr());
     }
+
+    @Test
+    void aLinux32PersonalityShowsA32BitMachine() throws Exception {
+        TestBundle b = bundle("uname -m");
+        b.linux().put("personality", Map.of("domain", "LINUX32"));
+        assertEquals("i686\n", ok(b));
+        TestBundle d = bundle("sleep 30");
+        d.linux().put("personality", Map.of("domain", "LINUX32"));
+        String id = "sec-p-" + UUID.randomUUID().toString().substring(0, 6);
+        JrunCli.Result c = jrun.run("run", "--detach", "--bundle", d.write().toString(), id);
+        assertEquals(0, c.exit(), c.stderr());
+        try {
+            JrunCli.Result e = jrun.run("exec", id, "uname", "-m");
+            assertEquals("i686\n", e.stdout(), "an exec'd process runs with the container's personality: " + e.stderr());
+        } finally {
+            jrun.run("delete", "--force", id);
+        }
+        TestBundle linux = bundle("uname -m");
+        linux.linux().put("personality", Map.of("domain", "LINUX"));
+        String native64 = ok(bundle("uname -m"));
+        assertTrue(!native64.equals("i686\n"), native64);
+        assertEquals(native64, ok(linux));
+        TestBundle bad = bundle("true");
+        bad.linux().put("personality", Map.of("domain", "LINUX", "flags", List.of("ADDR_NO_RANDOMIZE")));
+        JrunCli.Result r = run(bad);
+        assertEquals(1, r.exit());
+        assertTrue(r.stderr().contains("linux.personality.flags: unknown flag \"ADDR_NO_RANDOMIZE\""), r.stderr());
+    }
+
+    @Test
+    void aTimeNamespaceOffsetsTheContainersClocks() throws Exception {
+        String hostNs = java.nio.file.Files.readSymbolicLink(Path.of("/proc/self/ns/time")).toString();
+        double hostUptime = Double.parseDouble(java.nio.file.Files.readString(Path.of("/proc/uptime")).split(" ")[0]);
+        TestBundle b = bundle("readlink /proc/self/ns/time; readlink /proc/1/ns/time; cut -d' ' -f1 /proc/uptime");
+        b.namespaces("pid", "network", "ipc", "uts", "mount", "cgroup", "time");
+        b.linux().put("timeOffsets", Map.of("boottime", Map.of("secs", 86400L), "monotonic", Map.of("secs", 3600L)));
+        String[] out = ok(b).split("\n");
+        assertTrue(out[0].startsWith("time:[") && !out[0].equals(hostNs), out[0] + " against the host's " + hostNs);
+        assertEquals(out[0], out[1], "the init (pid 1) is in it too: execve moved it");
+        double uptime = Double.parseDouble(out[2]);
+        assertTrue(uptime >= hostUptime + 86400 && uptime < hostUptime + 86400 + 60,
+                "uptime " + uptime + " is the host's " + hostUptime + " plus a day");
+        // without offsets: a namespace of its own, the host's clocks
+        TestBundle plain = bundle("readlink /proc/self/ns/time; cut -d' ' -f1 /proc/uptime");
+        plain.namespaces("pid", "network", "ipc", "uts", "mount", "cgroup", "time");
+        String[] p = ok(plain).split("\n");
+        assertTrue(!p[0].equals(hostNs), p[0]);
+        assertTrue(Double.parseDouble(p[1]) < hostUptime + 60, p[1]);
+        TestBundle range = bundle("true");
+        range.namespaces("pid", "network", "ipc", "uts", "mount", "cgroup", "time");
+        range.linux().put("timeOffsets", Map.of("monotonic", Map.of("secs", -1_000_000_000L)));
+        JrunCli.Result before = run(range);
+        assertEquals(1, before.exit());
+        assertEquals("jrun: make a time namespace with offsets (clock secs nanosecs) monotonic -1000000000 0:"
+                + " write /proc/self/timens_offsets: Numerical result out of range (ERANGE)\n", before.stderr(),
+                "clocks may not go below zero");
+        TestBundle noNs = bundle("true");
+        noNs.linux().put("timeOffsets", Map.of("boottime", Map.of("secs", 1L)));
+        JrunCli.Result r = run(noNs);
+        assertEquals(1, r.exit());
+        assertTrue(r.stderr().contains("linux.timeOffsets: offsets need a new time namespace in linux.namespaces"),
+                r.stderr());
+    }
+
+    @Test
+    void execJoinsTheContainersTimeNamespace() throws Exception {
+        TestBundle b = bundle("sleep 30");
+        b.namespaces("pid", "network", "ipc", "uts", "mount", "cgroup", "time");
+        b.linux().put("timeOffsets", Map.of("boottime", Map.of("secs", 86400L)));
+        String id = "sec-t-" + UUID.randomUUID().toString().substring(0, 6);
+        JrunCli.Result c = jrun.run("run", "--detach", "--bundle", b.write().toString(), id);
+        assertEquals(0, c.exit(), c.stderr());
+        try {
+            JrunCli.Result e = jrun.run("exec", id, "sh", "-c", "readlink /proc/self/ns/time; readlink /proc/1/ns/time;"
+                    + " cut -d' ' -f1 /proc/uptime");
+            assertEquals(0, e.exit(), e.stderr());
+            String[] out = e.stdout().split("\n");
+            assertEquals(out[0], out[1], "exec'd into the init's time namespace");
+            assertTrue(Double.parseDouble(out[2]) > 86400, out[2]);
+        } finally {
+            jrun.run("delete", "--force", id);
+        }
+    }
 }

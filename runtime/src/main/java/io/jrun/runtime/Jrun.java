@@ -134,8 +134,14 @@ public final class Jrun {
                 throw new JrunException("create " + id + ": process.terminal is true: a detached container needs"
                         + " --console-socket to hand its terminal to");
             }
+            // what a seccomp listener receives (the stage fills in the pid)
+            Map<String, Object> listenerState = spec.linux().seccomp() == null
+                    || spec.linux().seccomp().listenerPath() == null ? null : new ContainerState(id, 0, 0,
+                            b.toString(), rootfs.toString(), Rfc3339.now(), spec.annotations(), false, null)
+                            .toOci("creating");
             Plan plan = PlanCompiler.compile(spec, b, new PlanCompiler.Options(options.noPivot(),
-                    options.preserveFds(), detached ? state.execFifo() : null, cgroup, options.consoleSocket()));
+                    options.preserveFds(), detached ? state.execFifo() : null, cgroup, options.consoleSocket(),
+                    listenerState));
             stage = openStage(state, options);
             stage.channel().sendPlan(plan.encode());
             StageEvent e = stage.channel().read();
@@ -240,7 +246,7 @@ public final class Jrun {
             throw new JrunException("exec " + id + ": a detached process with a terminal needs --console-socket");
         }
         Plan plan = PlanCompiler.compileExec(container, process, s.pid(), options.preserveFds(), detached,
-                cgroupOf(s), options.consoleSocket());
+                cgroupOf(s), options.consoleSocket(), s.toOci("running"));
         requireRoot();
         StageProcess stage = null;
         try {

@@ -7,11 +7,13 @@ import io.jrun.runtime.JrunException;
 import io.jrun.runtime.cgroups.ContainerCgroup;
 import io.jrun.runtime.cgroups.DeviceDefaults;
 import io.jrun.runtime.cgroups.v2.DeviceProgram;
+import io.jrun.runtime.json.JsonWriter;
 import io.jrun.runtime.seccomp.SeccompCompiler;
 import io.jrun.runtime.security.Capabilities;
 import io.jrun.runtime.security.Rlimits;
 import io.jrun.runtime.security.Sysctls;
 import io.jrun.runtime.spec.Spec;
+import io.jrun.runtime.validate.SpecValidator;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -31,10 +33,16 @@ public final class PlanCompiler {
      * to the container ({@code --preserve-fds}); and, for a container that outlives its monitor
      * (create, run --detach), the exec fifo its init waits on for {@code jrun start} (else null:
      * the init waits for the monitor's start and dies with it); the container's cgroup, made
-     * already, which the init enters before its first step (null: none).
+     * already, which the init enters before its first step (null: none); the OCI state a seccomp
+     * listener receives with its fd, without "pid", which the stage fills in (null: a bare one).
      */
-    public record Options(boolean noPivot, int preserveFds, Path execFifo, ContainerCgroup cgroup, Path consoleSocket) {
+    public record Options(boolean noPivot, int preserveFds, Path execFifo, ContainerCgroup cgroup, Path consoleSocket,
+            Map<String, Object> listenerState) {
         public static final Options DEFAULT = new Options(false, 0, null, null, null);
+
+        public Options(boolean noPivot, int preserveFds, Path execFifo, ContainerCgroup cgroup, Path consoleSocket) {
+            this(noPivot, preserveFds, execFifo, cgroup, consoleSocket, null);
+        }
     }
 
     /** The PATH a process gets searched with when its env has none (runc's and Docker's default). */
@@ -101,6 +109,10 @@ public final class PlanCompiler {
                 cloneFlags |= CLONE_FLAGS.get(ns.type());
             }
         }
+        if ((cloneFlags & CLONE_NEWTIME) != 0 || joined.containsKey("time")) {
+            requireTimeNamespaces();
+        }
+        SeccompCompiler.Filter seccomp = seccomp(spec);
         if ((cloneFlags & CLONE_NEWUSER) != 0) {
             plan.add("write the uid map", StageOp.ID_MAP, 0L, idMap(spec.linux().uidMappings()));
             plan.add("write the gid map", StageOp.ID_MAP, 1L, idMap(spec.linux().gidMappings()));
@@ -115,10 +127,19 @@ public final class PlanCompiler {
         enterCgroup(plan, options.cgroup(), cloneInto);
         deviceRules(plan, spec, options.cgroup());
         consoleSocket(plan, spec.process(), options.consoleSocket());
+        listener(plan, seccomp, options.listenerState(), true);
         if (options.execFifo() != null) {
             // writable by others: a non-root user in the container opens it through its fd
             plan.add("create exec fifo " + options.execFifo(), StageOp.MKFIFO, options.execFifo().toString(), 0622L);
             plan.add("open exec fifo " + options.execFifo(), StageOp.EXEC_FIFO, options.execFifo().toString());
+        }
+        if ((cloneFlags & CLONE_NEWTIME) != 0) {
+            // clone(2) reads CLONE_NEWTIME's bits as the exit signal: the monitor unshares it, writes the
+            // offsets while no process is in it, and the init is cloned into it
+            Map<String, Spec.TimeOffset> offsets = spec.linux().timeOffsets();
+            String lines = timeOffsets(offsets);
+            plan.add(offsets.isEmpty() ? "make a time namespace" : "make a time namespace with offsets (clock secs"
+                    + " nanosecs) " + lines.strip().replace("\n", ", "), StageOp.TIME_OFFSETS, lines);
         }
         for (String type : JOIN_ORDER) {
             String path = joined.get(type);
@@ -127,7 +148,7 @@ public final class PlanCompiler {
             }
         }
         // a new cgroup namespace is made once the init is in its cgroup, which becomes the namespace's root
-        plan.add("clone the container's init", StageOp.CLONE, cloneFlags & ~CLONE_NEWCGROUP,
+        plan.add("clone the container's init", StageOp.CLONE, cloneFlags & ~(CLONE_NEWCGROUP | CLONE_NEWTIME),
                 (long) options.preserveFds(), options.execFifo() == null ? 1L : 0L);
         if ((cloneFlags & CLONE_NEWUSER) != 0) {
             // the init still holds the host's root ids, which the new namespace does not map: become its root
@@ -137,6 +158,7 @@ public final class PlanCompiler {
         if ((cloneFlags & CLONE_NEWCGROUP) != 0) {
             plan.add("make a cgroup namespace", StageOp.UNSHARE, CLONE_NEWCGROUP);
         }
+
         if ((cloneFlags & CLONE_NEWNET) != 0) {
             plan.add("bring up lo in the new network namespace", StageOp.LOOPBACK_UP);
         }
@@ -201,13 +223,80 @@ public final class PlanCompiler {
         if (shared || unbindable) { // last: the console and the masks bind from mounts under /
             plan.add("make / " + prop, StageOp.SET_PROPAGATION, "/", MountOptions.propagation(prop));
         }
-        processSteps(plan, spec.process(), options.execFifo() != null, seccomp(spec));
+        processSteps(plan, spec.process(), options.execFifo() != null, seccomp, spec.linux().personality());
         return plan.build();
+    }
+
+    /** A clear error where the kernel has no time namespaces (before Linux 5.6, or without CONFIG_TIME_NS). */
+    private static void requireTimeNamespaces() throws JrunException {
+        if (!Files.exists(Path.of("/proc/self/ns/time"))) {
+            throw new JrunException("linux.namespaces: time: this kernel has no time namespaces (/proc/self/ns/time"
+                    + " is absent: Linux 5.6 or later with CONFIG_TIME_NS is needed)");
+        }
+    }
+
+    /** The lines of /proc/self/timens_offsets: "monotonic SECS NANOS", "boottime SECS NANOS". */
+    static String timeOffsets(Map<String, Spec.TimeOffset> offsets) {
+        StringBuilder b = new StringBuilder();
+        for (Map.Entry<String, Spec.TimeOffset> e : offsets.entrySet()) {
+            b.append(e.getKey()).append(' ').append(e.getValue().secs()).append(' ').append(e.getValue().nanosecs())
+                    .append('\n');
+        }
+        return b.toString();
+    }
+
+    /**
+     * A filter with SCMP_ACT_NOTIFY rules: the monitor connects to listenerPath before clone and sends
+     * the container process state with the notify fd once the process has loaded the filter.
+     * {@code state} is the OCI state; when {@code fillStatePid}, its pid is the process's own.
+     */
+    private static void listener(Plan.Builder plan, SeccompCompiler.Filter seccomp, Map<String, Object> state,
+            boolean fillStatePid) {
+        if (seccomp == null || !seccomp.notifies()) {
+            return;
+        }
+        List<String> parts = listenerMessage(seccomp.listenerMetadata(),
+                state == null ? Map.of("ociVersion", "1.0.2", "status", "creating") : state, fillStatePid);
+        Object[] args = new Object[parts.size() + 1];
+        args[0] = seccomp.listenerPath();
+        for (int k = 0; k < parts.size(); k++) {
+            args[k + 1] = parts.get(k);
+        }
+        plan.add("send the seccomp notify fd to listenerPath " + seccomp.listenerPath(), StageOp.SECCOMP_LISTENER,
+                args);
+    }
+
+    /**
+     * The container process state of the runtime-spec ({@code ociVersion}, {@code fds}, {@code pid},
+     * {@code metadata}, {@code state}) as JSON cut where the process's pid goes: the stage joins the
+     * parts with it.
+     */
+    static List<String> listenerMessage(String metadata, Map<String, Object> state, boolean fillStatePid) {
+        Map<String, Object> st = new LinkedHashMap<>(state);
+        if (fillStatePid) {
+            st.remove("pid");
+        }
+        StringBuilder rest = new StringBuilder();
+        if (metadata != null) {
+            rest.append(",\"metadata\":").append(JsonWriter.write(metadata));
+        }
+        rest.append(",\"state\":").append(JsonWriter.write(st));
+        if (!fillStatePid) {
+            return List.of("{\"ociVersion\":\"1.0.2\",\"fds\":[\"seccompFd\"],\"pid\":", rest.append('}').toString());
+        }
+        rest.setLength(rest.length() - 1); // the state's closing brace: its pid goes last
+        return List.of("{\"ociVersion\":\"1.0.2\",\"fds\":[\"seccompFd\"],\"pid\":",
+                rest.append(st.isEmpty() ? "\"pid\":" : ",\"pid\":").toString(), "}}");
     }
 
     /** The steps of the process itself, after the container's set-up: limits, ids, capabilities, cwd, exec. */
     private static void processSteps(Plan.Builder plan, Spec.Process proc, boolean waitOnFifo,
-            SeccompCompiler.Filter seccomp) {
+            SeccompCompiler.Filter seccomp, Spec.Personality personality) {
+        if (personality != null) {
+            // before any filter: profiles such as Docker's allow personality(2) for a few values only
+            long persona = SpecValidator.PERSONALITY_DOMAINS.get(personality.domain());
+            plan.add("set personality " + personality.domain(), StageOp.PERSONALITY, persona);
+        }
         // as runc: without no_new_privs the filter needs CAP_SYS_ADMIN, so it goes in before the drop;
         // with it, as late as can be, right before execve
         if (seccomp != null && !proc.noNewPrivileges()) {
@@ -258,12 +347,19 @@ public final class PlanCompiler {
         }
         String exe = "exec \"" + proc.args().get(0) + "\"";
         plan.add(exe, StageOp.LOOKUP, path);
+        // a listener gets its fd from the monitor, which a created container's init outlives: the
+        // filter goes in before the wait for start then (where runc always loads it)
+        boolean lateSeccomp = seccomp != null && proc.noNewPrivileges();
+        if (lateSeccomp && seccomp.notifies()) {
+            seccompStep(plan, seccomp);
+            lateSeccomp = false;
+        }
         if (waitOnFifo) {
             plan.add("wait for jrun start on the exec fifo", StageOp.WAIT_FIFO);
         } else {
             plan.add("wait for start", StageOp.WAIT_START);
         }
-        if (seccomp != null && proc.noNewPrivileges()) {
+        if (lateSeccomp) {
             seccompStep(plan, seccomp);
         }
         plan.add(exe, StageOp.EXEC);
@@ -288,13 +384,22 @@ public final class PlanCompiler {
      */
     public static Plan compileExec(Spec container, Spec.Process process, long initPid, int preserveFds,
             boolean detached, ContainerCgroup cgroup, Path consoleSocket) throws JrunException {
+        return compileExec(container, process, initPid, preserveFds, detached, cgroup, consoleSocket, null);
+    }
+
+    /** As above; {@code state} is the container's OCI state, sent to a seccomp listener with the fd. */
+    public static Plan compileExec(Spec container, Spec.Process process, long initPid, int preserveFds,
+            boolean detached, ContainerCgroup cgroup, Path consoleSocket, Map<String, Object> state)
+            throws JrunException {
         Plan.Builder plan = new Plan.Builder();
+        SeccompCompiler.Filter seccomp = seccomp(container);
         enterCgroup(plan, cgroup, false); // the container's namespaces are joined before clone
         consoleSocket(plan, process, consoleSocket); // connected before the mount namespace is joined
+        listener(plan, seccomp, state, false);
         joinContainer(plan, container, initPid);
         plan.add("clone the exec'd process", StageOp.CLONE, 0L, (long) preserveFds, detached ? 0L : 1L);
         console(plan, process);
-        processSteps(plan, process, false, seccomp(container));
+        processSteps(plan, process, false, seccomp, container.linux().personality());
         return plan.build();
     }
 
@@ -378,12 +483,16 @@ public final class PlanCompiler {
         }
     }
 
-    /** Every namespace the container's config lists, joined through /proc/{@code initPid}/ns, mount last. */
+    /**
+     * Every namespace the container's config lists, joined through /proc/{@code initPid}/ns, mount last;
+     * the time namespace through time_for_children, which is the container's before the init's execve too.
+     */
     private static void joinContainer(Plan.Builder plan, Spec container, long initPid) {
         for (String type : JOIN_ORDER) {
             for (Spec.Namespace ns : container.linux().namespaces()) {
                 if (ns.type().equals(type)) {
-                    String path = "/proc/" + initPid + "/ns/" + PROC_NAMES.get(type);
+                    String path = "/proc/" + initPid + "/ns/" + PROC_NAMES.get(type)
+                            + (type.equals("time") ? "_for_children" : "");
                     plan.add("join the container's " + PROC_NAMES.get(type) + " namespace " + path, StageOp.SETNS,
                             CLONE_FLAGS.get(type), path);
                 }

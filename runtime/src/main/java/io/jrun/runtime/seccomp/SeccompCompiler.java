@@ -14,8 +14,24 @@ import java.util.Map;
  * then the default action. 64-bit argument comparisons are made on both 32-bit halves.
  */
 public final class SeccompCompiler {
-    /** A compiled filter: its instructions (code, jt, jf, k packed in a long each) and seccomp(2) flags. */
-    public record Filter(List<Long> instructions, long flags) {}
+    /**
+     * A compiled filter: its instructions (code, jt, jf, k packed in a long each) and seccomp(2) flags;
+     * with an SCMP_ACT_NOTIFY rule, {@link #NEW_LISTENER} is among them and {@code listenerPath} names
+     * the socket the listener fd goes to (else null).
+     */
+    public record Filter(List<Long> instructions, long flags, String listenerPath, String listenerMetadata) {
+        public boolean notifies() {
+            return (flags & NEW_LISTENER) != 0;
+        }
+    }
+
+    /** SECCOMP_FILTER_FLAG_NEW_LISTENER: seccomp(2) returns a notify fd for SCMP_ACT_NOTIFY rules. */
+    public static final long NEW_LISTENER = 8;
+    /**
+     * The stage tells its monitor the listener fd's number with write(2) while no one has the fd:
+     * a notify rule for it would stop the container for good (runc refuses it the same way).
+     */
+    private static final List<String> NEVER_NOTIFIED = List.of("write");
 
     // classic BPF
     private static final int LD_W_ABS = 0x20;
@@ -26,7 +42,8 @@ public final class SeccompCompiler {
     private static final int NR = 0, ARCH = 4, ARGS = 16;
 
     static final long RET_KILL_PROCESS = 0x80000000L, RET_KILL_THREAD = 0, RET_TRAP = 0x00030000,
-            RET_ERRNO = 0x00050000, RET_TRACE = 0x7ff00000, RET_LOG = 0x7ffc0000, RET_ALLOW = 0x7fff0000;
+            RET_ERRNO = 0x00050000, RET_TRACE = 0x7ff00000, RET_LOG = 0x7ffc0000, RET_ALLOW = 0x7fff0000,
+            RET_USER_NOTIF = 0x7fc00000L;
     static final long X32_BIT = 0x40000000L;
 
     /** OCI architecture names, their AUDIT_ARCH values and jrun's table names. */
@@ -62,8 +79,9 @@ public final class SeccompCompiler {
             }
             flags |= v;
         }
-        if (s.listenerPath() != null) {
-            throw new JrunException("linux.seccomp.listenerPath: SCMP_ACT_NOTIFY is not supported by this version of jrun");
+        if (s.defaultAction().equals("SCMP_ACT_NOTIFY")) {
+            throw new JrunException("linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action (the"
+                    + " runtime's own last syscalls would wait on a listener that has no fd yet)");
         }
         long def = action(s.defaultAction(), s.defaultErrnoRet(), "linux.seccomp.defaultAction");
         List<String> archs = new ArrayList<>();
@@ -79,15 +97,35 @@ public final class SeccompCompiler {
         }
         // a name this architecture lacks is skipped, as runc does: profiles such as Podman's list
         // syscalls of every architecture (pciconfig_iobase, ...)
+        boolean notify = false;
         for (int k = 0; k < s.syscalls().size(); k++) {
             Spec.SyscallRule r = s.syscalls().get(k);
             action(r.action(), r.errnoRet(), "linux.seccomp.syscalls[" + k + "].action");
+            if (r.action().equals("SCMP_ACT_NOTIFY")) {
+                notify = true;
+                if (s.listenerPath() == null || s.listenerPath().isEmpty()) {
+                    throw new JrunException("linux.seccomp.syscalls[" + k + "].action: SCMP_ACT_NOTIFY needs"
+                            + " linux.seccomp.listenerPath, the socket its listener receives the fd on");
+                }
+                for (String name : r.names()) {
+                    if (NEVER_NOTIFIED.contains(name)) {
+                        throw new JrunException("linux.seccomp.syscalls[" + k + "]: SCMP_ACT_NOTIFY cannot be used"
+                                + " for the " + name + " syscall (jrun's stage reports the listener fd with it)");
+                    }
+                }
+            }
             for (Spec.ArgRule a : r.args()) {
                 if (!List.of("SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE", "SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT",
                         "SCMP_CMP_MASKED_EQ").contains(a.op())) {
                     throw new JrunException("linux.seccomp.syscalls[" + k + "].args: unknown op \"" + a.op() + "\"");
                 }
             }
+        }
+        if (!notify && s.listenerPath() != null) {
+            throw new JrunException("linux.seccomp.listenerPath: set, but no rule uses SCMP_ACT_NOTIFY");
+        }
+        if (notify) {
+            flags |= NEW_LISTENER;
         }
         Asm asm = new Asm();
         boolean x32 = archs.contains("SCMP_ARCH_X32");
@@ -116,7 +154,7 @@ public final class SeccompCompiler {
         }
         asm.label("badarch");
         asm.ret(RET_KILL_PROCESS);
-        return new Filter(asm.assemble(), flags);
+        return new Filter(asm.assemble(), flags, notify ? s.listenerPath() : null, notify ? s.listenerMetadata() : null);
     }
 
     /** The rules of one architecture, then its default; the syscall number is in A. */
@@ -222,7 +260,7 @@ public final class SeccompCompiler {
             case "SCMP_ACT_ALLOW":
                 return RET_ALLOW;
             case "SCMP_ACT_NOTIFY":
-                throw new JrunException(field + ": SCMP_ACT_NOTIFY is not supported by this version of jrun");
+                return RET_USER_NOTIF;
             default:
                 throw new JrunException(field + ": unknown action \"" + action + "\"");
         }

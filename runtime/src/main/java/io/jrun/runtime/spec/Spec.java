@@ -59,13 +59,21 @@ public record Spec(
             Resources resources,
             Seccomp seccomp,
             List<IdMapping> uidMappings,
-            List<IdMapping> gidMappings) {}
+            List<IdMapping> gidMappings,
+            Personality personality,
+            Map<String, TimeOffset> timeOffsets) {}
+
+    /** {@code linux.personality}: an execution domain (LINUX, LINUX32) and flags; null when absent. */
+    public record Personality(String domain, List<String> flags) {}
+
+    /** One clock's entry of {@code linux.timeOffsets} (keyed by clock name): seconds and nanoseconds. */
+    public record TimeOffset(long secs, long nanosecs) {}
 
     public record IdMapping(long containerId, long hostId, long size) {}
 
     /** {@code linux.seccomp}; null when absent. */
     public record Seccomp(String defaultAction, Long defaultErrnoRet, List<String> architectures,
-            List<String> flags, String listenerPath, List<SyscallRule> syscalls) {}
+            List<String> flags, String listenerPath, String listenerMetadata, List<SyscallRule> syscalls) {}
 
     public record SyscallRule(List<String> names, String action, Long errnoRet, List<ArgRule> args) {}
 

@@ -293,7 +293,31 @@ public final class SpecReader {
                 java.util.Collections.unmodifiableMap(sysctl), optString(l, "cgroupsPath", "linux.cgroupsPath"),
                 res.isEmpty() ? Spec.Resources.NONE : resources(res, "linux.resources"),
                 l.get("seccomp") == null ? null : seccomp(object(l.get("seccomp"), "linux.seccomp")),
-                idMappings(l, "uidMappings"), idMappings(l, "gidMappings"));
+                idMappings(l, "uidMappings"), idMappings(l, "gidMappings"), personality(l), timeOffsets(l));
+    }
+
+    private Spec.Personality personality(Map<String, Object> l) throws JrunException {
+        if (l.get("personality") == null) {
+            return null;
+        }
+        Map<String, Object> p = object(l.get("personality"), "linux.personality");
+        String domain = optString(p, "domain", "linux.personality.domain");
+        if (domain == null) {
+            throw new JrunException(file + ": linux.personality.domain: missing");
+        }
+        return new Spec.Personality(domain, strings(p, "flags", "linux.personality.flags"));
+    }
+
+    private Map<String, Spec.TimeOffset> timeOffsets(Map<String, Object> l) throws JrunException {
+        Map<String, Spec.TimeOffset> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> e : optObject(l, "timeOffsets", "linux.timeOffsets").entrySet()) {
+            String f = "linux.timeOffsets." + e.getKey();
+            Map<String, Object> o = object(e.getValue(), f);
+            Long secs = optLong(o, "secs", f + ".secs");
+            Long nanos = optUnsigned(o, "nanosecs", f + ".nanosecs", 0xFFFF_FFFFL);
+            out.put(e.getKey(), new Spec.TimeOffset(secs == null ? 0 : secs, nanos == null ? 0 : nanos));
+        }
+        return java.util.Collections.unmodifiableMap(out);
     }
 
     private List<Spec.IdMapping> idMappings(Map<String, Object> l, String key) throws JrunException {
@@ -346,7 +370,8 @@ public final class SpecReader {
         }
         return new Spec.Seccomp(def, optLong(m, "defaultErrnoRet", f + ".defaultErrnoRet"),
                 strings(m, "architectures", f + ".architectures"), strings(m, "flags", f + ".flags"),
-                optString(m, "listenerPath", f + ".listenerPath"), List.copyOf(rules));
+                optString(m, "listenerPath", f + ".listenerPath"),
+                optString(m, "listenerMetadata", f + ".listenerMetadata"), List.copyOf(rules));
     }
 
     /** A u64 as JSON has it: a long, or (past Long.MAX_VALUE) a double; absent is 0. */

@@ -17,7 +17,10 @@ import java.util.Set;
 public final class SpecValidator {
     public static final Set<String> NAMESPACE_TYPES =
             Set.of("pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time");
-    private static final Set<String> NOT_YET = Set.of("time");
+    /** {@code linux.personality.domain} values and their personality(2) numbers (PER_LINUX, PER_LINUX32). */
+    public static final java.util.Map<String, Long> PERSONALITY_DOMAINS = java.util.Map.of("LINUX", 0L, "LINUX32", 8L);
+    /** The clocks a time namespace offsets (the keys of {@code linux.timeOffsets}). */
+    public static final Set<String> TIME_CLOCKS = Set.of("monotonic", "boottime");
 
     private SpecValidator() {}
 
@@ -107,6 +110,51 @@ public final class SpecValidator {
         }
     }
 
+    private static void validatePersonality(Spec.Personality p, String file) throws JrunException {
+        if (p == null) {
+            return;
+        }
+        if (!PERSONALITY_DOMAINS.containsKey(p.domain())) {
+            throw new JrunException(file + ": linux.personality.domain: \"" + p.domain()
+                    + "\" is not one of LINUX, LINUX32");
+        }
+        if (!p.flags().isEmpty()) {
+            throw new JrunException(file + ": linux.personality.flags: unknown flag \"" + p.flags().get(0)
+                    + "\" (the runtime-spec defines none)");
+        }
+    }
+
+    /** Offsets need a time namespace of the container's own: a joined one is already in use and fixed. */
+    private static void validateTimeOffsets(Spec spec, String file) throws JrunException {
+        if (spec.linux().timeOffsets().isEmpty()) {
+            return;
+        }
+        Spec.Namespace time = null;
+        for (Spec.Namespace ns : spec.linux().namespaces()) {
+            if (ns.type().equals("time")) {
+                time = ns;
+            }
+        }
+        if (time == null) {
+            throw new JrunException(file + ": linux.timeOffsets: offsets need a new time namespace in"
+                    + " linux.namespaces");
+        }
+        if (time.path() != null) {
+            throw new JrunException(file + ": linux.timeOffsets: the time namespace " + time.path()
+                    + " is joined, and a joined namespace's offsets cannot be changed");
+        }
+        for (java.util.Map.Entry<String, Spec.TimeOffset> e : spec.linux().timeOffsets().entrySet()) {
+            if (!TIME_CLOCKS.contains(e.getKey())) {
+                throw new JrunException(file + ": linux.timeOffsets: unknown clock \"" + e.getKey()
+                        + "\" (known: monotonic, boottime)");
+            }
+            if (e.getValue().nanosecs() >= 1_000_000_000L) {
+                throw new JrunException(file + ": linux.timeOffsets." + e.getKey() + ".nanosecs: "
+                        + e.getValue().nanosecs() + " is not below 1000000000");
+            }
+        }
+    }
+
     private static void validateLinux(Spec spec, String file) throws JrunException {
         Set<String> seen = new HashSet<>();
         for (int k = 0; k < spec.linux().namespaces().size(); k++) {
@@ -115,9 +163,6 @@ public final class SpecValidator {
             if (!NAMESPACE_TYPES.contains(ns.type())) {
                 throw new JrunException(f + "unknown namespace type \"" + ns.type() + "\" (known: pid, network, mount,"
                         + " ipc, uts, user, cgroup, time)");
-            }
-            if (NOT_YET.contains(ns.type())) {
-                throw new JrunException(f + ns.type() + " namespaces are not supported by this version of jrun");
             }
             if (!seen.add(ns.type())) {
                 throw new JrunException(f + "\"" + ns.type() + "\" appears twice");
@@ -137,6 +182,8 @@ public final class SpecValidator {
             throw new JrunException(file + ": linux.uidMappings: id mappings need a new user namespace in"
                     + " linux.namespaces");
         }
+        validatePersonality(spec.linux().personality(), file);
+        validateTimeOffsets(spec, file);
         if (!seen.contains("mount")) {
             throw new JrunException(file + ": linux.namespaces: a mount namespace is required (jrun never changes"
                     + " the host's mount table)");

@@ -235,4 +235,76 @@ class PlanCompilerTest {
         Plan p = PlanCompiler.compile(spec, bundle, new PlanCompiler.Options(false, 0, null, v2, null));
         assertEquals(StageOp.CGROUP_ENTER, ops(p).get(0));
     }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void theMonitorMakesTheTimeNamespaceWithItsOffsetsBeforeClone() throws Exception {
+        Plan p = compile(m -> {
+            List<Object> l = new ArrayList<>((List<Object>) sub(m, "linux").get("namespaces"));
+            l.add(Map.of("type", "time"));
+            sub(m, "linux").put("namespaces", l);
+            sub(m, "linux").put("timeOffsets", new java.util.TreeMap<>(Map.of("boottime", Map.of("secs", 86400L),
+                    "monotonic", Map.of("secs", -3L, "nanosecs", 5L))));
+        }, false);
+        assertEquals(List.of(StageOp.TIME_OFFSETS, StageOp.CLONE), ops(p).subList(0, 2));
+        assertEquals(List.of("boottime 86400 0\nmonotonic -3 5\n"), p.steps().get(0).args());
+        assertEquals("make a time namespace with offsets (clock secs nanosecs) boottime 86400 0, monotonic -3 5",
+                p.description(0));
+        // clone(2) reads CLONE_NEWTIME's bits as the exit signal: never in the clone flags
+        assertEquals(0L, (Long) p.steps().get(1).args().get(0) & LinuxConstants.CLONE_NEWTIME);
+        assertTrue(!ops(p).contains(StageOp.UNSHARE) || p.steps().stream().noneMatch(s -> s.op() == StageOp.UNSHARE
+                && ((Long) s.args().get(0) & LinuxConstants.CLONE_NEWTIME) != 0));
+        Plan plain = compile(m -> {
+            List<Object> l = new ArrayList<>((List<Object>) sub(m, "linux").get("namespaces"));
+            l.add(Map.of("type", "time"));
+            sub(m, "linux").put("namespaces", l);
+        }, false);
+        assertEquals(List.of(""), first(plain, StageOp.TIME_OFFSETS).args());
+        assertEquals("make a time namespace", plain.description(0));
+    }
+
+    @Test
+    void personalityComesBeforeAnyFilter() throws Exception {
+        Plan p = compile(m -> {
+            sub(m, "linux").put("personality", Map.of("domain", "LINUX32"));
+            sub(m, "process").put("noNewPrivileges", false);
+        }, false);
+        assertEquals(List.of(8L), first(p, StageOp.PERSONALITY).args());
+        assertTrue(ops(p).indexOf(StageOp.PERSONALITY) < ops(p).indexOf(StageOp.SECCOMP));
+        assertEquals("set personality LINUX32", p.description(ops(p).indexOf(StageOp.PERSONALITY)));
+    }
+
+    @Test
+    void aNotifyFilterSendsItsFdToTheListenerBeforeTheWait() throws Exception {
+        Map<String, Object> seccomp = Map.of("defaultAction", "SCMP_ACT_ALLOW", "listenerPath", "/run/agent.sock",
+                "listenerMetadata", "who=\"me\"", "syscalls", List.of(Map.of("names", List.of("mkdir"),
+                        "action", "SCMP_ACT_NOTIFY")));
+        Map<String, Object> m = DefaultSpec.create(List.of("sh"));
+        sub(m, "linux").put("seccomp", seccomp);
+        Spec spec = SpecReader.parse(JsonWriter.write(m), "c");
+        Map<String, Object> state = new java.util.LinkedHashMap<>();
+        state.put("ociVersion", "1.0.2");
+        state.put("id", "c1");
+        Plan p = PlanCompiler.compile(spec, bundle, new PlanCompiler.Options(false, 0, null, null, null, state));
+        List<StageOp> ops = ops(p);
+        assertEquals(StageOp.SECCOMP_LISTENER, ops.get(0), "connected before clone, in the caller's namespaces");
+        assertEquals(List.of("/run/agent.sock", "{\"ociVersion\":\"1.0.2\",\"fds\":[\"seccompFd\"],\"pid\":",
+                ",\"metadata\":\"who=\\\"me\\\"\",\"state\":{\"ociVersion\":\"1.0.2\",\"id\":\"c1\",\"pid\":", "}}"),
+                p.steps().get(0).args());
+        assertEquals(SeccompCompilerFlags.NEW_LISTENER, first(p, StageOp.SECCOMP).args().get(0));
+        // with no_new_privs the filter still goes in before the wait for start: the monitor must be there
+        assertTrue(ops.indexOf(StageOp.SECCOMP) < ops.indexOf(StageOp.WAIT_START));
+        assertEquals("send the seccomp notify fd to listenerPath /run/agent.sock", p.description(0));
+        // exec: the container's state keeps the init's pid; the process's own goes at the top
+        Plan exec = PlanCompiler.compileExec(spec, spec.process(), 42, 0, false, null, null,
+                Map.of("pid", 42L));
+        assertEquals(List.of("/run/agent.sock", "{\"ociVersion\":\"1.0.2\",\"fds\":[\"seccompFd\"],\"pid\":",
+                ",\"metadata\":\"who=\\\"me\\\"\",\"state\":{\"pid\":42}}"),
+                first(exec, StageOp.SECCOMP_LISTENER).args());
+    }
+
+    /** The flag value the stage tests for. */
+    static final class SeccompCompilerFlags {
+        static final Long NEW_LISTENER = io.jrun.runtime.seccomp.SeccompCompiler.NEW_LISTENER;
+    }
 }

@@ -51,7 +51,7 @@ class SeccompCompilerTest {
     }
 
     static Spec.Seccomp profile(String def, List<String> archs, Spec.SyscallRule... rules) {
-        return new Spec.Seccomp(def, null, archs, List.of(), null, List.of(rules));
+        return new Spec.Seccomp(def, null, archs, List.of(), null, null, List.of(rules));
     }
 
     static Spec.SyscallRule rule(String name, String action, Long errno, Spec.ArgRule... args) {
@@ -125,5 +125,41 @@ class SeccompCompilerTest {
                 () -> SeccompCompiler.compile(profile("SCMP_ACT_MAYBE", List.of()))).getMessage());
         assertThrows(JrunException.class, () -> SeccompCompiler.compile(profile("SCMP_ACT_ALLOW",
                 List.of("SCMP_ARCH_MIPS"))));
+    }
+
+    static Spec.Seccomp withListener(String path, Spec.SyscallRule... rules) {
+        return new Spec.Seccomp("SCMP_ACT_ALLOW", null, List.of(), List.of(), path, "meta", List.of(rules));
+    }
+
+    @Test
+    void notifyReturnsUserNotifAndAsksForAListener() throws JrunException {
+        SeccompCompiler.Filter f = SeccompCompiler.compile(withListener("/run/agent.sock",
+                rule("mkdir", "SCMP_ACT_NOTIFY", null)), "SCMP_ARCH_X86_64");
+        assertEquals(0x7fc00000L, run(f, X86_64, 83)); // mkdir
+        assertEquals(ALLOW, run(f, X86_64, 84));
+        assertEquals(SeccompCompiler.NEW_LISTENER, f.flags());
+        assertEquals(true, f.notifies());
+        assertEquals("/run/agent.sock", f.listenerPath());
+        assertEquals("meta", f.listenerMetadata());
+        SeccompCompiler.Filter plain = SeccompCompiler.compile(profile("SCMP_ACT_ALLOW", List.of(),
+                rule("mkdir", "SCMP_ACT_ERRNO", null)), "SCMP_ARCH_X86_64");
+        assertEquals(false, plain.notifies());
+    }
+
+    @Test
+    void notifyRules() {
+        assertEquals("linux.seccomp.syscalls[0].action: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath, the socket"
+                + " its listener receives the fd on", assertThrows(JrunException.class, () -> SeccompCompiler.compile(
+                        withListener(null, rule("mkdir", "SCMP_ACT_NOTIFY", null)))).getMessage());
+        assertEquals("linux.seccomp.listenerPath: set, but no rule uses SCMP_ACT_NOTIFY",
+                assertThrows(JrunException.class, () -> SeccompCompiler.compile(withListener("/a.sock",
+                        rule("mkdir", "SCMP_ACT_ERRNO", null)))).getMessage());
+        assertEquals("linux.seccomp.syscalls[0]: SCMP_ACT_NOTIFY cannot be used for the write syscall (jrun's stage"
+                + " reports the listener fd with it)", assertThrows(JrunException.class, () -> SeccompCompiler.compile(
+                        withListener("/a.sock", rule("write", "SCMP_ACT_NOTIFY", null)))).getMessage());
+        assertEquals("linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action (the runtime's own"
+                + " last syscalls would wait on a listener that has no fd yet)", assertThrows(JrunException.class,
+                        () -> SeccompCompiler.compile(new Spec.Seccomp("SCMP_ACT_NOTIFY", null, List.of(), List.of(),
+                                "/a.sock", null, List.of()))).getMessage());
     }
 }

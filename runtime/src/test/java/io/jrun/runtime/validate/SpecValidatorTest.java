@@ -67,12 +67,6 @@ class SpecValidatorTest {
                 problem(s -> sub(s, "linux").put("namespaces", List.of(Map.of("type", "mount")))));
         assertEquals("c.json: linux.namespaces[0].type: network path \"netns\" is not absolute",
                 problem(s -> sub(s, "linux").put("namespaces", List.of(Map.of("type", "network", "path", "netns")))));
-        assertEquals("c.json: linux.namespaces[5].type: time namespaces are not supported by this version of jrun",
-                problem(s -> {
-                    List<Object> l = new java.util.ArrayList<>((List<Object>) sub(s, "linux").get("namespaces"));
-                    l.add(5, Map.of("type", "time"));
-                    sub(s, "linux").put("namespaces", l);
-                }));
         assertEquals("c.json: linux.uidMappings and linux.gidMappings: a new user namespace needs both",
                 problem(s -> {
                     List<Object> l = new java.util.ArrayList<>((List<Object>) sub(s, "linux").get("namespaces"));
@@ -110,5 +104,53 @@ class SpecValidatorTest {
         assertEquals("c.json: linux.rootfsPropagation: \"everywhere\" is not one of private, rprivate, shared,"
                 + " rshared, slave, rslave, unbindable, runbindable",
                 problem(s -> sub(s, "linux").put("rootfsPropagation", "everywhere")));
+    }
+
+    @SuppressWarnings("unchecked")
+    static void withTimeNamespace(Map<String, Object> s, String path) {
+        List<Object> l = new java.util.ArrayList<>((List<Object>) sub(s, "linux").get("namespaces"));
+        l.add(path == null ? Map.of("type", "time") : Map.of("type", "time", "path", path));
+        sub(s, "linux").put("namespaces", l);
+    }
+
+    @Test
+    void timeNamespacesAndTheirOffsets() throws JrunException {
+        Map<String, Object> spec = DefaultSpec.create(List.of("sh"));
+        withTimeNamespace(spec, null);
+        sub(spec, "linux").put("timeOffsets", Map.of("boottime", Map.of("secs", 86400L),
+                "monotonic", Map.of("secs", -5L, "nanosecs", 999_999_999L)));
+        SpecValidator.validate(SpecReader.parse(JsonWriter.write(spec), "c.json"), "c.json");
+        assertEquals("c.json: linux.timeOffsets: offsets need a new time namespace in linux.namespaces",
+                problem(s -> sub(s, "linux").put("timeOffsets", Map.of("boottime", Map.of("secs", 1L)))));
+        assertEquals("c.json: linux.timeOffsets: the time namespace /proc/1/ns/time is joined, and a joined"
+                + " namespace's offsets cannot be changed", problem(s -> {
+                    withTimeNamespace(s, "/proc/1/ns/time");
+                    sub(s, "linux").put("timeOffsets", Map.of("boottime", Map.of("secs", 1L)));
+                }));
+        assertEquals("c.json: linux.timeOffsets: unknown clock \"realtime\" (known: monotonic, boottime)",
+                problem(s -> {
+                    withTimeNamespace(s, null);
+                    sub(s, "linux").put("timeOffsets", Map.of("realtime", Map.of("secs", 1L)));
+                }));
+        assertEquals("c.json: linux.timeOffsets.boottime.nanosecs: 1000000000 is not below 1000000000",
+                problem(s -> {
+                    withTimeNamespace(s, null);
+                    sub(s, "linux").put("timeOffsets", Map.of("boottime", Map.of("nanosecs", 1_000_000_000L)));
+                }));
+    }
+
+    @Test
+    void personalityRules() throws JrunException {
+        Map<String, Object> spec = DefaultSpec.create(List.of("sh"));
+        sub(spec, "linux").put("personality", Map.of("domain", "LINUX32"));
+        SpecValidator.validate(SpecReader.parse(JsonWriter.write(spec), "c.json"), "c.json");
+        assertEquals("c.json: linux.personality.domain: \"LINUX64\" is not one of LINUX, LINUX32",
+                problem(s -> sub(s, "linux").put("personality", Map.of("domain", "LINUX64"))));
+        assertEquals("c.json: linux.personality.flags: unknown flag \"ADDR_NO_RANDOMIZE\" (the runtime-spec"
+                + " defines none)", problem(s -> sub(s, "linux").put("personality", Map.of("domain", "LINUX",
+                        "flags", List.of("ADDR_NO_RANDOMIZE")))));
+        assertEquals("c.json: linux.personality.domain: missing",
+                assertThrows(JrunException.class, () -> SpecReader.parse("{\"ociVersion\":\"1.0.0\",\"linux\":"
+                        + "{\"personality\":{\"flags\":[]}}}", "c.json")).getMessage());
     }
 }
