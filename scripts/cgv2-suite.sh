@@ -17,8 +17,23 @@ cd "$top"
 echo "guest: $(uname -r), cgroup2 controllers: $(cat /sys/fs/cgroup/cgroup.controllers)"
 export JRUN_TEST_HOST_MNTNS
 JRUN_TEST_HOST_MNTNS=$(readlink /proc/self/ns/mnt)
+# Runs one module's ITs; once more if a JVM died of the emulator rather than of a test (the
+# software-emulated CPU has killed a JVM with SIGILL in JIT-compiled JDK code: it leaves an
+# hs_err file, which a failing test does not).
+its() { # module, test classes
+  local try
+  for try in 1 2; do
+    rm -f "$1"/hs_err_pid*.log
+    if unshare -m --propagation private mvn -o -B -pl "$1" failsafe:integration-test failsafe:verify \
+        -Dit.test="$2" -Djrun.it.required=true; then
+      return 0
+    fi
+    if ! ls "$1"/hs_err_pid*.log >/dev/null 2>&1 || [ $try = 2 ]; then
+      return 1
+    fi
+    echo "cgv2-suite: a JVM crashed under the emulator ($(grep -m1 -A1 'Problematic frame' "$1"/hs_err_pid*.log | tail -1)); once more"
+  done
+}
 # the device programs and CLONE_INTO_CGROUP at the stage's level (runtime), then through the CLI
-unshare -m --propagation private mvn -o -B -pl runtime failsafe:integration-test failsafe:verify \
-  -Dit.test='DeviceRulesIT' -Djrun.it.required=true
-exec unshare -m --propagation private mvn -o -B -pl cli failsafe:integration-test failsafe:verify \
-  -Dit.test='CgroupsIT,LifecycleIT,SecurityIT' -Djrun.it.required=true
+its runtime DeviceRulesIT
+its cli CgroupsIT,LifecycleIT,SecurityIT
