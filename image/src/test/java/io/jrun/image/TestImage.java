@@ -31,6 +31,9 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 public final class TestImage {
     /** A layer's tar, entry by entry. */
     public static final class Layer {
+        /** The mtime of every entry unless a test sets its own: layers made twice are the same bytes. */
+        public static final long MTIME = 1_600_000_000_000L;
+
         private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         private final TarArchiveOutputStream tar;
 
@@ -42,9 +45,6 @@ public final class TestImage {
 
         public Layer entry(TarArchiveEntry e, byte[] data) {
             try {
-                if (e.getModTime().getTime() == 0) {
-                    e.setModTime(1_600_000_000_000L);
-                }
                 tar.putArchiveEntry(e);
                 if (data != null) {
                     tar.write(data);
@@ -58,6 +58,7 @@ public final class TestImage {
 
         public Layer dir(String name, int mode) {
             TarArchiveEntry e = new TarArchiveEntry(name.endsWith("/") ? name : name + "/");
+            e.setModTime(MTIME);
             e.setMode(040000 | mode);
             return entry(e, null);
         }
@@ -69,6 +70,7 @@ public final class TestImage {
         public Layer file(String name, String content, int mode, int uid, int gid) {
             byte[] data = content.getBytes(StandardCharsets.UTF_8);
             TarArchiveEntry e = new TarArchiveEntry(name);
+            e.setModTime(MTIME);
             e.setMode(0100000 | mode);
             e.setSize(data.length);
             e.setUserId(uid);
@@ -78,6 +80,7 @@ public final class TestImage {
 
         public Layer symlink(String name, String target) {
             TarArchiveEntry e = new TarArchiveEntry(name, TarConstants.LF_SYMLINK);
+            e.setModTime(MTIME);
             e.setLinkName(target);
             e.setMode(0120777);
             return entry(e, null);
@@ -85,12 +88,14 @@ public final class TestImage {
 
         public Layer hardlink(String name, String target) {
             TarArchiveEntry e = new TarArchiveEntry(name, TarConstants.LF_LINK);
+            e.setModTime(MTIME);
             e.setLinkName(target);
             return entry(e, null);
         }
 
         public Layer node(String name, byte type, int major, int minor) {
             TarArchiveEntry e = new TarArchiveEntry(name, type);
+            e.setModTime(MTIME);
             e.setMode(0644);
             e.setDevMajor(major);
             e.setDevMinor(minor);

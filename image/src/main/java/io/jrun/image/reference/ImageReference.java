@@ -54,6 +54,8 @@ public sealed interface ImageReference {
 
     Pattern DIGEST = Pattern.compile("sha256:[0-9a-f]{64}");
     Pattern TAG = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
+    /** What an OCI layout's org.opencontainers.image.ref.name may be, as containers/image accepts it. */
+    Pattern LAYOUT_TAG = Pattern.compile("[A-Za-z0-9._:@/+-]+");
     Pattern REPOSITORY = Pattern.compile("[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*");
     Pattern HOST = Pattern.compile("(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\\[[0-9A-Fa-f:.]+\\]");
 
@@ -70,7 +72,7 @@ public sealed interface ImageReference {
         switch (transport) {
             case "oci", "oci-archive" -> {
                 String[] pt = pathAndSuffix(ref, ref.substring(colon + 1));
-                if (pt[1] != null && !TAG.matcher(pt[1]).matches() && !DIGEST.matcher(pt[1]).matches()) {
+                if (pt[1] != null && !LAYOUT_TAG.matcher(pt[1]).matches()) {
                     throw new ImageException("image reference " + ref + ": invalid tag \"" + pt[1] + "\"");
                 }
                 return new Layout(Path.of(pt[0]), transport.equals("oci-archive"), pt[1]);
@@ -92,9 +94,8 @@ public sealed interface ImageReference {
         if (rest.isEmpty() || rest.startsWith(":")) {
             throw new ImageException("image reference " + ref + ": no path");
         }
-        // the last ':' after the last '/' separates a tag or name, unless it is a digest's "sha256:"
-        int slash = rest.lastIndexOf('/');
-        int c = rest.indexOf(':', slash + 1);
+        // as skopeo: the first ':' ends the path (a path with ':' cannot be named), the rest is the tag or name
+        int c = rest.indexOf(':');
         if (c < 0) {
             return new String[] {rest, null};
         }

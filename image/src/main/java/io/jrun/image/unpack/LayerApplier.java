@@ -137,11 +137,16 @@ final class LayerApplier {
             throw new ImageException(what + ": create " + target + ": " + Errors.reason(ex));
         }
         owner(target, e, what);
-        if (!e.isSymbolicLink()) {
-            mode(target, e.getMode() & 07777, what);
+        if (e.isCharacterDevice() || e.isBlockDevice() || e.isFIFO()) {
+            // mknod -m gave the mode; Java would set mode and times through open(2), which blocks on a
+            // fifo and has side effects on a device: they keep their creation time
+            return;
         }
         xattrs(target, e, what);
         times(target, e.getLastModifiedTime(), what);
+        if (!e.isSymbolicLink()) {
+            mode(target, e.getMode() & 07777, what);
+        }
     }
 
     private void whiteout(List<String> parentComps, String base, String what) throws ImageException {

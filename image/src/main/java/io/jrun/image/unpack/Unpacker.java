@@ -100,8 +100,8 @@ public final class Unpacker {
         list.sort(Comparator.comparingInt((Map.Entry<Path, LayerApplier.DirAttrs> e) -> e.getKey().getNameCount()).reversed());
         for (Map.Entry<Path, LayerApplier.DirAttrs> e : list) {
             String what = "unpack: directory " + root.relativize(e.getKey());
-            LayerApplier.mode(e.getKey(), e.getValue().mode(), what);
             LayerApplier.times(e.getKey(), e.getValue().mtime(), what);
+            LayerApplier.mode(e.getKey(), e.getValue().mode(), what);
         }
     }
 }

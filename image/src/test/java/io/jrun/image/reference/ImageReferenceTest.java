@@ -15,7 +15,8 @@ class ImageReferenceTest {
         assertEquals(new ImageReference.Layout(Path.of("/tmp/img"), false, null), ImageReference.parse("oci:/tmp/img"));
         assertEquals(new ImageReference.Layout(Path.of("/tmp/img"), false, "v1.2"), ImageReference.parse("oci:/tmp/img:v1.2"));
         assertEquals(new ImageReference.Layout(Path.of("img.tar"), true, "latest"), ImageReference.parse("oci-archive:img.tar:latest"));
-        assertEquals(new ImageReference.Layout(Path.of("/a:b/img"), false, null), ImageReference.parse("oci:/a:b/img"));
+        assertEquals(new ImageReference.Layout(Path.of("/a"), false, "example.com/app:1.0"),
+                ImageReference.parse("oci:/a:example.com/app:1.0"));
         assertEquals(new ImageReference.DockerArchive(Path.of("/x/bb.tar"), null), ImageReference.parse("docker-archive:/x/bb.tar"));
         assertEquals(new ImageReference.DockerArchive(Path.of("bb.tar"), "busybox:1.36"),
                 ImageReference.parse("docker-archive:bb.tar:busybox:1.36"));
