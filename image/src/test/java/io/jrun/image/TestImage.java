@@ -69,7 +69,7 @@ public final class TestImage {
 
         public Layer file(String name, String content, int mode, int uid, int gid) {
             byte[] data = content.getBytes(StandardCharsets.UTF_8);
-            TarArchiveEntry e = new TarArchiveEntry(name);
+            TarArchiveEntry e = new TarArchiveEntry(name, true); // an absolute name as it is: hostile layers have them
             e.setModTime(MTIME);
             e.setMode(0100000 | mode);
             e.setSize(data.length);
