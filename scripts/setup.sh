@@ -3,7 +3,7 @@
 # skipping what is already there: a JDK 17+, Maven, gcc, musl (for the static
 # stage), busybox-static (for the test rootfs), util-linux (unshare, setpriv),
 # procps (kill), iproute2, and Podman with conmon and containerd (the tests drive jrun
-# through them).
+# through them), umoci and GNU time (the unpack benchmark).
 set -euo pipefail
 need=()
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -21,6 +21,9 @@ have script || need+=(bsdutils)
 have podman || need+=(podman)
 have conmon || need+=(conmon)
 have containerd || need+=(containerd)
+# scripts/bench-unpack.sh compares jrun's unpack with umoci's, timed by GNU time
+have umoci || need+=(umoci)
+[ -x /usr/bin/time ] || need+=(time)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -1,6 +1,7 @@
 package io.jrun.image.source;
 
 import java.io.Closeable;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -83,14 +84,41 @@ interface Entries extends Closeable {
                 if (e == null) {
                     return null;
                 }
-                InputStream in = tar.getInputStream(e);
-                try {
-                    in.skipNBytes(offset);
-                } catch (IOException | UncheckedIOException ex) {
-                    in.close();
-                    throw ex;
+                // TarFile's entry streams share one channel (position, then read): the pull reads
+                // blobs in parallel, so every read holds the archive's lock
+                InputStream in;
+                synchronized (tar) {
+                    in = tar.getInputStream(e);
+                    try {
+                        in.skipNBytes(offset);
+                    } catch (IOException | UncheckedIOException ex) {
+                        in.close();
+                        throw ex;
+                    }
                 }
-                return in;
+                InputStream entry = in;
+                return new FilterInputStream(entry) {
+                    @Override
+                    public int read() throws IOException {
+                        synchronized (tar) {
+                            return entry.read();
+                        }
+                    }
+
+                    @Override
+                    public int read(byte[] b, int off, int len) throws IOException {
+                        synchronized (tar) {
+                            return entry.read(b, off, len);
+                        }
+                    }
+
+                    @Override
+                    public long skip(long n) throws IOException {
+                        synchronized (tar) {
+                            return entry.skip(n);
+                        }
+                    }
+                };
             }
 
             @Override
