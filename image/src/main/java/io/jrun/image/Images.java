@@ -83,9 +83,16 @@ public final class Images {
 
     /** Pulls {@code ref} unless it names a stored image, then makes a bundle of it in {@code bundle}. */
     public StoredImage unpack(String ref, Path bundle, BundleOptions options) throws ImageException {
-        StoredImage image = pull(ref, null);
-        BundleMaker.make(store, image, bundle, options, unpackOptions);
-        return image;
+        // held like a pull: a concurrent rmi's garbage collection waits until the layers are read
+        try (AutoCloseable held = store.pulling()) {
+            StoredImage image = pull(ref, null);
+            BundleMaker.make(store, image, bundle, options, unpackOptions);
+            return image;
+        } catch (ImageException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new ImageException("unpack " + ref + ": " + e.getMessage(), e);
+        }
     }
 
     public List<StoredImage> images() throws ImageException {

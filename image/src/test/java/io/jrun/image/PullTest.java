@@ -221,4 +221,33 @@ class PullTest {
         ImageException e = assertThrows(ImageException.class, () -> images.remove("b"));
         assertEquals("rmi b: no such image in " + tmp.resolve("store"), e.getMessage());
     }
+
+    @Test
+    void concurrentPullsOfTheSameImageAndAnRmiShareTheStoreSafely() throws Exception {
+        twoLayers("gzip").writeOciLayout(tmp.resolve("layout"), "latest");
+        twoLayers("zstd").writeOciLayout(tmp.resolve("other"), "latest");
+        Images images = images();
+        images.pull("oci:" + tmp.resolve("other"), "other");
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<?>> all = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                int n = i;
+                all.add(pool.submit(() -> {
+                    images.unpack("oci:" + tmp.resolve("layout"), tmp.resolve("b" + n), BundleOptions.NONE);
+                    return null;
+                }));
+            }
+            all.add(pool.submit(() -> images.remove("other")));
+            for (java.util.concurrent.Future<?> f : all) {
+                f.get();
+            }
+        } finally {
+            pool.shutdown();
+        }
+        for (int i = 0; i < 4; i++) {
+            assertBundle(tmp.resolve("b" + i));
+        }
+        assertEquals(List.of("layout:latest"), images.images().stream().map(StoredImage::name).toList());
+    }
 }
