@@ -153,4 +153,26 @@ class ImagesIT extends CliTest {
             assertEquals(List.of(), s.filter(x -> x.getFileName().toString().contains("jrun-unpack")).toList());
         }
     }
+
+    @Test
+    void anImageUmociMadeRunsToo() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/umoci")),
+                "umoci is not installed (scripts/setup.sh installs it)");
+        Path rootfs = Path.of(System.getProperty("jrun.rootfs.busybox", "../rootfs-fixtures/target/rootfs/busybox"));
+        Path layout = tmp.resolve("umoci-layout");
+        Path work = tmp.resolve("umoci-bundle");
+        sh("umoci", "init", "--layout", layout.toString());
+        sh("umoci", "new", "--image", layout + ":bb");
+        sh("umoci", "unpack", "--image", layout + ":bb", work.toString());
+        sh("cp", "-a", rootfs + "/.", work.resolve("rootfs").toString());
+        sh("umoci", "repack", "--image", layout + ":bb", work.toString());
+        sh("umoci", "config", "--image", layout + ":bb", "--config.entrypoint", "sh", "--config.cmd", "-c",
+                "--config.cmd", "echo made by umoci in $(pwd)", "--config.workingdir", "/tmp");
+        Path bundle = tmp.resolve("bundle");
+        JrunCli.Result u = jrun.run("unpack", "--image-root", store.toString(), "oci:" + layout + ":bb", bundle.toString());
+        assertEquals(0, u.exit(), u.stderr());
+        JrunCli.Result r = runBundle(bundle);
+        assertEquals(0, r.exit(), r.stderr());
+        assertEquals("made by umoci in /tmp\n", r.stdout());
+    }
 }
