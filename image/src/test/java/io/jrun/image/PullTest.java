@@ -250,4 +250,67 @@ class PullTest {
         }
         assertEquals(List.of("layout:latest"), images.images().stream().map(StoredImage::name).toList());
     }
+
+    /** A source held in memory, as a registry serves it: media types with each manifest, blobs by digest. */
+    static final class MemorySource implements ImageSource {
+        final java.util.Map<String, Manifest> manifests = new java.util.HashMap<>();
+        final java.util.Map<String, byte[]> blobs = new java.util.HashMap<>();
+
+        @Override
+        public Manifest manifest(String reference) throws ImageException {
+            Manifest m = manifests.get(reference);
+            if (m == null) {
+                throw new ImageException("memory: no manifest " + reference);
+            }
+            return m;
+        }
+
+        @Override
+        public InputStream blob(Descriptor d, long offset) throws ImageException {
+            byte[] b = blobs.get(d.digest());
+            if (b == null) {
+                throw new ImageException("memory: no blob " + d.digest());
+            }
+            return new java.io.ByteArrayInputStream(b, (int) offset, b.length - (int) offset);
+        }
+
+        @Override
+        public void close() {}
+    }
+
+    @Test
+    void aDockerManifestListFromAnyImageSourceWithProgressOnATerminal() throws Exception {
+        TestImage img = twoLayers("gzip");
+        String manifest = new String(img.manifestBytes(), java.nio.charset.StandardCharsets.UTF_8)
+                .replace(io.jrun.image.json.MediaTypes.OCI_MANIFEST, io.jrun.image.json.MediaTypes.DOCKER_MANIFEST)
+                .replace(io.jrun.image.json.MediaTypes.OCI_CONFIG, io.jrun.image.json.MediaTypes.DOCKER_CONFIG)
+                .replace(io.jrun.image.json.MediaTypes.OCI_LAYER_GZIP, io.jrun.image.json.MediaTypes.DOCKER_LAYER_GZIP);
+        byte[] m = manifest.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        String list = "{\"schemaVersion\":2,\"mediaType\":\"" + io.jrun.image.json.MediaTypes.DOCKER_LIST + "\",\"manifests\":[{"
+                + "\"mediaType\":\"" + io.jrun.image.json.MediaTypes.DOCKER_MANIFEST + "\",\"digest\":\"" + TestImage.digest(m)
+                + "\",\"size\":" + m.length + ",\"platform\":{\"architecture\":\"" + Platform.host().architecture()
+                + "\",\"os\":\"linux\"}}]}";
+        MemorySource source = new MemorySource();
+        source.manifests.put("1.0", new ImageSource.Manifest(io.jrun.image.json.MediaTypes.DOCKER_LIST,
+                list.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        source.manifests.put(TestImage.digest(m), new ImageSource.Manifest(io.jrun.image.json.MediaTypes.DOCKER_MANIFEST, m));
+        source.blobs.putAll(img.allBlobs());
+        java.io.ByteArrayOutputStream shown = new java.io.ByteArrayOutputStream();
+        ContentStore store = ContentStore.open(tmp.resolve("store"));
+        StoredImage s = new Puller(store, Platform.host(), new io.jrun.image.pull.ConsoleProgress(
+                new java.io.PrintStream(shown, true))).pull(source, "1.0", "mem:1.0", "memory");
+        assertEquals(TestImage.digest(m), s.digest());
+        String out = shown.toString();
+        assertTrue(out.startsWith("\rpulling: 0 of 3 blobs, 0.0 MB of 0.0 MB"), out);
+        assertTrue(out.endsWith("pulling: 3 of 3 blobs, 0.0 MB of 0.0 MB   \n"), out);
+        io.jrun.image.bundle.BundleMaker.make(store, s, tmp.resolve("b"), BundleOptions.NONE,
+                io.jrun.image.unpack.UnpackOptions.defaults());
+        assertBundle(tmp.resolve("b"));
+        // a manifest asked for by digest must have that digest
+        source.manifests.put(TestImage.digest("x".getBytes()), new ImageSource.Manifest(io.jrun.image.json.MediaTypes.DOCKER_MANIFEST, m));
+        ImageException e = assertThrows(ImageException.class, () -> new Puller(store, Platform.host(), PullProgress.QUIET)
+                .pull(source, TestImage.digest("x".getBytes()), "bad", "memory"));
+        assertEquals("pull memory: manifest digest mismatch: asked for " + TestImage.digest("x".getBytes())
+                + ", the bytes are " + TestImage.digest(m), e.getMessage());
+    }
 }
