@@ -5,9 +5,6 @@ import java.io.BufferedInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -18,7 +15,7 @@ import java.util.zip.GZIPInputStream;
 final class LayerStream extends FilterInputStream {
     private final Counting compressed;
     private final Limits limits;
-    private final MessageDigest digest;
+    private final Sha256Pipe digest = new Sha256Pipe();
     private final String compression;
     private long bytes;
 
@@ -27,11 +24,6 @@ final class LayerStream extends FilterInputStream {
         this.compressed = compressed;
         this.limits = limits;
         this.compression = compression;
-        try {
-            this.digest = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     static LayerStream open(InputStream blob, Limits limits) throws IOException {
@@ -66,7 +58,7 @@ final class LayerStream extends FilterInputStream {
 
     /** The sha256 of the uncompressed bytes read so far: the diff ID once the stream is drained. */
     String diffId() {
-        return "sha256:" + HexFormat.of().formatHex(digest.digest());
+        return digest.finish();
     }
 
     /** Reads what is left (a tar's end blocks and padding), so that the diff ID covers it. */
@@ -115,6 +107,12 @@ final class LayerStream extends FilterInputStream {
             left -= r;
         }
         return n - left;
+    }
+
+    @Override
+    public void close() throws IOException {
+        digest.close();
+        super.close();
     }
 
     @Override
