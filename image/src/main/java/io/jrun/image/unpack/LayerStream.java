@@ -57,7 +57,7 @@ final class LayerStream extends FilterInputStream {
     }
 
     /** The sha256 of the uncompressed bytes read so far: the diff ID once the stream is drained. */
-    String diffId() {
+    String diffId() throws IOException {
         return digest.finish();
     }
 
