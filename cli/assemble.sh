@@ -16,8 +16,14 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 (cd "$tmp" && "$java_home/bin/jar" xf "$dist"/lib/jrun-native-bindings-*.jar io/jrun/nativebind/jrun-stage)
 install -m 0755 "$tmp/io/jrun/nativebind/jrun-stage" "$dist/bin/jrun"
+# jrun's own jars first, the image commands' libraries (jackson, commons-compress, zstd-jni) last:
+# the class loader opens the jars in order until it finds a class, so `jrun run` never opens theirs.
 cp=""
-for j in "$dist"/lib/*.jar; do cp="$cp${cp:+:}@LIB@/$(basename "$j")"; done
+for j in "$dist"/lib/jrun-cli.jar "$dist"/lib/jrun-runtime-*.jar "$dist"/lib/jrun-native-bindings-*.jar \
+    "$dist"/lib/jrun-image-*.jar "$dist"/lib/*.jar; do
+  case ":$cp:" in *":@LIB@/$(basename "$j"):"*) continue ;; esac
+  [ -f "$j" ] && cp="$cp${cp:+:}@LIB@/$(basename "$j")"
+done
 # Flags for a short-lived JVM: each was measured to shorten `jrun run` (see BENCHMARKS.md).
 flags="-XX:+UseSerialGC
 -XX:TieredStopAtLevel=1

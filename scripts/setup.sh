@@ -3,8 +3,8 @@
 # skipping what is already there: a JDK 17+, Maven, gcc, musl (for the static
 # stage), busybox-static (for the test rootfs), util-linux (unshare, setpriv),
 # procps (kill), iproute2, Podman with conmon and containerd (the tests drive jrun
-# through them), and docker-registry with apache2-utils' htpasswd (a loopback registry
-# for the image pull tests).
+# through them), docker-registry with apache2-utils' htpasswd (a loopback registry
+# for the image pull tests), umoci and GNU time (the unpack benchmark).
 set -euo pipefail
 need=()
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -24,6 +24,9 @@ have conmon || need+=(conmon)
 have containerd || need+=(containerd)
 [ -x /usr/bin/docker-registry ] || need+=(docker-registry)
 have htpasswd || need+=(apache2-utils)
+# scripts/bench-unpack.sh compares jrun's unpack with umoci's, timed by GNU time
+have umoci || need+=(umoci)
+[ -x /usr/bin/time ] || need+=(time)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

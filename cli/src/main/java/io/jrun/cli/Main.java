@@ -38,6 +38,10 @@ public final class Main {
         COMMANDS.put("events", new CgroupCommands.Events());
         COMMANDS.put("features", new FeaturesCommand());
         COMMANDS.put("spec", new SpecCommand());
+        COMMANDS.put("pull", new ImageCommands.Pull());
+        COMMANDS.put("unpack", new ImageCommands.Unpack());
+        COMMANDS.put("images", new ImageCommands.ImagesCommand());
+        COMMANDS.put("rmi", new ImageCommands.Rmi());
     }
 
     /** What every command gets: the global flags, resolved. */

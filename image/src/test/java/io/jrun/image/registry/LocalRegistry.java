@@ -20,8 +20,8 @@ import java.util.concurrent.TimeUnit;
  * temporary directory, started for a test and stopped by its pid; plus the push side of the API
  * that the tests need to put images in it (monolithic blob uploads, manifest PUTs).
  */
-final class LocalRegistry implements AutoCloseable {
-    static final Path BINARY = Path.of("/usr/bin/docker-registry");
+public final class LocalRegistry implements AutoCloseable {
+    public static final Path BINARY = Path.of("/usr/bin/docker-registry");
 
     private final Process process;
     private final Path log;
@@ -41,7 +41,7 @@ final class LocalRegistry implements AutoCloseable {
      * (empty for none) and {@code httpYaml} added to its {@code http:} section (e.g. tls);
      * {@code pushAuthorization} is the Authorization header the push helpers send (or null).
      */
-    static LocalRegistry start(Path dir, String authYaml, String httpYaml, String pushAuthorization)
+    public static LocalRegistry start(Path dir, String authYaml, String httpYaml, String pushAuthorization)
             throws IOException, InterruptedException {
         int port = freePort();
         Path config = dir.resolve("config.yml");
@@ -77,7 +77,7 @@ final class LocalRegistry implements AutoCloseable {
         }
     }
 
-    String authority() {
+    public String authority() {
         return "127.0.0.1:" + port;
     }
 
@@ -90,7 +90,7 @@ final class LocalRegistry implements AutoCloseable {
     }
 
     /** Uploads a blob in one request (POST an upload, PUT its bytes with the digest); returns the digest. */
-    String pushBlob(String repo, byte[] bytes) throws Exception {
+    public String pushBlob(String repo, byte[] bytes) throws Exception {
         String digest = sha256(bytes);
         URI start = URI.create("http://" + authority() + "/v2/" + repo + "/blobs/uploads/");
         HttpResponse<String> posted = http.send(request(start).POST(HttpRequest.BodyPublishers.noBody()).build(),
@@ -109,7 +109,7 @@ final class LocalRegistry implements AutoCloseable {
     }
 
     /** PUTs a manifest or index under {@code tag}; returns its digest. */
-    String pushManifest(String repo, String tag, String mediaType, byte[] bytes) throws Exception {
+    public String pushManifest(String repo, String tag, String mediaType, byte[] bytes) throws Exception {
         URI uri = URI.create("http://" + authority() + "/v2/" + repo + "/manifests/" + tag);
         HttpResponse<String> r = http.send(request(uri).header("Content-Type", mediaType)
                 .PUT(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(), HttpResponse.BodyHandlers.ofString());
