@@ -64,7 +64,9 @@ public final class BundleMaker {
             new Unpacker(unpack).unpack(layers, rootfs);
             Map<String, Object> spec = BundleConfig.create(config, rootfs, options);
             Files.writeString(tmp.resolve("config.json"), JsonWriter.pretty(spec));
-            Files.setAttribute(tmp, "unix:mode", 0755);
+            // private, as Podman's and containerd's bundles are: no other user reaches the image's
+            // setuid files or device nodes through it
+            Files.setAttribute(tmp, "unix:mode", 0700);
             if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
                 Files.delete(target); // checked empty above
             }

@@ -120,7 +120,8 @@ final class RegistryAuth {
         if ("http".equals(uri.getScheme())) {
             request.version(HttpClient.Version.HTTP_1_1);
         }
-        if (lookup.credentials() != null) {
+        // credentials travel to the realm only encrypted, or on this host
+        if (lookup.credentials() != null && ("https".equals(uri.getScheme()) || RegistrySource.isLoopback(uri.getHost()))) {
             request.header("Authorization", lookup.credentials().basicAuthorization());
         }
         HttpResponse<byte[]> response;

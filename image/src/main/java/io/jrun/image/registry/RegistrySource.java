@@ -231,7 +231,10 @@ public final class RegistrySource implements ImageSource {
             try (InputStream in = response.body()) {
                 body = in.readNBytes(64 << 10);
             }
-            boolean challenged = auth.challenged(response.headers().allValues("WWW-Authenticate"));
+            // only the registry's own challenge counts: a 401 from the storage a blob redirected to
+            // must not send the user's credentials to a realm of that storage's choosing
+            boolean challenged = sameOrigin(response.uri(), base)
+                    && auth.challenged(response.headers().allValues("WWW-Authenticate"));
             auth.invalidate(scope);
             if (attempt > 0 || !challenged || !auth.canAuthenticate()) {
                 throw new ImageException(op + ": " + RegistryErrors.status(401, body, "GET", response.uri())

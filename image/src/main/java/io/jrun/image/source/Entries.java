@@ -28,9 +28,19 @@ interface Entries extends Closeable {
     /** The file's size, or -1 when there is no such file. */
     long size(String name) throws IOException;
 
+    /** What is read whole (index.json, manifest.json, a manifest, a config): far more than any real one. */
+    long MAX_READ = 16L << 20;
+
     default byte[] read(String name) throws IOException {
         try (InputStream in = open(name, 0)) {
-            return in == null ? null : in.readAllBytes();
+            if (in == null) {
+                return null;
+            }
+            byte[] b = in.readNBytes((int) MAX_READ + 1);
+            if (b.length > MAX_READ) {
+                throw new IOException(name + ": more than " + MAX_READ + " bytes");
+            }
+            return b;
         }
     }
 

@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -152,12 +153,17 @@ public final class ContentStore {
         Path partial = ingest.resolve("sha256-" + d.digest().substring(7));
         ReentrantLock jvm = INGESTING.computeIfAbsent(partial, p -> new ReentrantLock());
         jvm.lock();
-        try (FileChannel ch = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE)) {
-            ch.lock(); // another jrun downloading the same blob: wait for it, then find it stored
+        // the lock is on a file of its own, never renamed: a lock on the partial file would, once
+        // that is renamed into place, let the next process write into the stored blob
+        Path lockFile = ingest.resolve("sha256-" + d.digest().substring(7) + ".lock");
+        try (FileChannel lock = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                FileLock held = lock.lock(); // another jrun downloading the same blob: wait, then find it stored
+                FileChannel ch = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                        StandardOpenOption.WRITE)) {
             if (has(d)) {
                 progress.accept(d.size());
                 Files.deleteIfExists(partial);
+                Files.deleteIfExists(lockFile);
                 return;
             }
             MessageDigest md = sha256();
@@ -211,6 +217,8 @@ public final class ContentStore {
             }
             ch.force(false);
             moveIntoPlace(partial, target);
+            // stored: whoever waits on this lock, or makes a new one, finds the blob and writes nothing
+            Files.deleteIfExists(lockFile);
         } catch (IOException e) {
             throw new ImageException("pull blob " + d.digest() + " into " + ingest + ": " + Errors.reason(e));
         } finally {

@@ -85,6 +85,10 @@ final class LayerApplier {
             whiteout(parentComps, base, what);
             return;
         }
+        // the holes of a sparse entry are zeros the reader makes up, past every size limit: refused
+        if (e.isSparse()) {
+            throw new ImageException(what + ": sparse files are not supported in layers");
+        }
         if (e.getSize() > options.limits().maxFileSize()) {
             throw new ImageException(what + ": size " + e.getSize() + " bytes is beyond the limit of "
                     + options.limits().maxFileSize());
@@ -208,7 +212,7 @@ final class LayerApplier {
             throw new ImageException(what + ": a device node (" + type + " " + e.getDevMajor() + ":" + e.getDevMinor()
                     + ") needs root to be made; unpack as root");
         }
-        List<String> cmd = new ArrayList<>(List.of("mknod", "-m", Integer.toOctalString(e.getMode() & 07777),
+        List<String> cmd = new ArrayList<>(List.of("/bin/mknod", "-m", Integer.toOctalString(e.getMode() & 07777),
                 target.toString(), type));
         if (!e.isFIFO()) {
             cmd.add(Integer.toString(e.getDevMajor()));

@@ -11,6 +11,9 @@ import java.util.List;
 
 /** Reads a file of an unpacked rootfs (e.g. /etc/passwd) as the container would, symlinks resolved inside it. */
 public final class RootfsFiles {
+    /** What is read whole from a rootfs (passwd, group): far more than any real one. */
+    static final long MAX_SIZE = 16L << 20;
+
     private RootfsFiles() {}
 
     /** The file's text, or null when it does not exist; {@code path} is absolute in the container. */
@@ -29,6 +32,10 @@ public final class RootfsFiles {
             }
             try {
                 if (a.isRegularFile()) {
+                    if (a.size() > MAX_SIZE) { // the image's /etc/passwd, say: read whole into memory
+                        throw new ImageException("read " + path + " in " + rootfs + ": " + a.size()
+                                + " bytes, more than the " + MAX_SIZE + " read from a rootfs");
+                    }
                     return Files.readString(p);
                 }
                 if (!a.isSymbolicLink()) {

@@ -39,7 +39,7 @@ final class Sha256Pipe implements AutoCloseable {
         Process p = null;
         try {
             try {
-                p = new ProcessBuilder("sha256sum").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                p = new ProcessBuilder("/usr/bin/sha256sum").redirectError(ProcessBuilder.Redirect.DISCARD).start();
             } catch (IOException e) {
                 hashInJava();
                 return;

@@ -143,6 +143,28 @@ class HostileArchiveTest {
     }
 
     @Test
+    void aSparseFileWhoseHolesWouldPassEveryLimit() throws Exception {
+        // GNU tar stores only the data of a sparse file; the reader makes up its holes as zeros
+        Path dir = Files.createDirectories(tmp.resolve("sparse"));
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(dir.resolve("holes").toFile(), "rw")) {
+            f.setLength(64L << 20);
+            f.write(1);
+        }
+        Path tar = tmp.resolve("sparse.tar");
+        Process p = new ProcessBuilder("tar", "--sparse", "-C", dir.toString(), "-cf", tar.toString(), "holes")
+                .inheritIO().start();
+        assertEquals(0, p.waitFor());
+        byte[] bytes = Files.readAllBytes(tar);
+        assertTrue(bytes.length < 1 << 20, "stored sparse: " + bytes.length);
+        List<Unpacker.Layer> layer = List.of(new Unpacker.Layer(TestImage.digest(bytes), TestImage.digest(bytes),
+                () -> new java.io.ByteArrayInputStream(bytes)));
+        ImageException e = assertThrows(ImageException.class, () -> BundleMaker.make(layer, config(), bundle,
+                new BundleOptions(List.of("/bin/sh"), List.of(), null, false), UnpackOptions.defaults()));
+        assertTrue(!Files.exists(bundle), "a half bundle is left");
+        assertTrue(e.getMessage().endsWith("entry \"holes\": sparse files are not supported in layers"), e.getMessage());
+    }
+
+    @Test
     void aDecompressionBomb() throws Exception {
         // 64 MiB of zeros in one entry: about 64 KB of gzip
         TarArchiveEntry e = new TarArchiveEntry("zeros");
