@@ -163,25 +163,14 @@ static int prog_info(int prog_fd, struct bpf_prog_info *info)
     return sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr, sizeof(attr)) < 0 ? -errno : 0;
 }
 
-/*
- * Attaches the new program, then detaches the device programs jrun attached there before
- * (by name: another's program on the same cgroup stays). Returns 0 or -errno; *op names
- * the bpf() command that failed.
- */
-int cgdev_replace(int cgroup_fd, int prog_fd, const char **op)
+/* Detaches the programs named CGDEV_PROG_NAME other than the one whose id is keep. */
+static int detach_others(int cgroup_fd, uint32_t keep, const char **op)
 {
-    uint32_t ids[64], keep;
+    uint32_t ids[64];
     struct bpf_prog_info info;
     struct attr_query attr;
     int r;
 
-    *op = "bpf(BPF_OBJ_GET_INFO_BY_FD)";
-    if ((r = prog_info(prog_fd, &info)) < 0)
-        return r;
-    keep = info.id;
-    *op = "bpf(BPF_PROG_ATTACH)";
-    if ((r = cgdev_attach(cgroup_fd, prog_fd)) < 0)
-        return r;
     memset(&attr, 0, sizeof(attr));
     attr.target_fd = (uint32_t)cgroup_fd;
     attr.attach_type = BPF_CGROUP_DEVICE;
@@ -214,3 +203,30 @@ int cgdev_replace(int cgroup_fd, int prog_fd, const char **op)
     }
     return 0;
 }
+
+/*
+ * Attaches the new program, then detaches the device programs jrun attached there before
+ * (by name: another's program on the same cgroup stays). Returns 0 or -errno; *op names
+ * the bpf() command that failed.
+ */
+int cgdev_replace(int cgroup_fd, int prog_fd, const char **op)
+{
+    uint32_t keep;
+    struct bpf_prog_info info;
+    int r;
+
+    *op = "bpf(BPF_OBJ_GET_INFO_BY_FD)";
+    if ((r = prog_info(prog_fd, &info)) < 0)
+        return r;
+    keep = info.id;
+    *op = "bpf(BPF_PROG_ATTACH)";
+    if ((r = cgdev_attach(cgroup_fd, prog_fd)) < 0)
+        return r;
+    if ((r = detach_others(cgroup_fd, keep, op)) < 0) {
+        /* the new program does not stay attached when the replacement failed */
+        struct attr_attach det = { (uint32_t)cgroup_fd, (uint32_t)prog_fd, BPF_CGROUP_DEVICE, 0 };
+        sys_bpf(BPF_PROG_DETACH, &det, sizeof(det));
+    }
+    return r;
+}
+

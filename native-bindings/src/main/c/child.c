@@ -325,7 +325,7 @@ static void do_symlink(struct child *c, const struct plan_step *s)
 }
 
 /* Leaves only stdio, the preserved fds, the pipes to the monitor, the exec fifo, the console socket and
-   the seccomp pipe open. */
+   the seccomp socket open. */
 static void close_other_fds(struct child *c)
 {
     if (c->rootfd >= 0)
@@ -551,17 +551,35 @@ static void do_seccomp(struct child *c, const struct plan_step *s)
     if (flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) {
         /*
          * From here on a syscall the filter notifies waits for a listener that must have the fd first.
-         * Only write(2) (refused as a notify rule by Java, as runc does) tells the monitor, which takes
-         * the fd through a pidfd and hands it on; its answer is read whatever the filter does to
-         * read(2): a notified read is answered by a listener that has the fd already.
+         * Only sendmsg(2) and write(2) (refused as notify rules by Java) pass the fd to the monitor,
+         * which hands it on; its answer is read whatever the filter does to read(2): a notified read
+         * is answered by a listener that has the fd already.
          */
-        char b;
+        char b = 'F';
         ssize_t r;
-        report(c->base_fd + CHILD_REPORT_OFFSET, CHILD_SECCOMP, c->step, (int)fd, NULL);
+        union {
+            char buf[CMSG_SPACE(sizeof(int))];
+            struct cmsghdr align;
+        } ctl;
+        int listener = (int)fd;
+        struct iovec iov = { &b, 1 };
+        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+                              .msg_controllen = sizeof(ctl.buf) };
+        struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+        cm->cmsg_level = SOL_SOCKET;
+        cm->cmsg_type = SCM_RIGHTS;
+        cm->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(cm), &listener, sizeof(int));
+        do
+            r = sendmsg(c->base_fd + CHILD_SECCOMP_OFFSET, &msg, MSG_NOSIGNAL);
+        while (r < 0 && errno == EINTR);
+        if (r != 1)
+            _exit(127); /* no monitor to hand it on: never go on with a filter nobody answers */
+        report(c->base_fd + CHILD_REPORT_OFFSET, CHILD_SECCOMP, c->step, 0, NULL);
         do
             r = read(c->base_fd + CHILD_SECCOMP_OFFSET, &b, 1);
         while (r < 0 && errno == EINTR);
-        if (r == 0)
+        if (r != 1)
             _exit(127); /* the monitor went away before the listener had the fd: never go on */
         close(c->base_fd + CHILD_SECCOMP_OFFSET);
         close((int)fd);

@@ -60,9 +60,6 @@
 #ifndef SYS_close_range
 #define SYS_close_range 436
 #endif
-#ifndef SYS_pidfd_getfd
-#define SYS_pidfd_getfd 438
-#endif
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x80
 #endif
@@ -112,7 +109,7 @@ struct monitor {
     const struct plan_step *listener; /* OP_SECCOMP_LISTENER: the path and the state JSON's parts, or NULL */
     uint32_t listener_step;
     int listener_sock;   /* connected to the seccomp listener until the notify fd is sent, or -1 */
-    int seccomp_ack;     /* write end of the init's seccomp pipe, or -1 */
+    int seccomp_ack;     /* our end of the init's seccomp socket, or -1 */
     char line[512];
     size_t line_len;
 };
@@ -371,15 +368,40 @@ static int read_control(struct monitor *m)
     return 0;
 }
 
+/* One fd sent with SCM_RIGHTS on sock (with one byte of data); -1 with errno when none came. */
+static int receive_fd(int sock)
+{
+    char b;
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } ctl;
+    struct iovec iov = { &b, 1 };
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf) };
+    ssize_t n;
+    do
+        n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+    while (n < 0 && errno == EINTR);
+    struct cmsghdr *cm = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL;
+    if (!cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN(sizeof(int))) {
+        if (n >= 0)
+            errno = EBADMSG;
+        return -1;
+    }
+    int fd;
+    memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+    return fd;
+}
+
 /*
- * The init loaded a filter with a listener and holds its fd as target_fd: take it through a pidfd,
- * send the container process state (the init's pid between the parts Java wrote) with the fd
- * as SCM_RIGHTS in the same message, close our copies, and only then let the init go on.
+ * The init loaded a filter with a listener and sent its fd over the seccomp socket: take it, send
+ * the container process state (the init's pid between the parts Java wrote) with the fd as
+ * SCM_RIGHTS in the same message, close our copies, and only then let the init go on.
  */
-static void send_listener(struct monitor *m, int target_fd)
+static void send_listener(struct monitor *m)
 {
     const struct plan_step *s = m->listener;
-    int err = 0, pidfd = -1, fd = -1;
+    int err = 0, fd = -1;
     const char *what = "";
     char *json = NULL, pid[24];
     size_t len = 0, cap = 0;
@@ -406,11 +428,10 @@ static void send_listener(struct monitor *m, int target_fd)
             len += (size_t)pidlen;
         }
     }
-    pidfd = (int)syscall(SYS_pidfd_open, m->init, 0);
-    fd = pidfd < 0 ? -1 : (int)syscall(SYS_pidfd_getfd, pidfd, target_fd, 0);
+    fd = receive_fd(m->seccomp_ack);
     if (fd < 0) {
         err = errno;
-        what = pidfd < 0 ? "pidfd_open" : "pidfd_getfd";
+        what = "receive the notify fd from the init";
         goto out;
     }
     union {
@@ -438,8 +459,6 @@ static void send_listener(struct monitor *m, int target_fd)
 out:
     if (fd >= 0)
         close(fd);
-    if (pidfd >= 0)
-        close(pidfd);
     free(json);
     if (m->listener_sock >= 0)
         close(m->listener_sock);
@@ -472,7 +491,7 @@ static void read_report(struct monitor *m, int init_exited)
     }
     if (n == (ssize_t)sizeof(msg) && msg.type == CHILD_SECCOMP) {
         if (!init_exited)
-            send_listener(m, msg.err);
+            send_listener(m);
         return;
     }
     if (n == (ssize_t)sizeof(msg) && msg.type == CHILD_READY) {
@@ -666,8 +685,10 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
                 say_error(m, i, errno, "connect");
                 return;
             }
-            if (pipe2(ack, O_CLOEXEC) < 0) {
-                say_error(m, i, errno, "pipe");
+            /* the init sends the notify fd over it (SCM_RIGHTS: no ptrace check, so it works from
+               inside a joined user namespace too) and waits for our answer on it */
+            if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ack) < 0) {
+                say_error(m, i, errno, "socketpair");
                 return;
             }
             m->listener = s;
@@ -795,7 +816,8 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
         idmapped = idmapped_tree(plan.steps[idmap_step].args[0].str, &plan, maps, nmaps, &what);
         /* a kernel without idmapped mounts (ENOSYS) or a filesystem that has none (EINVAL): the rootfs is
            used as it is, as before idmapped mounts existed; the init sees no tree and binds it itself */
-        if (idmapped < 0 && errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP) {
+        if (idmapped < 0 && ((errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP)
+                             || (strncmp(what, "open_tree", 9) && strncmp(what, "mount_setattr", 13)))) {
             say_error(m, idmap_step, errno, what);
             return;
         }
@@ -824,7 +846,8 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
         struct clone_args_v2 args = { .flags = cl->args[0].num | CLONE_INTO_CGROUP_FLAG, .exit_signal = SIGCHLD,
                                       .cgroup = (uint64_t)into };
         pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
-        if (pid < 0 && errno != ENOSYS && errno != E2BIG) {
+        /* EPERM too: container runtimes' older seccomp profiles refuse clone3 with it */
+        if (pid < 0 && errno != ENOSYS && errno != E2BIG && errno != EPERM) {
             say_error(m, cgstep[into_cg], errno, "clone3(CLONE_INTO_CGROUP)");
             drop_idmapped_rootfs(&idmapped, &cwd);
             return;

@@ -13,8 +13,8 @@
 #define CHILD_ERROR 2 /* a step failed: step, err and detail say which and why */
 #define CHILD_EXEC 3  /* about to execve: the report pipe's EOF that follows means it succeeded */
 #define CHILD_PAUSED 4 /* stopped at a hook point: waits for one byte on the start pipe */
-#define CHILD_SECCOMP 5 /* loaded a filter with a listener: err is the listener's fd number in the init; the init
-                           waits for one byte on its seccomp pipe, written once the listener has the fd */
+#define CHILD_SECCOMP 5 /* loaded a filter with a listener and sent its fd on the seccomp socket; the init
+                           waits for one byte on that socket, written once the listener has the fd */
 
 struct child_msg {
     uint32_t type;
@@ -26,8 +26,9 @@ struct child_msg {
 /*
  * The container's init keeps stdio, the preserved fds 3..base-1, and above them:
  * base: its report pipe to the monitor, base+1: the start pipe, base+2: the exec fifo,
- * base+3: the socket the pty master is sent over, base+4: the seccomp pipe (the monitor's word that
- * the listener has the notify fd), base+5: the idmapped rootfs tree.
+ * base+3: the socket the pty master is sent over, base+4: the seccomp socket (the notify fd goes to
+ * the monitor over it, and back comes the monitor's word that the listener has it), base+5: the
+ * idmapped rootfs tree.
  */
 #define CHILD_REPORT_OFFSET 0
 #define CHILD_START_OFFSET 1

@@ -164,12 +164,16 @@ class SeccompIT extends CliTest {
         assertTrue(Files.readString(log).lines().count() >= 1, "mkdir was notified");
     }
 
-    @Test
-    void anExecdProcessHandsItsOwnFdOverWithTheRunningContainersState() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void anExecdProcessHandsItsOwnFdOverWithTheRunningContainersState(boolean userNamespace) throws Exception {
         Path sock = tmp.resolve("agent.sock"), state = tmp.resolve("state.json"), log = tmp.resolve("agent.log");
         Process first = agent(sock, state, log, "errno", 28);
         TestBundle b = TestBundle.in(tmp.resolve("b-exec")).sh("sleep 30");
         b.linux().put("seccomp", notify(sock, "m", "mkdir", "mkdirat"));
+        if (userNamespace) { // the monitor of the exec is inside it then: the fd comes over a socket, no ptrace
+            b.userNamespace(100000L, 100000L);
+        }
         String id = "sc-exec-" + UUID.randomUUID().toString().substring(0, 6);
         JrunCli.Result c = jrun.run("run", "--detach", "--bundle", b.write().toString(), id);
         assertEquals(0, c.exit(), c.stderr());

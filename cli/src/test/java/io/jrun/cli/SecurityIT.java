@@ -278,11 +278,15 @@ class SecurityIT extends CliTest {
                 r.stderr());
     }
 
-    @Test
-    void execJoinsTheContainersTimeNamespace() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void execJoinsTheContainersTimeNamespace(boolean userNamespace) throws Exception {
         TestBundle b = bundle("sleep 30");
         b.namespaces("pid", "network", "ipc", "uts", "mount", "cgroup", "time");
         b.linux().put("timeOffsets", Map.of("boottime", Map.of("secs", 86400L)));
+        if (userNamespace) { // the time namespace is the host's root's: joined before the user namespace
+            b.userNamespace(100000L, 100000L);
+        }
         String id = "sec-t-" + UUID.randomUUID().toString().substring(0, 6);
         JrunCli.Result c = jrun.run("run", "--detach", "--bundle", b.write().toString(), id);
         assertEquals(0, c.exit(), c.stderr());

@@ -28,10 +28,11 @@ public final class SeccompCompiler {
     /** SECCOMP_FILTER_FLAG_NEW_LISTENER: seccomp(2) returns a notify fd for SCMP_ACT_NOTIFY rules. */
     public static final long NEW_LISTENER = 8;
     /**
-     * The stage tells its monitor the listener fd's number with write(2) while no one has the fd:
-     * a notify rule for it would stop the container for good (runc refuses it the same way).
+     * The stage hands the listener fd to its monitor with sendmsg(2) and says so with write(2) while
+     * no one has the fd: a notify rule for either would stop the container for good (runc refuses
+     * write the same way).
      */
-    private static final List<String> NEVER_NOTIFIED = List.of("write");
+    private static final List<String> NEVER_NOTIFIED = List.of("write", "sendmsg");
 
     // classic BPF
     private static final int LD_W_ABS = 0x20;
@@ -110,7 +111,7 @@ public final class SeccompCompiler {
                 for (String name : r.names()) {
                     if (NEVER_NOTIFIED.contains(name)) {
                         throw new JrunException("linux.seccomp.syscalls[" + k + "]: SCMP_ACT_NOTIFY cannot be used"
-                                + " for the " + name + " syscall (jrun's stage reports the listener fd with it)");
+                                + " for the " + name + " syscall (jrun's stage hands the listener fd on with it)");
                     }
                 }
             }
