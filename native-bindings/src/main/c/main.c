@@ -40,6 +40,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/sendfile.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -640,6 +641,9 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
     size_t ncg = 0, into_cg = 0;
     int r = plan_decode(buf, len, &plan);
 
+    /* the monitor may join a container's namespaces (exec): no process there may ptrace it and
+       reach its control channel to Java, as runc's setns process is not dumpable either */
+    prctl(PR_SET_DUMPABLE, 0);
     if (r < 0) {
         say_error(m, 0, -r, "decode plan");
         return;
