@@ -104,4 +104,9 @@ public final class Unpacker {
             LayerApplier.mode(e.getKey(), e.getValue().mode(), what);
         }
     }
+
+    /** Deletes an unpacked tree, or what a failed unpack left of it, without following symlinks. */
+    public static void deleteTree(Path dir) throws IOException {
+        LayerApplier.deleteTree(dir);
+    }
 }
