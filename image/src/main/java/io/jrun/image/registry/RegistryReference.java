@@ -22,8 +22,9 @@ public record RegistryReference(String host, int port, String repository, String
     // The distribution spec's grammar (reference.go): lowercase path components joined by / .
     private static final Pattern REPOSITORY = Pattern.compile(
             "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*");
-    private static final Pattern TAG = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
-    private static final Pattern DIGEST = Pattern.compile("[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}");
+    /** The distribution spec's tag and digest grammars, for references and what manifests name. */
+    static final Pattern TAG = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
+    static final Pattern DIGEST = Pattern.compile("[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}");
     private static final Pattern SHA256 = Pattern.compile("sha256:[a-f0-9]{64}");
     private static final String LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?";
     private static final Pattern HOST = Pattern.compile(LABEL + "(?:\\." + LABEL + ")*");

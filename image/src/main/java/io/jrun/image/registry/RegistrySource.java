@@ -54,8 +54,6 @@ public final class RegistrySource implements ImageSource {
     /** containerd's limit: a manifest bigger than this is not one. */
     static final int MAX_MANIFEST_BYTES = 4 << 20;
     private static final int MAX_REDIRECTS = 10;
-    private static final Pattern TAG = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
-    private static final Pattern DIGEST = Pattern.compile("[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}");
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -135,7 +133,8 @@ public final class RegistrySource implements ImageSource {
 
     @Override
     public Manifest manifest(String reference) throws IOException, ImageException {
-        if (reference == null || !(TAG.matcher(reference).matches() || DIGEST.matcher(reference).matches())) {
+        if (reference == null || !(RegistryReference.TAG.matcher(reference).matches()
+                || RegistryReference.DIGEST.matcher(reference).matches())) {
             throw new ImageException("pull manifest " + ref.authority() + "/" + ref.repository() + ": \""
                     + reference + "\" is neither a tag nor a digest");
         }
@@ -167,7 +166,7 @@ public final class RegistrySource implements ImageSource {
     @Override
     public InputStream blob(Descriptor descriptor, long offset) throws IOException, ImageException {
         String op = "pull blob " + ref.authority() + "/" + ref.repository() + "@" + descriptor.digest();
-        if (!DIGEST.matcher(descriptor.digest()).matches()) {
+        if (!RegistryReference.DIGEST.matcher(descriptor.digest()).matches()) {
             throw new ImageException(op + ": not a digest");
         }
         if (offset < 0 || (descriptor.size() >= 0 && offset > descriptor.size())) {

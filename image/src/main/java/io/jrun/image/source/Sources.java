@@ -12,11 +12,6 @@ import java.io.IOException;
 public final class Sources {
     private Sources() {}
 
-    /** Opens the source of {@code ref} with the registry options of this environment. */
-    public static ImageSource open(ImageReference ref) throws ImageException {
-        return open(ref, RegistryOptions.defaults(System.getenv()));
-    }
-
     /** Opens the source of {@code ref}; a stored image has none (it is read from the store). */
     public static ImageSource open(ImageReference ref, RegistryOptions registry) throws ImageException {
         if (ref instanceof ImageReference.Layout l) {
