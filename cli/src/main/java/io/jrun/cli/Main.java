@@ -149,10 +149,15 @@ public final class Main {
             if (g.is("systemd-cgroup")) {
                 throw new JrunException("--systemd-cgroup: no systemd cgroup manager here; jrun manages cgroupfs only");
             }
-            log.debug("jrun " + VERSION + ": " + String.join(" ", args));
+            boolean debug = g.is("debug");
+            if (debug) {
+                log.debug("jrun " + VERSION + ": " + String.join(" ", args));
+            }
             Invocation inv = parse(g);
             int status = inv.command().run(inv.global(), inv.args());
-            log.debug(name + ": done, exit status " + status);
+            if (debug) {
+                log.debug(name + ": done, exit status " + status);
+            }
             return status;
         } catch (JrunException | Flags.UsageException e) {
             log.error(e.getMessage());
