@@ -33,6 +33,8 @@ rm -rf "$dist"
 mkdir -p "$dist/bin" "$dist/lib"
 cp "$deps"/*.jar "$dist/lib/"
 cp "$cli_jar" "$dist/lib/jrun-cli.jar"
+# `jrun --version`'s commit line, as runc prints the commit it was built from
+git -C "$(dirname "$0")" rev-parse --short=12 HEAD > "$dist/lib/jrun.commit" 2>/dev/null || rm -f "$dist/lib/jrun.commit"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 (cd "$tmp" && "$maven_java_home/bin/jar" xf "$dist"/lib/jrun-native-bindings-*.jar io/jrun/nativebind/jrun-stage)
@@ -78,7 +80,7 @@ fi
 mkdir -p "$tmp/bundle/rootfs"
 cp "$dist/bin/jrun" "$tmp/bundle/rootfs/stage"
 realcp=$(echo "$cp" | sed "s#@LIB@#$dist/lib#g")
-"$java" -cp "$realcp" io.jrun.cli.Main spec --bundle "$tmp/bundle"
+"$java" -cp "$realcp" io.jrun.cli.Main spec --hardened --bundle "$tmp/bundle"
 sed -i 's#"sh"#"/stage", "--stage", "/nonexistent"#' "$tmp/bundle/config.json"
 if [ "$feature" -ge 25 ]; then
   training="-XX:AOTCacheOutput=$archive" # the JVM writes the cache as it exits
