@@ -53,7 +53,9 @@ public enum StageOp {
     TIME_OFFSETS(51),
     SECCOMP_LISTENER(52),
     IDMAP_ROOTFS(60),
-    ROOTFS_IDMAPPED(61);
+    ROOTFS_IDMAPPED(61),
+    STDIO_OWNER(62),
+    BIND_TREE(63);
 
     private final int code;
 

@@ -46,7 +46,13 @@ public record Spec(
 
     public record Root(String path, boolean readonly) {}
 
-    public record Mount(String destination, String type, String source, List<String> options) {}
+    /** {@code uidMappings}/{@code gidMappings} (runtime-spec 1.2: an idmapped mount) are empty when absent. */
+    public record Mount(String destination, String type, String source, List<String> options,
+            List<IdMapping> uidMappings, List<IdMapping> gidMappings) {
+        public Mount(String destination, String type, String source, List<String> options) {
+            this(destination, type, source, options, List.of(), List.of());
+        }
+    }
 
     public record Linux(
             List<Namespace> namespaces,

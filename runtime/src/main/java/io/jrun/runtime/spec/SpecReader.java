@@ -170,7 +170,8 @@ public final class SpecReader {
                 throw new JrunException(file + ": " + f + ".destination: missing");
             }
             mounts.add(new Spec.Mount(dest, optString(mo, "type", f + ".type"), optString(mo, "source", f + ".source"),
-                    strings(mo, "options", f + ".options")));
+                    strings(mo, "options", f + ".options"), idMappings(mo, "uidMappings", f + ".uidMappings"),
+                    idMappings(mo, "gidMappings", f + ".gidMappings")));
         }
         Map<String, String> annotations = new LinkedHashMap<>();
         for (Map.Entry<String, Object> e : optObject(m, "annotations", "annotations").entrySet()) {
@@ -321,10 +322,14 @@ public final class SpecReader {
     }
 
     private List<Spec.IdMapping> idMappings(Map<String, Object> l, String key) throws JrunException {
+        return idMappings(l, key, "linux." + key);
+    }
+
+    private List<Spec.IdMapping> idMappings(Map<String, Object> l, String key, String field) throws JrunException {
         List<Spec.IdMapping> out = new ArrayList<>();
-        List<Object> ml = optList(l, key, "linux." + key);
+        List<Object> ml = optList(l, key, field);
         for (int k = 0; k < ml.size(); k++) {
-            String f = "linux." + key + "[" + k + "]";
+            String f = field + "[" + k + "]";
             Map<String, Object> m = object(ml.get(k), f);
             Long c = optUnsigned(m, "containerID", f + ".containerID", 0xFFFF_FFFFL);
             Long h = optUnsigned(m, "hostID", f + ".hostID", 0xFFFF_FFFFL);

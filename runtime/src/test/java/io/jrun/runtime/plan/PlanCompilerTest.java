@@ -76,7 +76,7 @@ class PlanCompilerTest {
         assertEquals(List.of(StageOp.REMOUNT), ops.subList(pivot + 1, pivot + 2));
         assertEquals(List.of("/", LinuxConstants.MS_RDONLY), p.steps().get(pivot + 1).args());
         List<StageOp> tail = ops.subList(ops.indexOf(StageOp.RLIMIT), ops.size());
-        assertEquals(List.of(StageOp.RLIMIT, StageOp.CAPS_BOUNDING, StageOp.SETGROUPS, StageOp.SETGID,
+        assertEquals(List.of(StageOp.RLIMIT, StageOp.CAPS_BOUNDING, StageOp.CHDIR, StageOp.SETGROUPS, StageOp.SETGID,
                 StageOp.SETUID, StageOp.CAPS, StageOp.CHDIR, StageOp.NO_NEW_PRIVS, StageOp.ARG, StageOp.ENV,
                 StageOp.ENV, StageOp.LOOKUP, StageOp.WAIT_START, StageOp.SECCOMP, StageOp.EXEC), tail,
                 "with no_new_privs, seccomp comes last, right before execve");
@@ -107,9 +107,10 @@ class PlanCompilerTest {
         long bind = LinuxConstants.MS_BIND;
         assertEquals(List.of(src.toString(), "/data", "", bind | LinuxConstants.MS_REC, "",
                 LinuxConstants.MS_RDONLY | LinuxConstants.MS_NOSUID, LinuxConstants.MS_SLAVE | LinuxConstants.MS_REC,
-                0L), mounts.get(0).args());
-        assertEquals(List.of(bundle.resolve("file").toString(), "/f", "", bind, "", 0L, 0L, 1L), mounts.get(1).args());
-        assertEquals(List.of("tmpfs", "/t", "tmpfs", LinuxConstants.MS_NODEV, "size=1m,mode=700", 0L, 0L, 0L),
+                0L, 0L, 0L), mounts.get(0).args());
+        assertEquals(List.of(bundle.resolve("file").toString(), "/f", "", bind, "", 0L, 0L, 1L, 0L, 0L),
+                mounts.get(1).args());
+        assertEquals(List.of("tmpfs", "/t", "tmpfs", LinuxConstants.MS_NODEV, "size=1m,mode=700", 0L, 0L, 0L, 0L, 0L),
                 mounts.get(2).args());
         assertEquals("mount " + src + " on /data", p.description(p.steps().indexOf(mounts.get(0))));
     }
