@@ -525,6 +525,20 @@ public final class PlanCompiler {
      * joins them through /proc/{@code initPid}/ns/* and execs {@code hook.path} as root.
      */
     public static Plan compileHook(Spec container, Spec.Hook hook, long initPid) {
+        try {
+            return compileHook(container, hook, initPid, false);
+        } catch (JrunException e) {
+            throw new IllegalStateException(e); // no filter: nothing to compile
+        }
+    }
+
+    /**
+     * As above; {@code underSeccomp}: the hook runs under the container's seccomp filter, as runc's
+     * startContainer hooks do (its init runs them once the filter is loaded). A filter with notify
+     * rules is left out: its listener has no fd for the hook.
+     */
+    public static Plan compileHook(Spec container, Spec.Hook hook, long initPid, boolean underSeccomp)
+            throws JrunException {
         Plan.Builder plan = new Plan.Builder();
         joinContainer(plan, container, initPid);
         plan.add("clone the hook", StageOp.CLONE, 0L, 0L, 1L);
@@ -538,6 +552,10 @@ public final class PlanCompiler {
         String exe = "hook \"" + hook.path() + "\"";
         plan.add(exe, StageOp.LOOKUP, hook.path().substring(0, Math.max(1, hook.path().lastIndexOf('/'))));
         plan.add("wait for start", StageOp.WAIT_START);
+        SeccompCompiler.Filter filter = underSeccomp ? seccomp(container) : null;
+        if (filter != null && !filter.notifies()) {
+            seccompStep(plan, filter); // as root: CAP_SYS_ADMIN loads it without no_new_privs
+        }
         plan.add(exe, StageOp.EXEC);
         return plan.build();
     }
