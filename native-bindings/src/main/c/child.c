@@ -700,6 +700,40 @@ static void do_seccomp(struct child *c, const struct plan_step *s)
     }
 }
 
+#ifndef SYS_ioprio_set
+#define SYS_ioprio_set 251
+#endif
+#ifndef SYS_sched_setattr
+#define SYS_sched_setattr 314
+#endif
+
+static void do_sched(struct child *c, const struct plan_step *s)
+{
+    struct {
+        uint32_t size, policy;
+        uint64_t flags;
+        int32_t nice;
+        uint32_t priority;
+        uint64_t runtime, deadline, period;
+    } attr = { 48, (uint32_t)arg_u64(c, s, 0), arg_u64(c, s, 1), (int32_t)arg_u64(c, s, 2), (uint32_t)arg_u64(c, s, 3),
+               arg_u64(c, s, 4), arg_u64(c, s, 5), arg_u64(c, s, 6) };
+    if (syscall(SYS_sched_setattr, 0, &attr, 0) < 0)
+        fail(c, errno, "sched_setattr");
+}
+
+static void do_cpu_affinity(struct child *c, const struct plan_step *s)
+{
+    static uint64_t mask[128]; /* 8192 CPUs */
+    unsigned n = s->nargs;
+    if (n == 0 || n > sizeof(mask) / sizeof(mask[0]))
+        fail(c, EINVAL, "CPU mask size");
+    memset(mask, 0, sizeof(mask));
+    for (unsigned i = 0; i < n; i++)
+        mask[i] = arg_u64(c, s, i);
+    if (syscall(SYS_sched_setaffinity, 0, (size_t)n * 8, mask) < 0)
+        fail(c, errno, "sched_setaffinity");
+}
+
 /* personality(2): the execution domain (and flags) the program runs with; execve keeps it. */
 static void do_personality(struct child *c, uint64_t persona)
 {
@@ -997,6 +1031,12 @@ static void run_step(struct child *c, const struct plan_step *s)
     case OP_READONLY_PATH: do_readonly_path(c, arg_str(c, s, 0)); break;
     case OP_CONSOLE: setup_console(c, arg_u64(c, s, 0), arg_u64(c, s, 1), arg_u64(c, s, 2)); break;
     case OP_STDIO_OWNER: stdio_owner(c, (uid_t)arg_u64(c, s, 0)); break;
+    case OP_IOPRIO:
+        if (syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, (int)arg_u64(c, s, 0)) < 0)
+            fail(c, errno, "ioprio_set");
+        break;
+    case OP_SCHED: do_sched(c, s); break;
+    case OP_CPU_AFFINITY: do_cpu_affinity(c, s); break;
     case OP_HOOK_PAUSE: hook_pause(c); break;
     case OP_SECCOMP: do_seccomp(c, s); break;
     case OP_SET_PROPAGATION:

@@ -776,6 +776,17 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
             trees[ntrees++] = t;
             continue;
         }
+        if (s->op == OP_CPU_AFFINITY_INITIAL && s->nargs >= 1 && s->nargs <= 128) {
+            /* ours, inherited by the process until it joins the container's cgroup */
+            uint64_t mask[128] = { 0 };
+            for (uint16_t k = 0; k < s->nargs; k++)
+                mask[k] = s->args[k].kind == ARG_U64 ? s->args[k].num : 0;
+            if (syscall(SYS_sched_setaffinity, 0, (size_t)s->nargs * 8, mask) < 0) {
+                say_error(m, i, errno, "sched_setaffinity");
+                return;
+            }
+            continue;
+        }
         if (s->op == OP_IDMAP_ROOTFS && s->nargs == 1 && s->args[0].kind == ARG_STR) {
             idmap_step = i; /* made once every map is known, below */
             want_idmap = 1;

@@ -130,6 +130,13 @@
                                  ("" "": not idmapped): the monitor makes a detached bind of the path
                                  (open_tree) with its own ids, before any namespace is entered, idmapped
                                  by the maps (mount_setattr MOUNT_ATTR_IDMAP), and gives it to the init */
+/* runtime-spec 1.2's scheduling: in the init before the capability drop, in an exec'd process likewise. */
+#define OP_IOPRIO 64          /* u64 ioprio_set(2) value (class << 13 | priority), for the process itself */
+#define OP_SCHED 65           /* u64 policy, u64 flags, u64 nice (two's complement), u64 priority, u64 runtime,
+                                 u64 deadline, u64 period: sched_setattr(2) for the process itself */
+#define OP_CPU_AFFINITY 66    /* u64 words of a CPU mask (CPU n: bit n % 64 of word n / 64): sched_setaffinity(2) */
+#define OP_CPU_AFFINITY_INITIAL 67 /* pre-clone, the same: the monitor's own, which the process inherits until it
+                                 joins the container's cgroup (execCPUAffinity.initial) */
 #define OP_STDIO_OWNER 62     /* u64 uid: before the user switch, stdio not owned by it (a pty, pipes) is
                                  chowned to it, /dev/null and what cannot be chowned left alone */
 

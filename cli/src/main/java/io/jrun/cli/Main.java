@@ -107,7 +107,7 @@ public final class Main {
             Flags.Parsed g = GLOBAL.parse(args, 0, true);
             log = new Log(g.get("log"), g.get("log-format"));
             if (g.is("version")) {
-                System.out.println("jrun version " + VERSION + "\nspec: 1.0.2");
+                System.out.println("jrun version " + VERSION + "\nspec: " + io.jrun.runtime.spec.Spec.RUNTIME_SPEC_VERSION);
                 return 0;
             }
             if (g.rest().isEmpty() || g.is("help") || g.rest().get(0).equals("help")) {

@@ -11,6 +11,7 @@ import io.jrun.runtime.json.JsonWriter;
 import io.jrun.runtime.seccomp.SeccompCompiler;
 import io.jrun.runtime.security.Capabilities;
 import io.jrun.runtime.security.Rlimits;
+import io.jrun.runtime.security.Scheduling;
 import io.jrun.runtime.security.Sysctls;
 import io.jrun.runtime.spec.Spec;
 import io.jrun.runtime.validate.SpecValidator;
@@ -258,7 +259,7 @@ public final class PlanCompiler {
             return;
         }
         List<String> parts = listenerMessage(seccomp.listenerMetadata(),
-                state == null ? Map.of("ociVersion", "1.0.2", "status", "creating") : state, fillStatePid);
+                state == null ? Map.of("ociVersion", Spec.RUNTIME_SPEC_VERSION, "status", "creating") : state, fillStatePid);
         Object[] args = new Object[parts.size() + 1];
         args[0] = seccomp.listenerPath();
         for (int k = 0; k < parts.size(); k++) {
@@ -284,10 +285,11 @@ public final class PlanCompiler {
         }
         rest.append(",\"state\":").append(JsonWriter.write(st));
         if (!fillStatePid) {
-            return List.of("{\"ociVersion\":\"1.0.2\",\"fds\":[\"seccompFd\"],\"pid\":", rest.append('}').toString());
+            return List.of("{\"ociVersion\":\"" + Spec.RUNTIME_SPEC_VERSION + "\",\"fds\":[\"seccompFd\"],\"pid\":",
+                    rest.append('}').toString());
         }
         rest.setLength(rest.length() - 1); // the state's closing brace: its pid goes last
-        return List.of("{\"ociVersion\":\"1.0.2\",\"fds\":[\"seccompFd\"],\"pid\":",
+        return List.of("{\"ociVersion\":\"" + Spec.RUNTIME_SPEC_VERSION + "\",\"fds\":[\"seccompFd\"],\"pid\":",
                 rest.append(st.isEmpty() ? "\"pid\":" : ",\"pid\":").toString(), "}}");
     }
 
@@ -311,6 +313,7 @@ public final class PlanCompiler {
             plan.add("set rlimit " + r.type() + " soft " + r.soft() + " hard " + r.hard(), StageOp.RLIMIT,
                     (long) Rlimits.number(r.type()), r.soft(), r.hard());
         }
+        scheduling(plan, proc);
         Spec.User user = proc.user();
         if (user.umask() != null) {
             plan.add("set umask " + Long.toOctalString(user.umask()), StageOp.UMASK, user.umask());
@@ -374,6 +377,37 @@ public final class PlanCompiler {
         plan.add(exe, StageOp.EXEC);
     }
 
+    /** runtime-spec 1.2's process.ioPriority and process.scheduler, while the process still is root. */
+    private static void scheduling(Plan.Builder plan, Spec.Process proc) {
+        Spec.IoPriority io = proc.ioPriority();
+        if (io != null) {
+            plan.add("set the I/O priority " + io.ioClass() + " " + io.priority(), StageOp.IOPRIO,
+                    Scheduling.ioprio(io.ioClass(), io.priority()));
+        }
+        Spec.Scheduler sc = proc.scheduler();
+        if (sc != null) {
+            long flags = 0;
+            for (String f : sc.flags()) {
+                flags |= Scheduling.FLAGS.get(f);
+            }
+            plan.add("set the scheduler " + sc.policy() + (sc.nice() == null ? "" : " nice " + sc.nice())
+                    + (sc.priority() == null ? "" : " priority " + sc.priority()), StageOp.SCHED,
+                    Scheduling.POLICIES.get(sc.policy()), flags, sc.nice() == null ? 0L : sc.nice(),
+                    sc.priority() == null ? 0L : sc.priority(), sc.runtime() == null ? 0L : sc.runtime(),
+                    sc.deadline() == null ? 0L : sc.deadline(), sc.period() == null ? 0L : sc.period());
+        }
+    }
+
+    /** A CPU list as the u64 words of a mask (validated already). */
+    private static Object[] cpuMask(String list, String field) throws JrunException {
+        long[] words = Scheduling.cpuMask(list, field);
+        Object[] args = new Object[words.length];
+        for (int k = 0; k < words.length; k++) {
+            args[k] = words[k];
+        }
+        return args;
+    }
+
     private static SeccompCompiler.Filter seccomp(Spec spec) throws JrunException {
         return spec.linux().seccomp() == null ? null : SeccompCompiler.compile(spec.linux().seccomp());
     }
@@ -405,8 +439,18 @@ public final class PlanCompiler {
         enterCgroup(plan, cgroup, false); // the container's namespaces are joined before clone
         consoleSocket(plan, process, consoleSocket); // connected before the mount namespace is joined
         listener(plan, seccomp, state, false);
+        Spec.CpuAffinity affinity = process.execCPUAffinity();
+        if (affinity != null && affinity.initial() != null && !affinity.initial().isBlank()) {
+            plan.add("set the CPU affinity " + affinity.initial() + " (execCPUAffinity.initial)",
+                    StageOp.CPU_AFFINITY_INITIAL, cpuMask(affinity.initial(), "process.execCPUAffinity.initial"));
+        }
         joinContainer(plan, container, initPid);
         plan.add("clone the exec'd process", StageOp.CLONE, 0L, (long) preserveFds, detached ? 0L : 1L);
+        if (affinity != null && affinity.finalList() != null && !affinity.finalList().isBlank()) {
+            // the process is in the container's cgroup already: the monitor put it there after clone
+            plan.add("set the CPU affinity " + affinity.finalList() + " (execCPUAffinity.final)",
+                    StageOp.CPU_AFFINITY, cpuMask(affinity.finalList(), "process.execCPUAffinity.final"));
+        }
         console(plan, process, false); // the init's /dev/console is the container's: left alone
         processSteps(plan, process, false, seccomp, container.linux().personality());
         return plan.build();

@@ -249,10 +249,25 @@ public final class SpecReader {
                         : optUnsigned(cs, "height", "process.consoleSize.height", 0xFFFF),
                 optUnsigned(cs, "width", "process.consoleSize.width", 0xFFFF) == null ? 0
                         : optUnsigned(cs, "width", "process.consoleSize.width", 0xFFFF));
+        Map<String, Object> io = optObject(p, "ioPriority", "process.ioPriority");
+        Spec.IoPriority ioPriority = io.isEmpty() ? null : new Spec.IoPriority(
+                optString(io, "class", "process.ioPriority.class"),
+                io.get("priority") == null ? 0 : optLong(io, "priority", "process.ioPriority.priority"));
+        Map<String, Object> sc = optObject(p, "scheduler", "process.scheduler");
+        Spec.Scheduler scheduler = sc.isEmpty() ? null : new Spec.Scheduler(
+                optString(sc, "policy", "process.scheduler.policy"), optLong(sc, "nice", "process.scheduler.nice"),
+                optLong(sc, "priority", "process.scheduler.priority"), strings(sc, "flags", "process.scheduler.flags"),
+                optUnsigned(sc, "runtime", "process.scheduler.runtime", Long.MAX_VALUE),
+                optUnsigned(sc, "deadline", "process.scheduler.deadline", Long.MAX_VALUE),
+                optUnsigned(sc, "period", "process.scheduler.period", Long.MAX_VALUE));
+        Map<String, Object> af = optObject(p, "execCPUAffinity", "process.execCPUAffinity");
+        Spec.CpuAffinity affinity = af.isEmpty() ? null : new Spec.CpuAffinity(
+                optString(af, "initial", "process.execCPUAffinity.initial"),
+                optString(af, "final", "process.execCPUAffinity.final"));
         return new Spec.Process(optBool(p, "terminal", "process.terminal"), user,
                 strings(p, "args", "process.args"), strings(p, "env", "process.env"),
                 optString(p, "cwd", "process.cwd"), caps, optBool(p, "noNewPrivileges", "process.noNewPrivileges"),
-                List.copyOf(rlimits), (Long) oom, size);
+                List.copyOf(rlimits), (Long) oom, size, ioPriority, scheduler, affinity);
     }
 
     private Spec.Linux linux(Map<String, Object> l) throws JrunException {

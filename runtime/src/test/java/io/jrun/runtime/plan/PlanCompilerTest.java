@@ -289,7 +289,7 @@ class PlanCompilerTest {
         Plan p = PlanCompiler.compile(spec, bundle, new PlanCompiler.Options(false, 0, null, null, null, state));
         List<StageOp> ops = ops(p);
         assertEquals(StageOp.SECCOMP_LISTENER, ops.get(0), "connected before clone, in the caller's namespaces");
-        assertEquals(List.of("/run/agent.sock", "{\"ociVersion\":\"1.0.2\",\"fds\":[\"seccompFd\"],\"pid\":",
+        assertEquals(List.of("/run/agent.sock", "{\"ociVersion\":\"1.2.0\",\"fds\":[\"seccompFd\"],\"pid\":",
                 ",\"metadata\":\"who=\\\"me\\\"\",\"state\":{\"ociVersion\":\"1.0.2\",\"id\":\"c1\",\"pid\":", "}}"),
                 p.steps().get(0).args());
         assertEquals(SeccompCompilerFlags.NEW_LISTENER, first(p, StageOp.SECCOMP).args().get(0));
@@ -299,7 +299,7 @@ class PlanCompilerTest {
         // exec: the container's state keeps the init's pid; the process's own goes at the top
         Plan exec = PlanCompiler.compileExec(spec, spec.process(), 42, 0, false, null, null,
                 Map.of("pid", 42L));
-        assertEquals(List.of("/run/agent.sock", "{\"ociVersion\":\"1.0.2\",\"fds\":[\"seccompFd\"],\"pid\":",
+        assertEquals(List.of("/run/agent.sock", "{\"ociVersion\":\"1.2.0\",\"fds\":[\"seccompFd\"],\"pid\":",
                 ",\"metadata\":\"who=\\\"me\\\"\",\"state\":{\"pid\":42}}"),
                 first(exec, StageOp.SECCOMP_LISTENER).args());
     }
