@@ -89,4 +89,18 @@ class RuntimeSpec12IT extends CliTest {
         assertEquals(0, r.exit(), r.stderr());
         assertEquals("1000 1000\n0 0\n", r.stdout());
     }
+
+    @Test
+    void anIdmappedBindMountWithoutMapsTakesTheUserNamespaces() throws Exception {
+        // runtime-spec 1.2 allows empty maps: root's files on the host are the container's root's
+        Path src = Files.createDirectories(tmp.resolve("shared"));
+        Files.writeString(src.resolve("file"), "x");
+        TestBundle b = bundle().userNamespace(100000, 100000).sh("stat -c '%u %g' /m/file /r/file");
+        b.mount(Map.of("destination", "/m", "type", "bind", "source", src.toString(),
+                "options", List.of("rbind", "idmap")));
+        b.mount(Map.of("destination", "/r", "type", "bind", "source", src.toString(), "options", List.of("rbind")));
+        JrunCli.Result r = jrun.run("run", "--bundle", b.write().toString(), id());
+        assertEquals(0, r.exit(), r.stderr());
+        assertEquals("0 0\n65534 65534\n", r.stdout());
+    }
 }

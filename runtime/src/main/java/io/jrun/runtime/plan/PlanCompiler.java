@@ -135,7 +135,7 @@ public final class PlanCompiler {
             plan.add("create exec fifo " + options.execFifo(), StageOp.MKFIFO, options.execFifo().toString(), 0622L);
             plan.add("open exec fifo " + options.execFifo(), StageOp.EXEC_FIFO, options.execFifo().toString());
         }
-        Map<Spec.Mount, Long> trees = bindTrees(plan, spec.mounts(), bundle, (cloneFlags & CLONE_NEWUSER) != 0);
+        Map<Spec.Mount, Long> trees = bindTrees(plan, spec, bundle, (cloneFlags & CLONE_NEWUSER) != 0);
         if ((cloneFlags & CLONE_NEWTIME) != 0) {
             // clone(2) reads CLONE_NEWTIME's bits as the exit signal: the monitor unshares it, writes the
             // offsets while no process is in it, and the init is cloned into it
@@ -610,10 +610,10 @@ public final class PlanCompiler {
      * mode 0700 on the way), and idmapped mounts (runtime-spec 1.2 mounts[].uidMappings), which are
      * idmapped there.
      */
-    private static Map<Spec.Mount, Long> bindTrees(Plan.Builder plan, List<Spec.Mount> mounts, Path bundle,
-            boolean newUser) throws JrunException {
+    private static Map<Spec.Mount, Long> bindTrees(Plan.Builder plan, Spec spec, Path bundle, boolean newUser)
+            throws JrunException {
         Map<Spec.Mount, Long> trees = new java.util.IdentityHashMap<>();
-        for (Spec.Mount m : mounts) {
+        for (Spec.Mount m : spec.mounts()) {
             MountOptions o = MountOptions.parse(m.options());
             boolean bind = o.isBind() || "bind".equals(m.type());
             boolean idmapped = o.idmap() != MountOptions.NO_IDMAP;
@@ -622,8 +622,12 @@ public final class PlanCompiler {
             }
             Path src = bindSource(m, bundle);
             long flags = ((o.flags() & MS_REC) != 0 ? 1L : 0L) | (o.idmap() == MountOptions.RIDMAP ? 2L : 0L);
+            // runtime-spec 1.2: an idmapped mount without maps of its own takes the user namespace's
+            boolean own = !m.uidMappings().isEmpty() || !m.gidMappings().isEmpty();
+            String uids = !idmapped ? "" : idMap(own ? m.uidMappings() : spec.linux().uidMappings());
+            String gids = !idmapped ? "" : idMap(own ? m.gidMappings() : spec.linux().gidMappings());
             plan.add((idmapped ? "make an idmapped bind mount of " : "open bind mount source ") + src,
-                    StageOp.BIND_TREE, src.toString(), flags, idMap(m.uidMappings()), idMap(m.gidMappings()));
+                    StageOp.BIND_TREE, src.toString(), flags, uids, gids);
             trees.put(m, (long) trees.size());
         }
         return trees;

@@ -257,15 +257,20 @@ public final class SpecValidator {
             if (m.type() == null && !o.isBind()) {
                 throw new JrunException(file + ": mounts[" + k + "].type: missing (only bind mounts may omit it)");
             }
-            // runtime-spec 1.2 idmapped mounts: the maps and the option go together, on a bind mount
+            // runtime-spec 1.2 idmapped mounts: the maps and the option go together, on a bind mount; with
+            // no maps of its own, the mount takes the container's user namespace's
             boolean maps = !m.uidMappings().isEmpty() || !m.gidMappings().isEmpty();
             boolean idmap = o.idmap() != MountOptions.NO_IDMAP;
-            if (maps != idmap) {
-                throw new JrunException(file + ": mounts[" + k + "]: " + (maps
-                        ? "uidMappings/gidMappings need the option \"idmap\" or \"ridmap\""
-                        : "the option \"idmap\" or \"ridmap\" needs uidMappings and gidMappings"));
+            boolean userMaps = !spec.linux().uidMappings().isEmpty() && !spec.linux().gidMappings().isEmpty();
+            if (maps && !idmap) {
+                throw new JrunException(file + ": mounts[" + k + "]: uidMappings/gidMappings need the option"
+                        + " \"idmap\" or \"ridmap\"");
             }
-            if (idmap && (m.uidMappings().isEmpty() || m.gidMappings().isEmpty())) {
+            if (idmap && !maps && !userMaps) {
+                throw new JrunException(file + ": mounts[" + k + "]: the option \"idmap\" or \"ridmap\" needs"
+                        + " uidMappings and gidMappings, its own or the container's user namespace's");
+            }
+            if (idmap && maps && (m.uidMappings().isEmpty() || m.gidMappings().isEmpty())) {
                 throw new JrunException(file + ": mounts[" + k + "]: an idmapped mount needs both uidMappings and"
                         + " gidMappings");
             }

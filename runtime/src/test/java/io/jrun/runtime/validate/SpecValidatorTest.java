@@ -177,7 +177,8 @@ class SpecValidatorTest {
         assertEquals("c.json: mounts[0]: uidMappings/gidMappings need the option \"idmap\" or \"ridmap\"",
                 problem(s -> s.put("mounts", List.of(Map.of("destination", "/m", "type", "bind", "source", "/x",
                         "options", List.of("rbind"), "uidMappings", map, "gidMappings", map)))));
-        assertEquals("c.json: mounts[0]: the option \"idmap\" or \"ridmap\" needs uidMappings and gidMappings",
+        assertEquals("c.json: mounts[0]: the option \"idmap\" or \"ridmap\" needs uidMappings and gidMappings, its"
+                + " own or the container's user namespace's",
                 problem(s -> s.put("mounts", List.of(Map.of("destination", "/m", "type", "bind", "source", "/x",
                         "options", List.of("rbind", "idmap"))))));
         assertEquals("c.json: mounts[0]: an idmapped mount needs both uidMappings and gidMappings",
