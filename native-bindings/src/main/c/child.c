@@ -410,8 +410,8 @@ static int below(const char *path, const char *dir, size_t len)
  */
 static void hide_host_proc_and_sys(struct child *c, const char *rootfs)
 {
-    static char paths[64][PATH_MAX];
-    size_t n = 0, rlen = strlen(rootfs);
+    char **paths = NULL;
+    size_t n = 0, cap_paths = 0, rlen = strlen(rootfs);
     char *line = NULL;
     size_t cap = 0;
     FILE *f = fopen("/proc/self/mountinfo", "re");
@@ -428,11 +428,16 @@ static void hide_host_proc_and_sys(struct child *c, const char *rootfs)
         if (k < 5 || strcmp(field[3], "/"))
             continue; /* not the root of the filesystem: not a full mount */
         unescape_mountinfo(field[4]);
-        if (below(field[4], rootfs, rlen) || strlen(field[4]) >= PATH_MAX)
+        if (below(field[4], rootfs, rlen))
             continue;
-        if (n == sizeof(paths) / sizeof(paths[0]))
-            fail(c, E2BIG, "more than 64 proc and sysfs mounts outside the rootfs");
-        strcpy(paths[n++], field[4]);
+        if (n == cap_paths) {
+            cap_paths = cap_paths ? cap_paths * 2 : 16;
+            paths = realloc(paths, cap_paths * sizeof(*paths));
+            if (!paths)
+                fail(c, ENOMEM, "list the host's proc and sysfs mounts");
+        }
+        if (!(paths[n++] = strdup(field[4])))
+            fail(c, ENOMEM, "list the host's proc and sysfs mounts");
     }
     free(line);
     fclose(f);
