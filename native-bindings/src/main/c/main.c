@@ -940,7 +940,7 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
         int afd = ack[0] >= 0 ? fcntl(ack[0], F_DUPFD_CLOEXEC, base + 64) : -1;
         int tfd[CHILD_MAX_TREES];
         for (size_t k = 0; k < ntrees; k++)
-            if ((tfd[k] = fcntl(trees[k], F_DUPFD_CLOEXEC, base + 64)) < 0)
+            if ((tfd[k] = fcntl(trees[k], F_DUPFD_CLOEXEC, base + CHILD_LAST_OFFSET + 1 + CHILD_MAX_TREES)) < 0)
                 _exit(127);
         for (size_t k = 0; k < ntrees; k++)
             close(trees[k]);

@@ -38,7 +38,7 @@ struct child_msg {
 #define CHILD_IDMAP_OFFSET 5
 #define CHILD_LAST_OFFSET CHILD_IDMAP_OFFSET
 /* Above them, until pivot_root: the detached bind trees of the plan's OP_BIND_TREE steps, in order. */
-#define CHILD_MAX_TREES 32
+#define CHILD_MAX_TREES 128
 
 /* Runs the steps after OP_CLONE in the freshly cloned child; never returns. */
 void child_run(const struct plan *plan, uint32_t first_step, int base_fd, int die_with_monitor)

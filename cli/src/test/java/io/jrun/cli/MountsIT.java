@@ -95,6 +95,22 @@ class MountsIT extends CliTest {
     }
 
     @Test
+    void manyBindMountsIntoAUserNamespaceEachGetTheirOwnSource() throws Exception {
+        TestBundle b = bundle().userNamespace(100000, 100000).sh("cat /b/*/f | sort -n | tr '\\n' ' '");
+        StringBuilder want = new StringBuilder();
+        for (int i = 0; i < 40; i++) {
+            Path d = Files.createDirectories(tmp.resolve("many/" + i));
+            Files.writeString(d.resolve("f"), i + "\n");
+            b.mount(Map.of("destination", "/b/" + i, "type", "bind", "source", d.toString(),
+                    "options", List.of("rbind", "ro")));
+            want.append(i).append(' ');
+        }
+        JrunCli.Result r = jrun.run("run", "--bundle", b.write().toString(), id());
+        assertEquals(0, r.exit(), r.stderr());
+        assertEquals(want.toString(), r.stdout());
+    }
+
+    @Test
     void noPivotLeavesNoFullProcForANewUserNamespace() throws Exception {
         // runc's own test of this (CVE class: mount_too_revealing): an unprivileged user namespace made in
         // the container may mount a fresh proc only where a full one is visible, as the host's is under
