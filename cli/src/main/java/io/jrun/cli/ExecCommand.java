@@ -106,7 +106,8 @@ final class ExecCommand implements Main.Command {
                 throw new Flags.UsageException("exec: a command and --process exclude each other");
             }
             try {
-                String text = file.equals("-") ? new String(System.in.readAllBytes()) : Files.readString(Path.of(file));
+                String text = file.equals("-") ? new String(System.in.readAllBytes())
+                        : Files.readString(callersPath(file));
                 return SpecReader.parseProcess(text, file);
             } catch (IOException e) {
                 throw new JrunException("read " + file + ": " + e.getMessage());
@@ -151,6 +152,25 @@ final class ExecCommand implements Main.Command {
         return new Spec.Process(args.is("tty"), user, args.rest().subList(1, args.rest().size()), env,
                 args.get("cwd") != null ? args.get("cwd") : base.cwd(), caps,
                 base.noNewPrivileges() || args.is("no-new-privs"), base.rlimits(), base.oomScoreAdj(), null);
+    }
+
+    /**
+     * The caller's fds are the launcher's, not the JVM's (it starts the JVM with none of them): a
+     * {@code /dev/fd/N} or {@code /proc/self/fd/N} the caller names is read through the launcher's.
+     */
+    static Path callersPath(String file) {
+        String n = file.startsWith("/dev/fd/") ? file.substring(8)
+                : file.startsWith("/proc/self/fd/") ? file.substring(14) : null;
+        if (n == null || n.isEmpty() || System.getenv("JRUN_CONTROL_FDS") == null) {
+            return Path.of(file);
+        }
+        for (int i = 0; i < n.length(); i++) {
+            if (n.charAt(i) < '0' || n.charAt(i) > '9') {
+                return Path.of(file);
+            }
+        }
+        java.util.Optional<ProcessHandle> launcher = ProcessHandle.current().parent();
+        return launcher.isPresent() ? Path.of("/proc/" + launcher.get().pid() + "/fd/" + n) : Path.of(file);
     }
 
     /** Adds to a set, never to inheritable (CVE-2022-29162: exec --cap must not leak into inheritable). */

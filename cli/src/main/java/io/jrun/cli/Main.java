@@ -10,7 +10,7 @@ import java.util.TreeMap;
 public final class Main {
     static final String VERSION = "0.1.0";
     /** The runtime-spec version jrun implements, as {@code runc --version} prints its own. */
-    static final String SPEC_VERSION = "1.0.2";
+    static final String SPEC_VERSION = io.jrun.runtime.spec.Spec.RUNTIME_SPEC_VERSION;
 
     static final Flags GLOBAL = new Flags()
             .bool("enable debug logging", "debug")

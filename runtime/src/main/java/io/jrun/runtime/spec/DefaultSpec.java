@@ -67,7 +67,7 @@ public final class DefaultSpec {
     /** jrun's hardened profile ({@code jrun spec --hardened}); the library's and the image bundles' default. */
     public static Map<String, Object> create(List<String> args) {
         Map<String, Object> spec = new LinkedHashMap<>();
-        spec.put("ociVersion", "1.0.2");
+        spec.put("ociVersion", Spec.RUNTIME_SPEC_VERSION);
         List<String> caps = List.of("CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE");
         spec.put("process", map(
                 "terminal", false,
