@@ -201,7 +201,14 @@ public final class Micro {
             EtcFiles.User user, String workdir) throws MicroException {
         Tracer tracer = new Tracer(o.stateRoot(), work);
         log.println("jrun micro: tracing the workload over the full root " + src.root());
-        Tracer.Result full = tracer.run(src.root(), o.trace(), env, user.uid(), user.gid(), workdir);
+        Tracer.Result full;
+        if (o.fromHost()) {
+            List<String> binds = new ArrayList<>();
+            Path view = hostView(work.resolve("host-view"), binds);
+            full = tracer.run(view, binds, o.trace(), env, user.uid(), user.gid(), workdir);
+        } else {
+            full = tracer.run(src.root(), o.trace(), env, user.uid(), user.gid(), workdir);
+        }
         addTouched(src, closure, m, full.paths(), "opened by the workload");
         RootfsWriter.write(src, m, rootfs);
         for (int round = 1; round <= MAX_ROUNDS; round++) {
@@ -219,6 +226,34 @@ public final class Micro {
             RootfsWriter.write(src, m, rootfs);
         }
         throw new MicroException("micro: the workload still needed new files after " + MAX_ROUNDS + " rounds");
+    }
+
+    /**
+     * The host's / for a traced container (jrun refuses the host's root directory itself): a
+     * directory with the host's top-level symlinks, and its top-level directories bound at the
+     * same paths (the runtime's own /proc, /sys, /dev, /tmp, /run left to the container).
+     */
+    private static Path hostView(Path view, List<String> binds) throws MicroException {
+        try {
+            Files.createDirectories(view);
+            try (var s = Files.list(Path.of("/"))) {
+                for (Path p : (Iterable<Path>) s.sorted()::iterator) {
+                    String name = p.getFileName().toString();
+                    if (Files.isSymbolicLink(p)) {
+                        Files.createSymbolicLink(view.resolve(name), Files.readSymbolicLink(p));
+                    } else if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                        Files.createDirectory(view.resolve(name));
+                        if (!underRuntime("/" + name) && !name.equals("lost+found")) {
+                            binds.add("/" + name);
+                        }
+                    }
+                }
+            }
+            Files.setAttribute(view, "unix:mode", 0755);
+        } catch (IOException e) {
+            throw new MicroException("micro: make the host's view in " + view + ": " + e);
+        }
+        return view;
     }
 
     static String difference(Tracer.Result full, Tracer.Result min) {

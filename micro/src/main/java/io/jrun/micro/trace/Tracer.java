@@ -57,6 +57,16 @@ public final class Tracer {
     /** Runs {@code workload} in a container over {@code rootfs} as {@code uid:gid} with {@code env}. */
     public Result run(Path rootfs, String workload, List<String> env, long uid, long gid, String cwd)
             throws MicroException {
+        return run(rootfs, List.of(), workload, env, uid, gid, cwd);
+    }
+
+    /**
+     * The same over a root made of {@code binds}: each an absolute host directory bound (read-only,
+     * recursively) at the same path in the container: how the host's / is traced, as jrun will not
+     * take the host's root directory itself for a container's.
+     */
+    public Result run(Path rootfs, List<String> binds, String workload, List<String> env, long uid, long gid,
+            String cwd) throws MicroException {
         round++;
         Path dir = work.resolve("trace-" + round);
         Path socket = dir.resolve("agent.sock");
@@ -65,8 +75,8 @@ public final class Tracer {
         Path err = dir.resolve("stderr");
         try {
             Files.createDirectories(dir);
-            Files.writeString(dir.resolve("config.json"), JsonWriter.pretty(config(rootfs, workload, env, uid, gid, cwd,
-                    socket)));
+            Files.writeString(dir.resolve("config.json"), JsonWriter.pretty(config(rootfs, binds, workload, env, uid, gid,
+                    cwd, socket)));
         } catch (IOException e) {
             throw new MicroException("write the trace bundle " + dir + ": " + e);
         }
@@ -101,8 +111,8 @@ public final class Tracer {
     }
 
     @SuppressWarnings("unchecked")
-    static Map<String, Object> config(Path rootfs, String workload, List<String> env, long uid, long gid, String cwd,
-            Path socket) {
+    static Map<String, Object> config(Path rootfs, List<String> binds, String workload, List<String> env, long uid,
+            long gid, String cwd, Path socket) {
         Map<String, Object> spec = DefaultSpec.create(List.of("/bin/sh", "-c", workload));
         Map<String, Object> process = (Map<String, Object>) spec.get("process");
         process.put("env", env);
@@ -112,7 +122,11 @@ public final class Tracer {
         user.put("gid", gid);
         process.put("user", user);
         spec.put("root", Map.of("path", rootfs.toAbsolutePath().toString(), "readonly", true));
-        List<Object> mounts = new ArrayList<>((List<Object>) spec.get("mounts"));
+        List<Object> mounts = new ArrayList<>();
+        for (String b : binds) {
+            mounts.add(Map.of("destination", b, "type", "bind", "source", b, "options", List.of("rbind", "ro")));
+        }
+        mounts.addAll((List<Object>) spec.get("mounts"));
         mounts.add(Map.of("destination", "/tmp", "type", "tmpfs", "source", "tmpfs",
                 "options", List.of("nosuid", "nodev", "mode=1777", "size=65536k")));
         spec.put("mounts", mounts);
