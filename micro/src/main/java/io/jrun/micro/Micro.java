@@ -421,6 +421,9 @@ public final class Micro {
         Map<String, long[]> why = new LinkedHashMap<>();
         for (Map.Entry<String, Manifest.Item> e : m.items().entrySet()) {
             String first = e.getValue().reasons().isEmpty() ? "" : e.getValue().reasons().get(0);
+            if (first.startsWith("symlink on the way: ")) {
+                first = first.substring("symlink on the way: ".length());
+            }
             String kind = first.startsWith("ELF dependency") || first.startsWith("interpreter") ? "ELF closure"
                     : first.startsWith("opened by") ? "traced" : first.startsWith("named") || first.startsWith("the program")
                     ? "named" : first.startsWith("generated") ? "generated" : "other";

@@ -152,6 +152,7 @@ public final class OciWriter {
             Map<String, Object> u = Files.readAttributes(p, "unix:mode,uid,gid,lastModifiedTime,size", LinkOption.NOFOLLOW_LINKS);
             int mode = (Integer) u.get("mode");
             TarArchiveEntry e;
+            boolean regular = false;
             if (Files.isSymbolicLink(p)) {
                 e = new TarArchiveEntry(name, TarArchiveEntry.LF_SYMLINK);
                 e.setLinkName(Files.readSymbolicLink(p).toString());
@@ -160,6 +161,7 @@ public final class OciWriter {
             } else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
                 e = new TarArchiveEntry(name);
                 e.setSize((Long) u.get("size"));
+                regular = true;
             } else {
                 continue; // no device nodes or fifos in a micro image: the runtime makes /dev
             }
@@ -168,7 +170,7 @@ public final class OciWriter {
             e.setGroupId(((Number) u.get("gid")).longValue());
             e.setModTime(((java.nio.file.attribute.FileTime) u.get("lastModifiedTime")).toMillis());
             t.putArchiveEntry(e);
-            if (e.isFile()) {
+            if (regular) {
                 Files.copy(p, t);
             }
             t.closeArchiveEntry();

@@ -49,6 +49,9 @@ public final class Tracer {
 
     /** {@code work}: a private directory for bundles, sockets and logs; {@code stateRoot}: jrun's state. */
     public Tracer(Path stateRoot, Path work) throws MicroException {
+        // several containers, one after another: under the CLI launcher, whose monitor serves one
+        // container and exits with it, each gets a stage of its own
+        io.jrun.nativebind.StageProcess.spawnOnly();
         this.jrun = Jrun.withStateRoot(stateRoot);
         this.work = work;
         this.agent = TraceAgent.install(work);
