@@ -44,6 +44,8 @@ import java.util.TreeSet;
 public final class Micro {
     /** Paths the runtime provides in every container: never taken from the source. */
     private static final List<String> RUNTIME_PATHS = List.of("/proc", "/sys", "/dev", "/tmp", "/run");
+    /** Files of the host a container gets from its runtime or engine (MICRO.md's failure 9): never baked in. */
+    private static final List<String> HOST_FILES = List.of("/etc/resolv.conf", "/etc/hostname", "/etc/mtab");
     private static final int MAX_ROUNDS = 6;
 
     private final MicroOptions o;
@@ -182,7 +184,16 @@ public final class Micro {
                 user.uid() + ":" + user.gid(), workdir);
         if (o.ociLayout() != null || o.ociArchive() != null) {
             Path layout = o.ociLayout() != null ? o.ociLayout() : work.resolve("layout");
-            OciWriter.writeLayout(rootfs, ic, o.tag() != null ? o.tag() : "latest", layout);
+            try {
+                OciWriter.writeLayout(rootfs, ic, o.tag() != null ? o.tag() : "latest", layout);
+            } catch (MicroException e) {
+                try {
+                    Unpacker.deleteTree(layout);
+                } catch (IOException ignored) {
+                    // the first error is the one to report
+                }
+                throw e;
+            }
             writeBeside(o.ociLayout() != null ? o.ociLayout().resolveSibling(o.ociLayout().getFileName() + ".manifest.tsv")
                     : null, m.text(), table);
             if (o.ociArchive() != null) {
@@ -286,7 +297,7 @@ public final class Micro {
         int before = m.items().size();
         for (String p : new TreeSet<>(paths)) {
             String n = SourceRoot.normalize(p);
-            if (underRuntime(n) || n.equals("/")) {
+            if (underRuntime(n) || n.equals("/") || HOST_FILES.contains(n)) {
                 continue;
             }
             SourceRoot.Resolved r = src.resolve(n);
