@@ -1,8 +1,9 @@
 #!/bin/bash
-# Sizes of microcontainers `jrun micro` builds from this host's files (Debian's busybox-static,
-# python3 and nodejs), each traced with a workload that starts the app and fetches / over
-# loopback, and each result run once more by `jrun run` to fetch / again. Prints per app the
-# files, the bytes (du of the rootfs), the oci-archive's layer (tar.gz) size and the trace runs.
+# Sizes of microcontainers `jrun micro` builds from this host's files: Debian's busybox-static,
+# and python3 (http.server) and nodejs (an http app), each traced with a workload that starts
+# the app and fetches / over loopback with busybox wget (so the workload's shell and busybox are
+# in those results too). Prints per app the files, the bytes of the rootfs (du -b), the OCI
+# layer's size (tar.gz) and the trace runs.
 # Needs root and a build (mvn -DskipTests package); runs containers, so on shared machines take
 # the tests' lock: flock /work/it.lock scripts/micro-sizes.sh
 set -euo pipefail
@@ -31,10 +32,15 @@ report() { # NAME OUT
 }
 build() { # NAME ARGS...: one build into a bundle, one into an OCI layout
   local name=$1; shift
-  "$jrun" --root "$state" micro "$@" --bundle "$work/$name.bundle" 2>"$work/$name.log"
-  "$jrun" --root "$state" micro "$@" --oci "$work/$name.layout" 2>>"$work/$name.log"
+  if ! "$jrun" --root "$state" micro --bundle "$work/$name.bundle" "$@" 2>"$work/$name.log" ||
+     ! "$jrun" --root "$state" micro --oci "$work/$name.layout" "$@" 2>>"$work/$name.log"; then
+    cat "$work/$name.log" >&2
+    exit 1
+  fi
 }
-build busybox --from-host --entrypoint /usr/bin/busybox --trace 'busybox echo hi' -- sh
+# no trace for the static busybox: it needs nothing, and a workload runs under the host's
+# /bin/sh (dash and glibc), which a trace would keep
+build busybox --from-host --entrypoint /usr/bin/busybox -- sh
 report busybox "$work/busybox"
 build python --from-host --entrypoint /usr/bin/python3 --add "$work/site" \
   --trace "$(fetch "/usr/bin/python3 -m http.server 18080 --bind 127.0.0.1 --directory $work/site" 18080)" \
