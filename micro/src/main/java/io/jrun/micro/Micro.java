@@ -6,6 +6,7 @@ import io.jrun.image.bundle.BundleConfig;
 import io.jrun.image.bundle.BundleOptions;
 import io.jrun.image.json.ImageJson.ConfigJson;
 import io.jrun.image.json.ImageJson.ContainerConfigJson;
+import io.jrun.image.store.Errors;
 import io.jrun.image.store.StoredImage;
 import io.jrun.image.unpack.Unpacker;
 import io.jrun.micro.closure.Closure;
@@ -80,7 +81,7 @@ public final class Micro {
             work = Files.createTempDirectory(near, ".jrun-micro-");
             Files.setAttribute(work, "unix:mode", 0700);
         } catch (IOException e) {
-            throw new MicroException("micro: make a work directory: " + e);
+            throw MicroException.io("micro: make a work directory beside the output", e);
         }
         try {
             return build(work);
@@ -177,7 +178,7 @@ public final class Micro {
         try {
             result = RootfsWriter.size(rootfs);
         } catch (IOException e) {
-            throw new MicroException("micro: size of " + rootfs + ": " + e);
+            throw MicroException.io("micro: size of " + rootfs, e);
         }
         String table = table(src, source, result, m, rounds);
         OciWriter.ImageConfig ic = new OciWriter.ImageConfig(entrypoint, cmd, env,
@@ -188,7 +189,9 @@ public final class Micro {
                 OciWriter.writeLayout(rootfs, ic, o.tag() != null ? o.tag() : "latest", layout);
             } catch (MicroException e) {
                 try {
-                    Unpacker.deleteTree(layout);
+                    if (Files.exists(layout, LinkOption.NOFOLLOW_LINKS)) {
+                        Unpacker.deleteTree(layout);
+                    }
                 } catch (IOException ignored) {
                     // the first error is the one to report
                 }
@@ -262,7 +265,7 @@ public final class Micro {
             }
             Files.setAttribute(view, "unix:mode", 0755);
         } catch (IOException e) {
-            throw new MicroException("micro: make the host's view in " + view + ": " + e);
+            throw MicroException.io("micro: make the host's view in " + view, e);
         }
         return view;
     }
@@ -395,7 +398,7 @@ public final class Micro {
                 }
             });
         } catch (IOException e) {
-            throw new MicroException("micro: --add " + spec + ": " + e);
+            throw MicroException.io("micro: --add " + spec, e);
         }
         for (String p : matches) {
             closure.add(p, reason, true);
@@ -424,7 +427,7 @@ public final class Micro {
             }
             return s;
         } catch (IOException e) {
-            throw new MicroException("micro: size of " + src.root() + ": " + e);
+            throw MicroException.io("micro: size of " + src.root(), e);
         }
     }
 
@@ -473,7 +476,7 @@ public final class Micro {
             Files.writeString(manifestFile, manifest);
             Files.writeString(sizes, table);
         } catch (IOException e) {
-            throw new MicroException("micro: write " + manifestFile + ": " + e);
+            throw MicroException.io("micro: write " + manifestFile, e);
         }
     }
 
@@ -482,6 +485,7 @@ public final class Micro {
             throws MicroException {
         Path target = bundle.toAbsolutePath().normalize();
         Path tmp = target.resolveSibling("." + target.getFileName() + ".jrun-micro");
+        boolean done = false;
         try {
             Files.createDirectories(tmp);
             Files.setAttribute(tmp, "unix:mode", 0700);
@@ -500,10 +504,19 @@ public final class Micro {
                 Files.delete(target);
             }
             Files.move(tmp, target);
+            done = true;
         } catch (ImageException e) {
             throw new MicroException("micro: the bundle's config.json: " + e.getMessage());
         } catch (IOException e) {
-            throw new MicroException("micro: write the bundle " + bundle + ": " + e);
+            throw MicroException.io("micro: write the bundle " + bundle, e);
+        } finally {
+            if (!done && Files.exists(tmp, LinkOption.NOFOLLOW_LINKS)) {
+                try {
+                    Unpacker.deleteTree(tmp);
+                } catch (IOException e) {
+                    log.println("jrun: remove " + tmp + " after a failed write: " + Errors.reason(e));
+                }
+            }
         }
     }
 

@@ -98,7 +98,7 @@ public final class Closure {
                 }
             });
         } catch (IOException e) {
-            throw new MicroException("read the tree " + base + ": " + e.getMessage());
+            throw MicroException.io("read the tree " + base, e);
         }
         for (String f : files) {
             BasicFileAttributes a = root.attrs(f);
@@ -121,12 +121,7 @@ public final class Closure {
             return;
         }
         Path file = root.host(path);
-        ElfFile elf;
-        try {
-            elf = ElfFile.read(file);
-        } catch (IOException e) {
-            throw new MicroException("read ELF " + file + ": " + e.getMessage());
-        }
+        ElfFile elf = readElf(file);
         if (elf == null) {
             String interp = shebang(file);
             if (interp != null) {
@@ -147,7 +142,7 @@ public final class Closure {
             try {
                 f = search.find(name, chain);
             } catch (IOException e) {
-                throw new MicroException("find " + name + " for " + obj.path() + ": " + e.getMessage());
+                throw MicroException.io("find " + name + " for " + obj.path(), e);
             }
             if (f == null) {
                 String m = name + " needed by " + obj.path();
@@ -163,18 +158,24 @@ public final class Closure {
             }
             manifest.add(r.path(), Kind.FILE, reason);
             if (elfDone.add(r.path())) {
-                ElfFile lib;
-                try {
-                    lib = ElfFile.read(root.host(r.path()));
-                } catch (IOException e) {
-                    throw new MicroException("read ELF " + root.host(r.path()) + ": " + e.getMessage());
-                }
+                ElfFile lib = readElf(root.host(r.path()));
                 if (lib != null) {
                     List<LibrarySearch.Loader> next = new ArrayList<>(chain);
                     next.add(new LibrarySearch.Loader(f.path(), lib));
                     elfClosure(next);
                 }
             }
+        }
+    }
+
+    /** The file's ELF data (null: not ELF); a malformed ELF is an error, as the loader would fail on it. */
+    private static ElfFile readElf(Path file) throws MicroException {
+        try {
+            return ElfFile.read(file);
+        } catch (java.nio.file.FileSystemException e) {
+            throw MicroException.io("read ELF " + file, e);
+        } catch (IOException e) {
+            throw new MicroException(e.getMessage()); // the reader's own line: "read ELF FILE: what is wrong"
         }
     }
 

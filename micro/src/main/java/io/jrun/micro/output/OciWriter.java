@@ -98,7 +98,7 @@ public final class OciWriter {
             Files.writeString(layout.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
             Files.writeString(layout.resolve("index.json"), JsonWriter.write(index));
         } catch (IOException e) {
-            throw new MicroException("write the OCI layout " + layout + ": " + e);
+            throw MicroException.io("write the OCI layout " + layout, e);
         }
     }
 
@@ -116,7 +116,7 @@ public final class OciWriter {
             } catch (IOException ignored) {
                 // the first error is the one to report
             }
-            throw new MicroException("write the OCI archive " + archive + ": " + e);
+            throw MicroException.io("write the OCI archive " + archive, e);
         }
     }
 

@@ -72,7 +72,7 @@ public final class RootfsWriter {
         } catch (FileAlreadyExistsException e) {
             throw new MicroException("write " + e.getFile() + ": File exists (EEXIST)");
         } catch (IOException e) {
-            throw new MicroException("write the rootfs " + dest + ": " + e);
+            throw MicroException.io("write the rootfs " + dest, e);
         }
     }
 

@@ -35,7 +35,7 @@ final class TraceAgent implements AutoCloseable {
             Files.copy(in, exe, StandardCopyOption.REPLACE_EXISTING);
             Files.setAttribute(exe, "unix:mode", 0500);
         } catch (IOException e) {
-            throw new MicroException("install the trace agent in " + dir + ": " + e);
+            throw MicroException.io("install the trace agent in " + dir, e);
         }
         return exe;
     }
@@ -47,7 +47,7 @@ final class TraceAgent implements AutoCloseable {
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         } catch (IOException e) {
-            throw new MicroException("run the trace agent " + exe + ": " + e.getMessage());
+            throw MicroException.io("run the trace agent " + exe, e);
         }
         // it says "listening" once bound: the container's monitor connects before its clone
         try {
@@ -71,7 +71,7 @@ final class TraceAgent implements AutoCloseable {
             drain.start();
         } catch (IOException e) {
             p.destroyForcibly();
-            throw new MicroException("run the trace agent on " + socket + ": " + e.getMessage());
+            throw MicroException.io("run the trace agent on " + socket, e);
         }
         return new TraceAgent(p, out);
     }

@@ -81,7 +81,7 @@ public final class Tracer {
             Files.writeString(dir.resolve("config.json"), JsonWriter.pretty(config(rootfs, binds, workload, env, uid, gid,
                     cwd, socket)));
         } catch (IOException e) {
-            throw new MicroException("write the trace bundle " + dir + ": " + e);
+            throw MicroException.io("write the trace bundle " + dir, e);
         }
         String id = "micro-trace-" + UUID.randomUUID().toString().substring(0, 8);
         int status;
@@ -109,7 +109,7 @@ public final class Tracer {
             return new Result(status, Files.readString(out, StandardCharsets.UTF_8),
                     Files.readString(err, StandardCharsets.UTF_8), touched);
         } catch (IOException e) {
-            throw new MicroException("read the trace in " + dir + ": " + e);
+            throw MicroException.io("read the trace in " + dir, e);
         }
     }
 
