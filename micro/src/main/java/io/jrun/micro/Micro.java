@@ -135,7 +135,7 @@ public final class Micro {
         String program = program(src, command.get(0), env);
         if (program == null) {
             throw new MicroException("micro: exec \"" + command.get(0) + "\": executable file not found in "
-                    + src.root() + " (searched $PATH)");
+                    + src.root() + (command.get(0).contains("/") ? " (ENOENT)" : " (searched $PATH)"));
         }
         closure.add(program, "the program (" + (o.entrypoint().isEmpty() && image != null ? "the image's command"
                 : "named by the user") + ")", false);
