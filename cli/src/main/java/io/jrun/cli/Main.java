@@ -44,6 +44,7 @@ public final class Main {
         COMMANDS.put("unpack", new ImageCommands.Unpack());
         COMMANDS.put("images", new ImageCommands.ImagesCommand());
         COMMANDS.put("rmi", new ImageCommands.Rmi());
+        COMMANDS.put("micro", new MicroCommand());
     }
 
     /** What every command gets: the global flags, resolved. */
