@@ -37,3 +37,11 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+# The distribution runs on the newest JDK present (cli/assemble.sh): 25 or later gets an AOT
+# cache trained at build time, 17-24 an AppCDS archive. Debian 12 packages only 17; say which.
+newest=$(for r in /usr/lib/jvm/*/release; do sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$r"; done 2>/dev/null | sort -n | tail -1)
+if [ "${newest:-0}" -ge 25 ]; then
+  echo "setup: JDK $newest present: jrun will start with an AOT cache"
+else
+  echo "setup: no JDK 25 under /usr/lib/jvm: jrun will start with an AppCDS archive (JDK ${newest:-?})"
+fi
