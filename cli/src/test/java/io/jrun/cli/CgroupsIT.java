@@ -204,6 +204,26 @@ class CgroupsIT extends CliTest {
         }
     }
 
+    @Test
+    void manyJrunProcessesRunningAtOnceAllSucceedAndLeaveNothing() throws Exception {
+        // each makes the shared jrun/ parent if missing (cpuset: with cpus and mems) and removes it if last
+        Path bundle = bundle("", Map.of()).args("true").write();
+        List<String> failures = new java.util.ArrayList<>();
+        for (int round = 0; round < 3; round++) {
+            List<JrunCli.Started> started = new java.util.ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                started.add(jrun.start("run", "--bundle", bundle.toString(), id()));
+            }
+            for (JrunCli.Started s : started) {
+                JrunCli.Result r = JrunCli.finish(s);
+                if (r.exit() != 0) {
+                    failures.add("exit " + r.exit() + ": " + r.stderr());
+                }
+            }
+        }
+        assertEquals(List.of(), failures, "30 runs, 10 at a time");
+    }
+
     static long count(Path n) throws Exception {
         String s = Files.readString(n).trim();
         return s.isEmpty() ? 0 : Long.parseLong(s);

@@ -5,9 +5,14 @@ import io.jrun.runtime.cgroups.v1.V1Controllers;
 import io.jrun.runtime.cgroups.v2.DeviceProgram;
 import io.jrun.runtime.cgroups.v2.V2Controllers;
 import io.jrun.runtime.spec.Spec;
+import io.jrun.runtime.plan.Errno;
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -24,6 +29,7 @@ public final class ContainerCgroup {
     private final Map<String, Path> byController; // v1: controller -> dir; v2: "" -> dir
     private final List<Path> created = new ArrayList<>();
     private final Map<Path, String> hierarchyNames = new LinkedHashMap<>();
+    private final Map<Path, Path> mounts = new LinkedHashMap<>(); // dir -> its hierarchy's mount point
     private boolean defaultPlacement;
 
     /** v1: the name a hierarchy has under /sys/fs/cgroup ("memory", "cpu,cpuacct"), for the container's view. */
@@ -52,6 +58,7 @@ public final class ContainerCgroup {
             dirs.put("", host.v2Mount().resolve(strip(CgroupHost.placement(cgroupsPath, host.v2Own(), id))));
             ContainerCgroup c = new ContainerCgroup(true, dirs);
             c.defaultPlacement = byDefault;
+            c.mounts.put(dirs.get(""), host.v2Mount());
             return c;
         }
         for (Map.Entry<String, CgroupHost.Hierarchy> e : host.v1().entrySet()) {
@@ -61,6 +68,7 @@ public final class ContainerCgroup {
         c.defaultPlacement = byDefault;
         for (Map.Entry<String, CgroupHost.Hierarchy> e : host.v1().entrySet()) {
             c.hierarchyNames.put(dirs.get(e.getKey()), e.getValue().mount().getFileName().toString());
+            c.mounts.put(dirs.get(e.getKey()), e.getValue().mount());
         }
         return c;
     }
@@ -105,30 +113,77 @@ public final class ContainerCgroup {
     }
 
     /**
-     * Makes the directories, recording the ones that were not there; the shared parent of the
-     * default placement ({@code jrun/}) is recorded by every container, so the last one removes it.
+     * Makes the directories, recording the ones that were not there. Other containers (threads of
+     * this JVM, other jrun processes) make and remove the same parents at the same time: a mkdir
+     * that finds the directory made meanwhile is content, and one whose parent was removed
+     * meanwhile by the last container leaving it starts over. A parent that was missing when this
+     * container looked is recorded as jrun's, as is the default placement's {@code jrun/}, so the
+     * last container to leave removes it (rmdir only removes an empty cgroup).
      */
     public void create() throws JrunException {
         for (Path dir : dirs()) {
-            List<Path> missing = new ArrayList<>();
-            for (Path p = dir; p != null && !Files.isDirectory(p); p = p.getParent()) {
-                missing.add(0, p);
-            }
-            for (Path p : missing) {
+            Path top = mounts.get(dir);
+            boolean cpuset = !v2 && dir.equals(byController.get("cpuset"));
+            for (int attempt = 0;; attempt++) {
                 try {
-                    Files.createDirectory(p);
-                } catch (IOException e) {
-                    throw new JrunException("mkdir " + p + ": " + e.getMessage());
-                }
-                created.add(0, p);
-                if (!v2 && p.toString().contains("/cpuset/")) {
-                    inheritCpuset(p);
+                    make(dir, top, cpuset);
+                    break;
+                } catch (Vanished e) {
+                    if (attempt == 100) {
+                        throw new JrunException("mkdir " + dir + ": " + e.getMessage()
+                                + " (a parent was removed 100 times while this was made)");
+                    }
                 }
             }
             if (defaultPlacement && !created.contains(dir.getParent())) {
                 created.add(dir.getParent());
             }
         }
+    }
+
+    /** A directory on the way was removed by another container meanwhile: start again. */
+    private static final class Vanished extends Exception {
+        Vanished(Path p) {
+            super(p + ": No such file or directory (ENOENT)", null, false, false);
+        }
+    }
+
+    /** Makes {@code dir} and its missing parents below {@code top}; cpuset ones get cpus and mems before use. */
+    private void make(Path dir, Path top, boolean cpuset) throws JrunException, Vanished {
+        List<Path> chain = new ArrayList<>();
+        for (Path p = dir; p != null && !p.equals(top); p = p.getParent()) {
+            chain.add(0, p);
+        }
+        for (Path p : chain) {
+            if (!Files.isDirectory(p)) {
+                try {
+                    Files.createDirectory(p);
+                    record(p);
+                } catch (FileAlreadyExistsException e) {
+                    if (!p.equals(dir)) {
+                        record(p); // made by another container meanwhile: jrun's, shared
+                    }
+                } catch (NoSuchFileException e) {
+                    throw new Vanished(p.getParent());
+                } catch (IOException e) {
+                    throw new JrunException("mkdir " + p + ": " + Errno.describe(reason(e)));
+                }
+            }
+            if (cpuset && top != null) {
+                inheritCpuset(p, top);
+            }
+        }
+    }
+
+    private void record(Path p) {
+        if (!created.contains(p)) {
+            created.add(0, p);
+        }
+    }
+
+    private static String reason(IOException e) {
+        return e instanceof FileSystemException f && f.getReason() != null ? f.getReason()
+                : String.valueOf(e.getMessage());
     }
 
     /**
@@ -144,12 +199,40 @@ public final class ContainerCgroup {
         }
     }
 
-    /** A new v1 cpuset takes no task until it has cpus and mems: its parent's, as runc does. */
-    private static void inheritCpuset(Path p) throws JrunException {
-        for (String f : List.of("cpuset.cpus", "cpuset.mems")) {
-            if (CgroupFiles.read(p, f).isEmpty()) {
-                CgroupFiles.write(p, f, CgroupFiles.read(p.getParent(), f));
+    /**
+     * A v1 cpuset takes no task until it has cpus and mems (ENOSPC): an empty one gets its
+     * parent's, the parent made usable first, as runc does. Every directory on the way is
+     * checked, since another container may have made a parent and not yet filled it in.
+     */
+    private static void inheritCpuset(Path p, Path top) throws JrunException, Vanished {
+        for (String f : CPUSET_FILES) {
+            if (cpusetValue(p, f).isEmpty()) {
+                Path parent = p.getParent();
+                String v = cpusetValue(parent, f);
+                if (v.isEmpty() && !parent.equals(top)) {
+                    inheritCpuset(parent, top);
+                    v = cpusetValue(parent, f);
+                }
+                try {
+                    Files.writeString(p.resolve(f), v, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+                } catch (NoSuchFileException e) {
+                    throw new Vanished(p);
+                } catch (IOException e) {
+                    throw new JrunException("write " + v + " to " + p.resolve(f) + ": " + Errno.describe(reason(e)));
+                }
             }
+        }
+    }
+
+    private static final List<String> CPUSET_FILES = List.of("cpuset.cpus", "cpuset.mems");
+
+    private static String cpusetValue(Path dir, String f) throws JrunException, Vanished {
+        try {
+            return Files.readString(dir.resolve(f)).trim();
+        } catch (NoSuchFileException e) {
+            throw new Vanished(dir);
+        } catch (IOException e) {
+            throw new JrunException("read " + dir.resolve(f) + ": " + Errno.describe(reason(e)));
         }
     }
 
