@@ -224,6 +224,77 @@ class CgroupsIT extends CliTest {
         assertEquals(List.of(), failures, "30 runs, 10 at a time");
     }
 
+    @Test
+    void deleteForceOfAPausedContainerThawsKillsAndRemovesEverything() throws Exception {
+        TestBundle b = bundle("sleep 1000 & sleep 1000", Map.of());
+        b.write();
+        String id = id();
+        assertEquals(0, jrun.run("run", "-d", "--bundle", b.dir().toString(), id).exit());
+        JrunCli.Result p = jrun.run("pause", id);
+        assertEquals(0, p.exit(), p.stderr());
+        long pid = Long.parseLong(jrun.run("state", id).stdout().replaceAll("(?s).*\"pid\": (\\d+).*", "$1"));
+        JrunCli.Result d = jrun.run("delete", "--force", id);
+        assertEquals(0, d.exit(), d.stderr());
+        assertEquals("", d.stderr());
+        for (int i = 0; i < 200 && ProcessHandle.of(pid).isPresent(); i++) {
+            Thread.sleep(10); // dead, perhaps not yet reaped by its parent
+        }
+        assertFalse(ProcessHandle.of(pid).isPresent(), "the frozen init " + pid + " is still there");
+        assertEquals(1, jrun.run("state", id).exit(), "the state is still there");
+    }
+
+    @Test
+    void aFrozenExistingCgroupIsRefusedAtCreateInsteadOfHanging() throws Exception {
+        boolean v2 = v2();
+        String name = "jrun-frozen-" + UUID.randomUUID().toString().substring(0, 6);
+        String own = ownCgroup(v2 ? "" : "freezer");
+        Path frozen = Path.of((v2 ? "/sys/fs/cgroup" : "/sys/fs/cgroup/freezer") + (own.equals("/") ? "" : own), name);
+        Files.createDirectory(frozen);
+        try {
+            Files.writeString(frozen.resolve(v2 ? "cgroup.freeze" : "freezer.state"), v2 ? "1" : "FROZEN");
+            TestBundle b = bundle("echo ran", Map.of());
+            b.linux().put("cgroupsPath", name);
+            String id = id();
+            JrunCli.Result r = run(b, id);
+            assertEquals(1, r.exit(), r.stdout() + r.stderr());
+            assertEquals("jrun: cgroups: " + frozen + " is frozen (" + (v2 ? "cgroup.freeze 1" : "freezer.state FROZEN")
+                    + "): a container needs an empty, thawed cgroup\n", r.stderr());
+            assertEquals(1, jrun.run("state", id).exit(), "a state is left");
+            assertTrue(Files.isDirectory(frozen), "jrun removed a cgroup it did not make");
+        } finally {
+            Files.writeString(frozen.resolve(v2 ? "cgroup.freeze" : "freezer.state"), v2 ? "0" : "THAWED");
+            Files.delete(frozen);
+        }
+    }
+
+    @Test
+    void subCgroupsMadeInsideTheContainerAreRemovedAtDelete() throws Exception {
+        boolean v2 = v2();
+        String id = id();
+        String cg = v2 ? "/sys/fs/cgroup" : "/sys/fs/cgroup/pids";
+        TestBundle b = bundle("mkdir -p " + cg + "/sub/deeper; sleep 1000 & echo $! > " + cg
+                + "/sub/deeper/cgroup.procs; wait", Map.of());
+        b.namespaces("pid", "mount", "ipc", "uts", "network", "cgroup");
+        b.linux().put("cgroupsPath", "jrun-it/" + id);
+        b.mount(Map.of("destination", "/sys/fs/cgroup", "type", "cgroup", "source", "cgroup",
+                "options", List.of("nosuid", "noexec", "nodev", "rw")));
+        b.write();
+        assertEquals(0, jrun.run("run", "-d", "--bundle", b.dir().toString(), id).exit());
+        String own = ownCgroup(v2 ? "" : "pids");
+        Path leaf = Path.of(cg + (own.equals("/") ? "" : own) + "/jrun-it/" + id);
+        for (int i = 0; i < 300 && !Files.isDirectory(leaf.resolve("sub/deeper")); i++) {
+            Thread.sleep(10);
+        }
+        for (int i = 0; i < 300 && Files.readString(leaf.resolve("sub/deeper/cgroup.procs")).isBlank(); i++) {
+            Thread.sleep(10);
+        }
+        assertFalse(Files.readString(leaf.resolve("sub/deeper/cgroup.procs")).isBlank(), "no process in sub/deeper");
+        JrunCli.Result d = jrun.run("delete", "--force", id);
+        assertEquals(0, d.exit(), d.stderr());
+        assertEquals("", d.stderr());
+        assertFalse(Files.exists(leaf), leaf + " is left");
+    }
+
     static long count(Path n) throws Exception {
         String s = Files.readString(n).trim();
         return s.isEmpty() ? 0 : Long.parseLong(s);

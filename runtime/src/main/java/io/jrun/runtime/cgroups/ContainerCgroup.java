@@ -31,6 +31,7 @@ public final class ContainerCgroup {
     private final Map<Path, String> hierarchyNames = new LinkedHashMap<>();
     private final Map<Path, Path> mounts = new LinkedHashMap<>(); // dir -> its hierarchy's mount point
     private boolean defaultPlacement;
+    private boolean refused; // create() refused a cgroup it found in use: remove() kills nothing there
 
     /** v1: the name a hierarchy has under /sys/fs/cgroup ("memory", "cpu,cpuacct"), for the container's view. */
     public String hierarchyName(Path dir) {
@@ -121,6 +122,7 @@ public final class ContainerCgroup {
      * last container to leave removes it (rmdir only removes an empty cgroup).
      */
     public void create() throws JrunException {
+        refuseInUse();
         for (Path dir : dirs()) {
             Path top = mounts.get(dir);
             boolean cpuset = !v2 && dir.equals(byController.get("cpuset"));
@@ -137,6 +139,42 @@ public final class ContainerCgroup {
             }
             if (defaultPlacement && !created.contains(dir.getParent())) {
                 created.add(dir.getParent());
+            }
+        }
+    }
+
+    /**
+     * An existing cgroup given as cgroupsPath must be empty and not frozen (as runc checks): a
+     * frozen one would hold the init forever before its first step.
+     */
+    private void refuseInUse() throws JrunException {
+        for (Path dir : dirs()) {
+            if (!Files.isDirectory(dir)) {
+                continue;
+            }
+            String why = null;
+            if (Files.exists(dir.resolve("freezer.state"))) {
+                String st = CgroupFiles.read(dir, "freezer.state");
+                why = st.equals("THAWED") ? null : "is frozen (freezer.state " + st + ")";
+            } else if (v2 && Files.exists(dir.resolve("cgroup.freeze"))
+                    && CgroupFiles.read(dir, "cgroup.freeze").equals("1")) {
+                why = "is frozen (cgroup.freeze 1)";
+            }
+            if (why == null) {
+                try {
+                    for (String line : Files.readAllLines(dir.resolve("cgroup.procs"))) {
+                        if (!line.isBlank()) {
+                            why = "already has processes (" + line.trim() + " among them)";
+                            break;
+                        }
+                    }
+                } catch (IOException e) {
+                    // unreadable: the attach will say why
+                }
+            }
+            if (why != null) {
+                refused = true;
+                throw new JrunException("cgroups: " + dir + " " + why + ": a container needs an empty, thawed cgroup");
             }
         }
     }
@@ -266,24 +304,51 @@ public final class ContainerCgroup {
         return out;
     }
 
-    /** The pids in the container's cgroup (read from the first hierarchy that lists any). */
+    /**
+     * The pids in the container's cgroup and the sub-cgroups made in it (read from the first
+     * hierarchy that lists any).
+     */
     public List<Long> pids() {
         for (Path d : dirs()) {
-            try {
-                List<Long> pids = new ArrayList<>();
-                for (String line : Files.readAllLines(d.resolve("cgroup.procs"))) {
-                    if (!line.isBlank()) {
-                        pids.add(Long.parseLong(line.trim()));
+            List<Long> pids = new ArrayList<>();
+            for (Path sub : subtree(d)) {
+                try {
+                    for (String line : Files.readAllLines(sub.resolve("cgroup.procs"))) {
+                        if (!line.isBlank()) {
+                            pids.add(Long.parseLong(line.trim()));
+                        }
                     }
+                } catch (IOException | NumberFormatException e) {
+                    // this cgroup is gone or unreadable: the others still count
                 }
-                if (!pids.isEmpty()) {
-                    return pids;
-                }
-            } catch (IOException | NumberFormatException e) {
-                // this hierarchy is gone or unreadable: try the next
+            }
+            if (!pids.isEmpty()) {
+                return pids;
             }
         }
         return List.of();
+    }
+
+    /** {@code dir} and every cgroup below it, deepest first (empty when it is gone). */
+    static List<Path> subtree(Path dir) {
+        List<Path> out = new ArrayList<>();
+        addSubtree(dir, out, 0);
+        return out;
+    }
+
+    private static void addSubtree(Path dir, List<Path> out, int depth) {
+        if (depth < 32) {
+            try (java.nio.file.DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
+                for (Path p : s) {
+                    if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                        addSubtree(p, out, depth + 1);
+                    }
+                }
+            } catch (IOException e) {
+                return; // gone meanwhile
+            }
+        }
+        out.add(dir);
     }
 
     /** The directory of the hierarchy that has {@code file} (v1: one per controller), or null. */
@@ -455,37 +520,50 @@ public final class ContainerCgroup {
     }
 
     /**
-     * Kills what is left in the container's cgroup, then removes the directories jrun made,
-     * deepest first: the container's own waiting (up to 2 s) for its processes to go, a parent
-     * only when no other container uses it any more.
+     * Kills what is left in the container's cgroup (thawing it, as a frozen process cannot
+     * die), then removes the directories jrun made, deepest first, with the sub-cgroups the
+     * container made in its own: the container's own waiting (up to 2 s) for its processes
+     * to go, a parent only when no other container uses it any more (rmdir refuses a
+     * cgroup that still has children, so a concurrent creator is not disturbed).
      */
     public void remove() throws JrunException {
-        for (long pid : pids()) {
-            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        if (!refused) {
+            for (long pid : pids()) {
+                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+            }
+            if (isFrozen()) {
+                thaw();
+            }
         }
         Set<Path> own = new java.util.HashSet<>(dirs());
         for (Path p : created()) {
-            IOException last = null;
-            int tries = own.contains(p) ? 200 : 1;
-            for (int i = 0; i < tries && Files.isDirectory(p); i++) {
-                try {
-                    Files.deleteIfExists(p);
-                    last = null;
-                } catch (IOException e) {
-                    last = e;
-                    if (i + 1 < tries) {
-                        try {
-                            Thread.sleep(10);
-                        } catch (InterruptedException ie) {
-                            Thread.currentThread().interrupt();
-                            break;
-                        }
+            List<Path> doomed = own.contains(p) && !refused ? subtree(p) : List.of(p);
+            for (Path d : doomed) {
+                rmdir(d, own.contains(p) ? 200 : 1, own.contains(p));
+            }
+        }
+    }
+
+    private static void rmdir(Path p, int tries, boolean mustGo) throws JrunException {
+        IOException last = null;
+        for (int i = 0; i < tries && Files.isDirectory(p); i++) {
+            try {
+                Files.deleteIfExists(p);
+                last = null;
+            } catch (IOException e) {
+                last = e;
+                if (i + 1 < tries) {
+                    try {
+                        Thread.sleep(10);
+                    } catch (InterruptedException ie) {
+                        Thread.currentThread().interrupt();
+                        break;
                     }
                 }
             }
-            if (last != null && own.contains(p)) {
-                throw new JrunException("rmdir " + p + ": " + last.getMessage() + " (processes are still in it)");
-            }
+        }
+        if (last != null && mustGo) {
+            throw new JrunException("rmdir " + p + ": " + Errno.describe(reason(last)) + " (processes are still in it)");
         }
     }
 }
