@@ -295,6 +295,32 @@ class CgroupsIT extends CliTest {
         assertFalse(Files.exists(leaf), leaf + " is left");
     }
 
+    @Test
+    void theContainerIsInTheCgroup2HierarchyTooAsOnHybridHosts() throws Exception {
+        // pure v2: its one hierarchy; hybrid (these hosts): the cgroup2 at /sys/fs/cgroup/unified beside v1
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.readString(Path.of("/proc/self/cgroup")).contains("0::/"),
+                "no cgroup2 hierarchy on this host");
+        String id = id();
+        TestBundle b = bundle("sleep 1000", Map.of()).namespaces("pid", "network", "ipc", "uts", "mount", "cgroup");
+        b.linux().put("cgroupsPath", "jrun-it/" + id);
+        b.write();
+        assertEquals(0, jrun.run("run", "-d", "--bundle", b.dir().toString(), id).exit());
+        String own = ownCgroup("");
+        String path = (own.equals("/") ? "" : own) + "/jrun-it/" + id;
+        Path mount = v2() ? Path.of("/sys/fs/cgroup") : Path.of("/sys/fs/cgroup/unified");
+        try {
+            long pid = Long.parseLong(jrun.run("state", id).stdout().replaceAll("(?s).*\"pid\": (\\d+).*", "$1"));
+            assertTrue(Files.readAllLines(Path.of("/proc/" + pid + "/cgroup")).contains("0::" + path),
+                    Files.readString(Path.of("/proc/" + pid + "/cgroup")));
+            assertTrue(Files.isDirectory(mount.resolve(path.substring(1))));
+            JrunCli.Result e = jrun.run("exec", id, "cat", "/proc/self/cgroup"); // in the init's cgroup namespace
+            assertTrue(e.stdout().contains("\n0::/\n") || e.stdout().startsWith("0::/\n"), e.stdout() + e.stderr());
+        } finally {
+            assertEquals(0, jrun.run("delete", "--force", id).exit());
+        }
+        assertFalse(Files.exists(mount.resolve(path.substring(1))), "left: " + path);
+    }
+
     static long count(Path n) throws Exception {
         String s = Files.readString(n).trim();
         return s.isEmpty() ? 0 : Long.parseLong(s);

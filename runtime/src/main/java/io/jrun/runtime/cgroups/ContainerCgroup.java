@@ -25,6 +25,8 @@ import java.util.Set;
  * removes only the directories it created (recorded in the container's state).
  */
 public final class ContainerCgroup {
+    /** The key of a hybrid host's cgroup2 directory among a v1 container's. */
+    private static final String UNIFIED = " unified";
     private final boolean v2;
     private final Map<String, Path> byController; // v1: controller -> dir; v2: "" -> dir
     private final List<Path> created = new ArrayList<>();
@@ -65,11 +67,19 @@ public final class ContainerCgroup {
         for (Map.Entry<String, CgroupHost.Hierarchy> e : host.v1().entrySet()) {
             dirs.put(e.getKey(), e.getValue().dirOf(CgroupHost.placement(cgroupsPath, e.getValue().own(), id)));
         }
+        CgroupHost.Hierarchy unified = host.unified();
+        if (unified != null) { // last: a v1 controller's files are looked for first
+            dirs.put(UNIFIED, unified.dirOf(CgroupHost.placement(cgroupsPath, unified.own(), id)));
+        }
         ContainerCgroup c = new ContainerCgroup(false, dirs);
         c.defaultPlacement = byDefault;
         for (Map.Entry<String, CgroupHost.Hierarchy> e : host.v1().entrySet()) {
             c.hierarchyNames.put(dirs.get(e.getKey()), e.getValue().mount().getFileName().toString());
             c.mounts.put(dirs.get(e.getKey()), e.getValue().mount());
+        }
+        if (unified != null) {
+            c.hierarchyNames.put(dirs.get(UNIFIED), unified.mount().getFileName().toString());
+            c.mounts.put(dirs.get(UNIFIED), unified.mount());
         }
         return c;
     }
