@@ -321,6 +321,24 @@ class CgroupsIT extends CliTest {
         assertFalse(Files.exists(mount.resolve(path.substring(1))), "left: " + path);
     }
 
+    @Test
+    void aDenyAllRuleHoldsForExecdProcessesToo() throws Exception {
+        // "mwr": the deny-all in another order, normalised as runc does
+        TestBundle b = bundle("echo ready; sleep 1000", Map.of("devices", List.of(Map.of("allow", false, "access", "mwr"))));
+        b.capabilities("CAP_MKNOD");
+        b.write();
+        String id = id();
+        String check = "mknod /dev/k1 c 1 11 2>/dev/null && echo mknod-ok || echo mknod-denied;"
+                + " if (exec 3<>/dev/null) 2>&-; then echo null-ok; else echo null-denied; fi";
+        try {
+            assertEquals(0, jrun.run("run", "-d", "--bundle", b.dir().toString(), id).exit());
+            JrunCli.Result e = jrun.run("exec", id, "sh", "-c", check);
+            assertEquals("mknod-denied\nnull-ok\n", e.stdout(), e.stderr());
+        } finally {
+            jrun.run("delete", "--force", id);
+        }
+    }
+
     static long count(Path n) throws Exception {
         String s = Files.readString(n).trim();
         return s.isEmpty() ? 0 : Long.parseLong(s);

@@ -3,6 +3,7 @@ package io.jrun.runtime.cgroups.v1;
 import static io.jrun.runtime.cgroups.CgroupFiles.write;
 
 import io.jrun.runtime.JrunException;
+import io.jrun.runtime.cgroups.DeviceDefaults;
 import io.jrun.runtime.spec.Spec;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -126,14 +127,24 @@ public final class V1Controllers {
         }
     }
 
-    /** devices.deny "a" first when the rules start with a deny-all, then each rule in order. */
+    /**
+     * Each rule in order, its access normalised; a rule for every device ("a") with all access
+     * and no numbers is the kernel's "a" (allow or deny all, dropping the rules before it), any
+     * other "a" rule is the same rule for "c" and "b", since the kernel reads "a" as all-or-nothing.
+     */
     static void devices(Path dir, List<Spec.DeviceRule> rules) throws JrunException {
         for (Spec.DeviceRule d : rules) {
             String type = d.type() == null || d.type().isEmpty() ? "a" : d.type();
-            String rule = type.equals("a") && d.major() == null && d.minor() == null && (d.access() == null
-                    || d.access().equals("rwm")) ? "a" : type + " " + num(d.major()) + ":" + num(d.minor()) + " "
-                    + (d.access() == null || d.access().isEmpty() ? "rwm" : d.access());
-            write(dir, d.allow() ? "devices.allow" : "devices.deny", rule);
+            String access = DeviceDefaults.access(d.access());
+            String file = d.allow() ? "devices.allow" : "devices.deny";
+            if (!type.equals("a")) {
+                write(dir, file, type + " " + num(d.major()) + ":" + num(d.minor()) + " " + access);
+            } else if (num(d.major()).equals("*") && num(d.minor()).equals("*") && access.equals("rwm")) {
+                write(dir, file, "a");
+            } else {
+                write(dir, file, "c " + num(d.major()) + ":" + num(d.minor()) + " " + access);
+                write(dir, file, "b " + num(d.major()) + ":" + num(d.minor()) + " " + access);
+            }
         }
     }
 
