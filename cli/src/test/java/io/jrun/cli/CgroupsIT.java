@@ -339,6 +339,32 @@ class CgroupsIT extends CliTest {
         }
     }
 
+    @Test
+    void eventsReportsAnOomKillOfAnExecdProcessAndOfTheInit() throws Exception {
+        Path shared = Files.createDirectories(tmp.resolve("shared-" + UUID.randomUUID().toString().substring(0, 6)));
+        TestBundle b = bundle("while [ ! -e /shared/go ]; do sleep 0.05; done; exec probe alloc 200",
+                Map.of("memory", Map.of("limit", 32L << 20)));
+        b.mount(Map.of("destination", "/shared", "type", "bind", "source", shared.toString(),
+                "options", List.of("rbind", "rw")));
+        b.write();
+        String id = id();
+        String oom = "{\"type\":\"oom\",\"id\":\"" + id + "\"}";
+        try {
+            assertEquals(0, jrun.run("run", "-d", "--bundle", b.dir().toString(), id).exit());
+            JrunCli.Started events = jrun.start("events", "--interval", "60s", id);
+            events.awaitOutput("{\"type\":\"stats\"");
+            JrunCli.Result e = jrun.run("exec", id, "probe", "alloc", "200");
+            assertEquals(137, e.exit(), e.stdout() + e.stderr());
+            events.awaitOutput(oom);
+            Files.writeString(shared.resolve("go"), ""); // now the init allocates past the limit and is killed
+            JrunCli.Result r = JrunCli.finish(events);
+            assertEquals(0, r.exit(), r.stderr());
+            assertEquals(2, r.stdout().split(java.util.regex.Pattern.quote(oom), -1).length - 1, r.stdout());
+        } finally {
+            jrun.run("delete", "--force", id);
+        }
+    }
+
     static long count(Path n) throws Exception {
         String s = Files.readString(n).trim();
         return s.isEmpty() ? 0 : Long.parseLong(s);
