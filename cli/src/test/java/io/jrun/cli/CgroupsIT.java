@@ -365,6 +365,39 @@ class CgroupsIT extends CliTest {
         }
     }
 
+    @Test
+    void networkResourcesAreAppliedWhereNetClsIsMountedElseRefusedNeverDropped() throws Exception {
+        String netCls = null;
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+            String[] f = line.split(" - ");
+            if (f.length == 2 && f[1].startsWith("cgroup ") && List.of(f[1].split(" ")[2].split(",")).contains("net_cls")) {
+                netCls = f[0].split(" ")[4];
+            }
+        }
+        String id = id();
+        TestBundle b = bundle("echo ran", Map.of("network", Map.of("classID", 1048577L)));
+        b.linux().put("cgroupsPath", "jrun-it/" + id);
+        if (netCls == null) { // these hosts: net_cls is compiled in but mounted nowhere; cgroup v2 has none
+            JrunCli.Result r = run(b, id);
+            assertEquals(1, r.exit(), r.stdout() + r.stderr());
+            assertEquals("", r.stdout());
+            assertEquals(v2() ? "jrun: linux.resources.network: cgroup v2 has no net_cls or net_prio controller; jrun"
+                    + " refuses the setting rather than drop it\n" : "jrun: linux.resources.network.classID: the net_cls"
+                    + " cgroup controller is not mounted on this host (no cgroup v1 hierarchy with it in"
+                    + " /proc/self/mountinfo)\n", r.stderr());
+            return;
+        }
+        b.sh("echo ready; sleep 1000").write();
+        try {
+            assertEquals(0, jrun.run("run", "-d", "--bundle", b.dir().toString(), id).exit());
+            String own = ownCgroup("net_cls");
+            assertEquals("1048577", Files.readString(Path.of(netCls + (own.equals("/") ? "" : own) + "/jrun-it/" + id,
+                    "net_cls.classid")).trim());
+        } finally {
+            jrun.run("delete", "--force", id);
+        }
+    }
+
     static long count(Path n) throws Exception {
         String s = Files.readString(n).trim();
         return s.isEmpty() ? 0 : Long.parseLong(s);

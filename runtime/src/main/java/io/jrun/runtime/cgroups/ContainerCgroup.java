@@ -431,8 +431,7 @@ public final class ContainerCgroup {
     public void update(Spec.Resources r, List<Spec.Device> devices, Path stage) throws JrunException {
         List<Spec.DeviceRule> rules = DeviceDefaults.rules(r.devices(), devices);
         if (rules != r.devices()) {
-            r = new Spec.Resources(r.memory(), r.cpu(), r.pidsLimit(), r.blockIo(), r.hugepageLimits(), rules,
-                    r.unified());
+            r = r.withDevices(rules);
         }
         if (v2) {
             V2Controllers.apply(dirs().get(0), r);
@@ -443,10 +442,13 @@ public final class ContainerCgroup {
             return;
         }
         Map<String, Path> byName = new LinkedHashMap<>();
-        for (String c : List.of("memory", "pids", "cpu", "cpuset", "blkio", "hugetlb", "devices")) {
+        for (String c : List.of("memory", "pids", "cpu", "cpuset", "blkio", "hugetlb", "devices", "net_cls",
+                "net_prio")) {
             Path d = dirWith(c.equals("cpu") ? "cpu.shares" : c.equals("pids") ? "pids.max"
                     : c.equals("memory") ? "memory.limit_in_bytes" : c.equals("cpuset") ? "cpuset.cpus"
-                    : c.equals("blkio") ? "blkio.weight" : c.equals("devices") ? "devices.allow" : "cgroup.procs");
+                    : c.equals("blkio") ? "blkio.weight" : c.equals("devices") ? "devices.allow"
+                    : c.equals("net_cls") ? "net_cls.classid" : c.equals("net_prio") ? "net_prio.ifpriomap"
+                    : "cgroup.procs");
             if (d != null && (!c.equals("hugetlb") || d.toString().contains("hugetlb"))) {
                 byName.put(c, d);
             }

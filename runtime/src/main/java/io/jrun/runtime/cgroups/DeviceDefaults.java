@@ -23,8 +23,7 @@ public final class DeviceDefaults {
         if (out == r.devices()) {
             return r;
         }
-        return new Spec.Resources(r.memory(), r.cpu(), r.pidsLimit(), r.blockIo(), r.hugepageLimits(), out,
-                r.unified());
+        return r.withDevices(out);
     }
 
     /** {@code rules} with jrun's devices and the container's {@code devices} allowed after the last deny-all (the same list when none). */

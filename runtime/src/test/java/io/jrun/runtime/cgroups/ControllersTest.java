@@ -69,6 +69,23 @@ class ControllersTest {
     }
 
     @Test
+    void networkIsWrittenWhereNetClsAndNetPrioAreMountedAndRefusedElsewhere() throws Exception {
+        Files.writeString(dir.resolve("net_cls.classid"), "");
+        Files.writeString(dir.resolve("net_prio.ifpriomap"), "");
+        Spec.Resources r = SpecReader.parseResources("{\"network\": {\"classID\": 1048577, \"priorities\":"
+                + " [{\"name\": \"lo\", \"priority\": 7}]}}", "r.json");
+        V1Controllers.apply(Map.of("net_cls", dir, "net_prio", dir), r);
+        assertEquals("1048577", read("net_cls.classid"));
+        assertEquals("lo 7", read("net_prio.ifpriomap"));
+        JrunException e = assertThrows(JrunException.class, () -> V1Controllers.apply(Map.of("memory", dir), r));
+        assertEquals("linux.resources.network.classID: the net_cls cgroup controller is not mounted on this host"
+                + " (no cgroup v1 hierarchy with it in /proc/self/mountinfo)", e.getMessage());
+        e = assertThrows(JrunException.class, () -> V2Controllers.apply(dir, r));
+        assertEquals("linux.resources.network: cgroup v2 has no net_cls or net_prio controller; jrun refuses the"
+                + " setting rather than drop it", e.getMessage());
+    }
+
+    @Test
     void aMissingFileIsAMissingControllerNotAFileToCreate() throws Exception {
         Files.delete(dir.resolve("blkio.weight"));
         JrunException e = assertThrows(JrunException.class, () -> V1Controllers.apply(Map.of("blkio", dir),

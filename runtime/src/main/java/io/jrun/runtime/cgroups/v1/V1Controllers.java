@@ -21,6 +21,7 @@ public final class V1Controllers {
         blkio(dir(dirs, "blkio", r.blockIo() != null), r.blockIo());
         hugetlb(dir(dirs, "hugetlb", !r.hugepageLimits().isEmpty()), r.hugepageLimits());
         devices(dir(dirs, "devices", !r.devices().isEmpty()), r.devices());
+        network(dirs, r.network());
         if (!r.unified().isEmpty()) {
             throw new JrunException("linux.resources.unified: needs cgroup v2, and this host has cgroup v1");
         }
@@ -146,6 +147,29 @@ public final class V1Controllers {
                 write(dir, file, "b " + num(d.major()) + ":" + num(d.minor()) + " " + access);
             }
         }
+    }
+
+    /** net_cls.classid and net_prio.ifpriomap, each where its controller is mounted, else refused. */
+    static void network(Map<String, Path> dirs, Spec.Network n) throws JrunException {
+        if (n == null) {
+            return;
+        }
+        if (n.classId() != null) {
+            write(dir(dirs, "net_cls", "linux.resources.network.classID"), "net_cls.classid", Long.toString(n.classId()));
+        }
+        for (Spec.NetPriority p : n.priorities()) {
+            write(dir(dirs, "net_prio", "linux.resources.network.priorities"), "net_prio.ifpriomap",
+                    p.name() + " " + p.priority());
+        }
+    }
+
+    private static Path dir(Map<String, Path> dirs, String controller, String field) throws JrunException {
+        Path d = dirs.get(controller);
+        if (d == null) {
+            throw new JrunException(field + ": the " + controller + " cgroup controller is not mounted on this host"
+                    + " (no cgroup v1 hierarchy with it in /proc/self/mountinfo)");
+        }
+        return d;
     }
 
     private static String num(Long n) {
