@@ -32,6 +32,32 @@ class ParallelIT {
     Path tmp;
 
     @Test
+    void closingAPausedContainerThawsKillsAndRemovesIt() throws Exception {
+        Jrun jrun = Jrun.withStateRoot(tmp.resolve("state"));
+        Path bundle = TestBundle.in(tmp.resolve("p")).sh("sleep 1000 & sleep 1000").write();
+        String id = "par-" + UUID.randomUUID().toString().substring(0, 8);
+        Container c = jrun.create(id, bundle, LaunchOptions.defaults().withStdin(Redirect.from(new File("/dev/null")))
+                .withStdout(Redirect.DISCARD).withStderr(Redirect.DISCARD));
+        c.start();
+        jrun.pause(id);
+        assertEquals("paused", jrun.state(id).get("status"));
+        long pid = c.pid();
+        ExecutorService closer = Executors.newSingleThreadExecutor();
+        try {
+            closer.submit(() -> {
+                c.close();
+                return null;
+            }).get(30, TimeUnit.SECONDS); // a frozen init never dies: close must not wait for it
+        } finally {
+            closer.shutdownNow();
+        }
+        for (int i = 0; i < 200 && ProcessHandle.of(pid).isPresent(); i++) {
+            Thread.sleep(10);
+        }
+        assertEquals(false, ProcessHandle.of(pid).isPresent(), "the paused init is still there");
+    }
+
+    @Test
     void containersCreatedAndRemovedFromManyThreadsAllSucceed() throws Exception {
         Jrun jrun = Jrun.withStateRoot(tmp.resolve("state"));
         Path bundle = TestBundle.in(tmp.resolve("b")).args("true").write();

@@ -540,12 +540,7 @@ public final class ContainerCgroup {
      */
     public void remove() throws JrunException {
         if (!refused) {
-            for (long pid : pids()) {
-                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-            }
-            if (isFrozen()) {
-                thaw();
-            }
+            killAndThaw();
         }
         Set<Path> own = new java.util.HashSet<>(dirs());
         for (Path p : created()) {
@@ -553,6 +548,16 @@ public final class ContainerCgroup {
             for (Path d : doomed) {
                 rmdir(d, own.contains(p) ? 200 : 1, own.contains(p));
             }
+        }
+    }
+
+    /** SIGKILL to every process in the cgroup, then a thaw if it is frozen, so that they can die. */
+    public void killAndThaw() throws JrunException {
+        for (long pid : pids()) {
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        }
+        if (isFrozen()) {
+            thaw();
         }
     }
 
