@@ -265,6 +265,9 @@ final class CgroupCommands {
                     return 1;
                 }
             }
+            if (jrun.oomKills(id) > ooms) { // the kill that stopped the init counts too
+                System.out.println(JsonWriter.write(event("oom", id, null)));
+            }
             return 0;
         }
 

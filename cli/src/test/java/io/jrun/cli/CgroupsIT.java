@@ -204,6 +204,200 @@ class CgroupsIT extends CliTest {
         }
     }
 
+    @Test
+    void manyJrunProcessesRunningAtOnceAllSucceedAndLeaveNothing() throws Exception {
+        // each makes the shared jrun/ parent if missing (cpuset: with cpus and mems) and removes it if last
+        Path bundle = bundle("", Map.of()).args("true").write();
+        List<String> failures = new java.util.ArrayList<>();
+        for (int round = 0; round < 3; round++) {
+            List<JrunCli.Started> started = new java.util.ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                started.add(jrun.start("run", "--bundle", bundle.toString(), id()));
+            }
+            for (JrunCli.Started s : started) {
+                JrunCli.Result r = JrunCli.finish(s);
+                if (r.exit() != 0) {
+                    failures.add("exit " + r.exit() + ": " + r.stderr());
+                }
+            }
+        }
+        assertEquals(List.of(), failures, "30 runs, 10 at a time");
+    }
+
+    @Test
+    void deleteForceOfAPausedContainerThawsKillsAndRemovesEverything() throws Exception {
+        TestBundle b = bundle("sleep 1000 & sleep 1000", Map.of());
+        b.write();
+        String id = id();
+        assertEquals(0, jrun.run("run", "-d", "--bundle", b.dir().toString(), id).exit());
+        JrunCli.Result p = jrun.run("pause", id);
+        assertEquals(0, p.exit(), p.stderr());
+        long pid = Long.parseLong(jrun.run("state", id).stdout().replaceAll("(?s).*\"pid\": (\\d+).*", "$1"));
+        JrunCli.Result d = jrun.run("delete", "--force", id);
+        assertEquals(0, d.exit(), d.stderr());
+        assertEquals("", d.stderr());
+        for (int i = 0; i < 200 && ProcessHandle.of(pid).isPresent(); i++) {
+            Thread.sleep(10); // dead, perhaps not yet reaped by its parent
+        }
+        assertFalse(ProcessHandle.of(pid).isPresent(), "the frozen init " + pid + " is still there");
+        assertEquals(1, jrun.run("state", id).exit(), "the state is still there");
+    }
+
+    @Test
+    void aFrozenExistingCgroupIsRefusedAtCreateInsteadOfHanging() throws Exception {
+        boolean v2 = v2();
+        String name = "jrun-frozen-" + UUID.randomUUID().toString().substring(0, 6);
+        String own = ownCgroup(v2 ? "" : "freezer");
+        Path frozen = Path.of((v2 ? "/sys/fs/cgroup" : "/sys/fs/cgroup/freezer") + (own.equals("/") ? "" : own), name);
+        Files.createDirectory(frozen);
+        try {
+            Files.writeString(frozen.resolve(v2 ? "cgroup.freeze" : "freezer.state"), v2 ? "1" : "FROZEN");
+            TestBundle b = bundle("echo ran", Map.of());
+            b.linux().put("cgroupsPath", name);
+            String id = id();
+            JrunCli.Result r = run(b, id);
+            assertEquals(1, r.exit(), r.stdout() + r.stderr());
+            assertEquals("jrun: cgroups: " + frozen + " is frozen (" + (v2 ? "cgroup.freeze 1" : "freezer.state FROZEN")
+                    + "): a container needs an empty, thawed cgroup\n", r.stderr());
+            assertEquals(1, jrun.run("state", id).exit(), "a state is left");
+            assertTrue(Files.isDirectory(frozen), "jrun removed a cgroup it did not make");
+        } finally {
+            Files.writeString(frozen.resolve(v2 ? "cgroup.freeze" : "freezer.state"), v2 ? "0" : "THAWED");
+            Files.delete(frozen);
+        }
+    }
+
+    @Test
+    void subCgroupsMadeInsideTheContainerAreRemovedAtDelete() throws Exception {
+        boolean v2 = v2();
+        String id = id();
+        String cg = v2 ? "/sys/fs/cgroup" : "/sys/fs/cgroup/pids";
+        TestBundle b = bundle("mkdir -p " + cg + "/sub/deeper; sleep 1000 & echo $! > " + cg
+                + "/sub/deeper/cgroup.procs; wait", Map.of());
+        b.namespaces("pid", "mount", "ipc", "uts", "network", "cgroup");
+        b.linux().put("cgroupsPath", "jrun-it/" + id);
+        b.mount(Map.of("destination", "/sys/fs/cgroup", "type", "cgroup", "source", "cgroup",
+                "options", List.of("nosuid", "noexec", "nodev", "rw")));
+        b.write();
+        assertEquals(0, jrun.run("run", "-d", "--bundle", b.dir().toString(), id).exit());
+        String own = ownCgroup(v2 ? "" : "pids");
+        Path leaf = Path.of(cg + (own.equals("/") ? "" : own) + "/jrun-it/" + id);
+        for (int i = 0; i < 300 && !Files.isDirectory(leaf.resolve("sub/deeper")); i++) {
+            Thread.sleep(10);
+        }
+        for (int i = 0; i < 300 && Files.readString(leaf.resolve("sub/deeper/cgroup.procs")).isBlank(); i++) {
+            Thread.sleep(10);
+        }
+        assertFalse(Files.readString(leaf.resolve("sub/deeper/cgroup.procs")).isBlank(), "no process in sub/deeper");
+        JrunCli.Result d = jrun.run("delete", "--force", id);
+        assertEquals(0, d.exit(), d.stderr());
+        assertEquals("", d.stderr());
+        assertFalse(Files.exists(leaf), leaf + " is left");
+    }
+
+    @Test
+    void theContainerIsInTheCgroup2HierarchyTooAsOnHybridHosts() throws Exception {
+        // pure v2: its one hierarchy; hybrid (these hosts): the cgroup2 at /sys/fs/cgroup/unified beside v1
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.readString(Path.of("/proc/self/cgroup")).contains("0::/"),
+                "no cgroup2 hierarchy on this host");
+        String id = id();
+        TestBundle b = bundle("sleep 1000", Map.of()).namespaces("pid", "network", "ipc", "uts", "mount", "cgroup");
+        b.linux().put("cgroupsPath", "jrun-it/" + id);
+        b.write();
+        assertEquals(0, jrun.run("run", "-d", "--bundle", b.dir().toString(), id).exit());
+        String own = ownCgroup("");
+        String path = (own.equals("/") ? "" : own) + "/jrun-it/" + id;
+        Path mount = v2() ? Path.of("/sys/fs/cgroup") : Path.of("/sys/fs/cgroup/unified");
+        try {
+            long pid = Long.parseLong(jrun.run("state", id).stdout().replaceAll("(?s).*\"pid\": (\\d+).*", "$1"));
+            assertTrue(Files.readAllLines(Path.of("/proc/" + pid + "/cgroup")).contains("0::" + path),
+                    Files.readString(Path.of("/proc/" + pid + "/cgroup")));
+            assertTrue(Files.isDirectory(mount.resolve(path.substring(1))));
+            JrunCli.Result e = jrun.run("exec", id, "cat", "/proc/self/cgroup"); // in the init's cgroup namespace
+            assertTrue(e.stdout().contains("\n0::/\n") || e.stdout().startsWith("0::/\n"), e.stdout() + e.stderr());
+        } finally {
+            assertEquals(0, jrun.run("delete", "--force", id).exit());
+        }
+        assertFalse(Files.exists(mount.resolve(path.substring(1))), "left: " + path);
+    }
+
+    @Test
+    void aDenyAllRuleHoldsForExecdProcessesToo() throws Exception {
+        // "mwr": the deny-all in another order, normalised as runc does
+        TestBundle b = bundle("echo ready; sleep 1000", Map.of("devices", List.of(Map.of("allow", false, "access", "mwr"))));
+        b.capabilities("CAP_MKNOD");
+        b.write();
+        String id = id();
+        String check = "mknod /dev/k1 c 1 11 2>/dev/null && echo mknod-ok || echo mknod-denied;"
+                + " if (exec 3<>/dev/null) 2>&-; then echo null-ok; else echo null-denied; fi";
+        try {
+            assertEquals(0, jrun.run("run", "-d", "--bundle", b.dir().toString(), id).exit());
+            JrunCli.Result e = jrun.run("exec", id, "sh", "-c", check);
+            assertEquals("mknod-denied\nnull-ok\n", e.stdout(), e.stderr());
+        } finally {
+            jrun.run("delete", "--force", id);
+        }
+    }
+
+    @Test
+    void eventsReportsAnOomKillOfAnExecdProcessAndOfTheInit() throws Exception {
+        Path shared = Files.createDirectories(tmp.resolve("shared-" + UUID.randomUUID().toString().substring(0, 6)));
+        TestBundle b = bundle("while [ ! -e /shared/go ]; do sleep 0.05; done; exec probe alloc 200",
+                Map.of("memory", Map.of("limit", 32L << 20)));
+        b.mount(Map.of("destination", "/shared", "type", "bind", "source", shared.toString(),
+                "options", List.of("rbind", "rw")));
+        b.write();
+        String id = id();
+        String oom = "{\"type\":\"oom\",\"id\":\"" + id + "\"}";
+        try {
+            assertEquals(0, jrun.run("run", "-d", "--bundle", b.dir().toString(), id).exit());
+            JrunCli.Started events = jrun.start("events", "--interval", "60s", id);
+            events.awaitOutput("{\"type\":\"stats\"");
+            JrunCli.Result e = jrun.run("exec", id, "probe", "alloc", "200");
+            assertEquals(137, e.exit(), e.stdout() + e.stderr());
+            events.awaitOutput(oom);
+            Files.writeString(shared.resolve("go"), ""); // now the init allocates past the limit and is killed
+            JrunCli.Result r = JrunCli.finish(events);
+            assertEquals(0, r.exit(), r.stderr());
+            assertEquals(2, r.stdout().split(java.util.regex.Pattern.quote(oom), -1).length - 1, r.stdout());
+        } finally {
+            jrun.run("delete", "--force", id);
+        }
+    }
+
+    @Test
+    void networkResourcesAreAppliedWhereNetClsIsMountedElseRefusedNeverDropped() throws Exception {
+        String netCls = null;
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+            String[] f = line.split(" - ");
+            if (f.length == 2 && f[1].startsWith("cgroup ") && List.of(f[1].split(" ")[2].split(",")).contains("net_cls")) {
+                netCls = f[0].split(" ")[4];
+            }
+        }
+        String id = id();
+        TestBundle b = bundle("echo ran", Map.of("network", Map.of("classID", 1048577L)));
+        b.linux().put("cgroupsPath", "jrun-it/" + id);
+        if (netCls == null) { // these hosts: net_cls is compiled in but mounted nowhere; cgroup v2 has none
+            JrunCli.Result r = run(b, id);
+            assertEquals(1, r.exit(), r.stdout() + r.stderr());
+            assertEquals("", r.stdout());
+            assertEquals(v2() ? "jrun: linux.resources.network: cgroup v2 has no net_cls or net_prio controller; jrun"
+                    + " refuses the setting rather than drop it\n" : "jrun: linux.resources.network.classID: the net_cls"
+                    + " cgroup controller is not mounted on this host (no cgroup v1 hierarchy with it in"
+                    + " /proc/self/mountinfo)\n", r.stderr());
+            return;
+        }
+        b.sh("echo ready; sleep 1000").write();
+        try {
+            assertEquals(0, jrun.run("run", "-d", "--bundle", b.dir().toString(), id).exit());
+            String own = ownCgroup("net_cls");
+            assertEquals("1048577", Files.readString(Path.of(netCls + (own.equals("/") ? "" : own) + "/jrun-it/" + id,
+                    "net_cls.classid")).trim());
+        } finally {
+            jrun.run("delete", "--force", id);
+        }
+    }
+
     static long count(Path n) throws Exception {
         String s = Files.readString(n).trim();
         return s.isEmpty() ? 0 : Long.parseLong(s);

@@ -111,6 +111,9 @@ public final class Container implements AutoCloseable {
         }
         closed = true;
         ContainerCgroup cgroup = stateDir == null ? null : Jrun.cgroupOf(state);
+        if (exit == null && cgroup != null && cgroup.isFrozen()) {
+            cgroup.killAndThaw(); // paused: the monitor would wait forever for a frozen init to die
+        }
         try {
             if (exit != null && cgroup != null && cgroup.oomKills() > 0) {
                 System.err.println("jrun: container " + id() + ": the kernel's OOM killer killed a process of it"

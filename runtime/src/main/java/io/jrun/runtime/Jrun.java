@@ -561,6 +561,10 @@ public final class Jrun {
                             + " (stop it, or use --force)");
                 }
                 signal(s, 9, true);
+                ContainerCgroup paused = cgroupOf(s);
+                if (paused != null && paused.isFrozen()) {
+                    paused.thaw(); // a frozen process takes its SIGKILL only when thawed
+                }
                 awaitDeath(s);
             }
             ContainerCgroup cg = cgroupOf(s);

@@ -11,8 +11,9 @@ import java.util.Map;
 /**
  * The cgroup hierarchies of this host, read from /proc/self/mountinfo and /proc/self/cgroup:
  * pure v2 (cgroup2 at the top), or v1 controllers (with a cgroup2 beside them on hybrid
- * hosts, which jrun leaves alone).  Each hierarchy comes with this process's own cgroup in
- * it, under which relative cgroupsPaths are placed.
+ * hosts, usually /sys/fs/cgroup/unified, where a container is placed too, as runc does).
+ * Each hierarchy comes with this process's own cgroup in it, under which relative
+ * cgroupsPaths are placed.
  */
 public final class CgroupHost {
     /** One v1 hierarchy: its controllers (as mounted together), mount point and our cgroup in it. */
@@ -25,11 +26,18 @@ public final class CgroupHost {
     private final Path v2Mount;      // null on v1/hybrid hosts
     private final String v2Own;
     private final Map<String, Hierarchy> v1; // controller -> hierarchy
+    private final Hierarchy unified; // hybrid hosts: the cgroup2 beside the v1 controllers, else null
 
-    private CgroupHost(Path v2Mount, String v2Own, Map<String, Hierarchy> v1) {
+    private CgroupHost(Path v2Mount, String v2Own, Map<String, Hierarchy> v1, Hierarchy unified) {
         this.v2Mount = v2Mount;
         this.v2Own = v2Own;
         this.v1 = v1;
+        this.unified = unified;
+    }
+
+    /** On a hybrid host, its cgroup2 hierarchy (no controllers: {@code List.of()}) and our cgroup in it; else null. */
+    public Hierarchy unified() {
+        return unified;
     }
 
     public boolean isV2() {
@@ -82,6 +90,7 @@ public final class CgroupHost {
             }
         }
         Path v2 = null;
+        Hierarchy unified = null;
         Map<String, Hierarchy> v1 = new LinkedHashMap<>();
         for (String line : mountinfo) {
             String[] f = line.split(" ");
@@ -93,6 +102,13 @@ public final class CgroupHost {
             Path mountPoint = Path.of(f[4]);
             if (fstype.equals("cgroup2") && mountPoint.equals(Path.of("/sys/fs/cgroup"))) {
                 v2 = mountPoint;
+            } else if (fstype.equals("cgroup2") && unified == null && mountPoint.startsWith("/sys/fs/cgroup")) {
+                String own = ownV2 == null ? "/" : ownV2;
+                String root = f[3];
+                if (!root.equals("/") && own.startsWith(root)) {
+                    own = own.substring(root.length());
+                }
+                unified = new Hierarchy(List.of(), mountPoint, own.isEmpty() ? "/" : own);
             } else if (fstype.equals("cgroup")) {
                 List<String> controllers = new java.util.ArrayList<>();
                 for (String o : f[dash + 3].split(",")) {
@@ -117,12 +133,12 @@ public final class CgroupHost {
             }
         }
         if (v2 != null) {
-            return new CgroupHost(v2, ownV2 == null ? "/" : ownV2, Map.of());
+            return new CgroupHost(v2, ownV2 == null ? "/" : ownV2, Map.of(), null);
         }
         if (v1.isEmpty()) {
             throw new JrunException("cgroups: no cgroup v1 controller nor cgroup2 at /sys/fs/cgroup in /proc/self/mountinfo");
         }
-        return new CgroupHost(null, null, v1);
+        return new CgroupHost(null, null, v1, unified);
     }
 
     /**

@@ -5,9 +5,14 @@ import io.jrun.runtime.cgroups.v1.V1Controllers;
 import io.jrun.runtime.cgroups.v2.DeviceProgram;
 import io.jrun.runtime.cgroups.v2.V2Controllers;
 import io.jrun.runtime.spec.Spec;
+import io.jrun.runtime.plan.Errno;
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -20,11 +25,15 @@ import java.util.Set;
  * removes only the directories it created (recorded in the container's state).
  */
 public final class ContainerCgroup {
+    /** The key of a hybrid host's cgroup2 directory among a v1 container's. */
+    private static final String UNIFIED = " unified";
     private final boolean v2;
     private final Map<String, Path> byController; // v1: controller -> dir; v2: "" -> dir
     private final List<Path> created = new ArrayList<>();
     private final Map<Path, String> hierarchyNames = new LinkedHashMap<>();
+    private final Map<Path, Path> mounts = new LinkedHashMap<>(); // dir -> its hierarchy's mount point
     private boolean defaultPlacement;
+    private boolean refused; // create() refused a cgroup it found in use: remove() kills nothing there
 
     /** v1: the name a hierarchy has under /sys/fs/cgroup ("memory", "cpu,cpuacct"), for the container's view. */
     public String hierarchyName(Path dir) {
@@ -52,15 +61,25 @@ public final class ContainerCgroup {
             dirs.put("", host.v2Mount().resolve(strip(CgroupHost.placement(cgroupsPath, host.v2Own(), id))));
             ContainerCgroup c = new ContainerCgroup(true, dirs);
             c.defaultPlacement = byDefault;
+            c.mounts.put(dirs.get(""), host.v2Mount());
             return c;
         }
         for (Map.Entry<String, CgroupHost.Hierarchy> e : host.v1().entrySet()) {
             dirs.put(e.getKey(), e.getValue().dirOf(CgroupHost.placement(cgroupsPath, e.getValue().own(), id)));
         }
+        CgroupHost.Hierarchy unified = host.unified();
+        if (unified != null) { // last: a v1 controller's files are looked for first
+            dirs.put(UNIFIED, unified.dirOf(CgroupHost.placement(cgroupsPath, unified.own(), id)));
+        }
         ContainerCgroup c = new ContainerCgroup(false, dirs);
         c.defaultPlacement = byDefault;
         for (Map.Entry<String, CgroupHost.Hierarchy> e : host.v1().entrySet()) {
             c.hierarchyNames.put(dirs.get(e.getKey()), e.getValue().mount().getFileName().toString());
+            c.mounts.put(dirs.get(e.getKey()), e.getValue().mount());
+        }
+        if (unified != null) {
+            c.hierarchyNames.put(dirs.get(UNIFIED), unified.mount().getFileName().toString());
+            c.mounts.put(dirs.get(UNIFIED), unified.mount());
         }
         return c;
     }
@@ -154,30 +173,114 @@ public final class ContainerCgroup {
     }
 
     /**
-     * Makes the directories, recording the ones that were not there; the shared parent of the
-     * default placement ({@code jrun/}) is recorded by every container, so the last one removes it.
+     * Makes the directories, recording the ones that were not there. Other containers (threads of
+     * this JVM, other jrun processes) make and remove the same parents at the same time: a mkdir
+     * that finds the directory made meanwhile is content, and one whose parent was removed
+     * meanwhile by the last container leaving it starts over. A parent that was missing when this
+     * container looked is recorded as jrun's, as is the default placement's {@code jrun/}, so the
+     * last container to leave removes it (rmdir only removes an empty cgroup).
      */
     public void create() throws JrunException {
+        refuseInUse();
         for (Path dir : dirs()) {
-            List<Path> missing = new ArrayList<>();
-            for (Path p = dir; p != null && !Files.isDirectory(p); p = p.getParent()) {
-                missing.add(0, p);
-            }
-            for (Path p : missing) {
+            Path top = mounts.get(dir);
+            boolean cpuset = !v2 && dir.equals(byController.get("cpuset"));
+            for (int attempt = 0;; attempt++) {
                 try {
-                    Files.createDirectory(p);
-                } catch (IOException e) {
-                    throw new JrunException("mkdir " + p + ": " + e.getMessage());
-                }
-                created.add(0, p);
-                if (!v2 && p.toString().contains("/cpuset/")) {
-                    inheritCpuset(p);
+                    make(dir, top, cpuset);
+                    break;
+                } catch (Vanished e) {
+                    if (attempt == 100) {
+                        throw new JrunException("mkdir " + dir + ": " + e.getMessage()
+                                + " (a parent was removed 100 times while this was made)");
+                    }
                 }
             }
             if (defaultPlacement && !created.contains(dir.getParent())) {
                 created.add(dir.getParent());
             }
         }
+    }
+
+    /**
+     * An existing cgroup given as cgroupsPath must be empty and not frozen (as runc checks): a
+     * frozen one would hold the init forever before its first step.
+     */
+    private void refuseInUse() throws JrunException {
+        for (Path dir : dirs()) {
+            if (!Files.isDirectory(dir)) {
+                continue;
+            }
+            String why = null;
+            if (Files.exists(dir.resolve("freezer.state"))) {
+                String st = CgroupFiles.read(dir, "freezer.state");
+                why = st.equals("THAWED") ? null : "is frozen (freezer.state " + st + ")";
+            } else if (v2 && Files.exists(dir.resolve("cgroup.freeze"))
+                    && CgroupFiles.read(dir, "cgroup.freeze").equals("1")) {
+                why = "is frozen (cgroup.freeze 1)";
+            }
+            if (why == null) {
+                try {
+                    for (String line : Files.readAllLines(dir.resolve("cgroup.procs"))) {
+                        if (!line.isBlank()) {
+                            why = "already has processes (" + line.trim() + " among them)";
+                            break;
+                        }
+                    }
+                } catch (IOException e) {
+                    // unreadable: the attach will say why
+                }
+            }
+            if (why != null) {
+                refused = true;
+                throw new JrunException("cgroups: " + dir + " " + why + ": a container needs an empty, thawed cgroup");
+            }
+        }
+    }
+
+    /** A directory on the way was removed by another container meanwhile: start again. */
+    private static final class Vanished extends Exception {
+        Vanished(Path p) {
+            super(p + ": No such file or directory (ENOENT)", null, false, false);
+        }
+    }
+
+    /** Makes {@code dir} and its missing parents below {@code top}; cpuset ones get cpus and mems before use. */
+    private void make(Path dir, Path top, boolean cpuset) throws JrunException, Vanished {
+        List<Path> chain = new ArrayList<>();
+        for (Path p = dir; p != null && !p.equals(top); p = p.getParent()) {
+            chain.add(0, p);
+        }
+        for (Path p : chain) {
+            if (!Files.isDirectory(p)) {
+                try {
+                    Files.createDirectory(p);
+                    record(p);
+                } catch (FileAlreadyExistsException e) {
+                    if (!p.equals(dir)) {
+                        record(p); // made by another container meanwhile: jrun's, shared
+                    }
+                } catch (NoSuchFileException e) {
+                    throw new Vanished(p.getParent());
+                } catch (IOException e) {
+                    throw new JrunException("mkdir " + p + ": " + Errno.describe(reason(e)));
+                }
+            }
+            if (cpuset && top != null) {
+                inheritCpuset(p, top);
+            }
+        }
+    }
+
+    private void record(Path p) {
+        if (!created.contains(p)) {
+            created.add(0, p);
+        }
+    }
+
+    private static String reason(IOException e) {
+        return e instanceof FileSystemException f && f.getReason() != null ? f.getReason()
+                : String.valueOf(e.getMessage());
     }
 
     /**
@@ -193,12 +296,40 @@ public final class ContainerCgroup {
         }
     }
 
-    /** A new v1 cpuset takes no task until it has cpus and mems: its parent's, as runc does. */
-    private static void inheritCpuset(Path p) throws JrunException {
-        for (String f : List.of("cpuset.cpus", "cpuset.mems")) {
-            if (CgroupFiles.read(p, f).isEmpty()) {
-                CgroupFiles.write(p, f, CgroupFiles.read(p.getParent(), f));
+    /**
+     * A v1 cpuset takes no task until it has cpus and mems (ENOSPC): an empty one gets its
+     * parent's, the parent made usable first, as runc does. Every directory on the way is
+     * checked, since another container may have made a parent and not yet filled it in.
+     */
+    private static void inheritCpuset(Path p, Path top) throws JrunException, Vanished {
+        for (String f : CPUSET_FILES) {
+            if (cpusetValue(p, f).isEmpty()) {
+                Path parent = p.getParent();
+                String v = cpusetValue(parent, f);
+                if (v.isEmpty() && !parent.equals(top)) {
+                    inheritCpuset(parent, top);
+                    v = cpusetValue(parent, f);
+                }
+                try {
+                    Files.writeString(p.resolve(f), v, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+                } catch (NoSuchFileException e) {
+                    throw new Vanished(p);
+                } catch (IOException e) {
+                    throw new JrunException("write " + v + " to " + p.resolve(f) + ": " + Errno.describe(reason(e)));
+                }
             }
+        }
+    }
+
+    private static final List<String> CPUSET_FILES = List.of("cpuset.cpus", "cpuset.mems");
+
+    private static String cpusetValue(Path dir, String f) throws JrunException, Vanished {
+        try {
+            return Files.readString(dir.resolve(f)).trim();
+        } catch (NoSuchFileException e) {
+            throw new Vanished(dir);
+        } catch (IOException e) {
+            throw new JrunException("read " + dir.resolve(f) + ": " + Errno.describe(reason(e)));
         }
     }
 
@@ -232,24 +363,51 @@ public final class ContainerCgroup {
         return out;
     }
 
-    /** The pids in the container's cgroup (read from the first hierarchy that lists any). */
+    /**
+     * The pids in the container's cgroup and the sub-cgroups made in it (read from the first
+     * hierarchy that lists any).
+     */
     public List<Long> pids() {
         for (Path d : dirs()) {
-            try {
-                List<Long> pids = new ArrayList<>();
-                for (String line : Files.readAllLines(d.resolve("cgroup.procs"))) {
-                    if (!line.isBlank()) {
-                        pids.add(Long.parseLong(line.trim()));
+            List<Long> pids = new ArrayList<>();
+            for (Path sub : subtree(d)) {
+                try {
+                    for (String line : Files.readAllLines(sub.resolve("cgroup.procs"))) {
+                        if (!line.isBlank()) {
+                            pids.add(Long.parseLong(line.trim()));
+                        }
                     }
+                } catch (IOException | NumberFormatException e) {
+                    // this cgroup is gone or unreadable: the others still count
                 }
-                if (!pids.isEmpty()) {
-                    return pids;
-                }
-            } catch (IOException | NumberFormatException e) {
-                // this hierarchy is gone or unreadable: try the next
+            }
+            if (!pids.isEmpty()) {
+                return pids;
             }
         }
         return List.of();
+    }
+
+    /** {@code dir} and every cgroup below it, deepest first (empty when it is gone). */
+    static List<Path> subtree(Path dir) {
+        List<Path> out = new ArrayList<>();
+        addSubtree(dir, out, 0);
+        return out;
+    }
+
+    private static void addSubtree(Path dir, List<Path> out, int depth) {
+        if (depth < 32) {
+            try (java.nio.file.DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
+                for (Path p : s) {
+                    if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                        addSubtree(p, out, depth + 1);
+                    }
+                }
+            } catch (IOException e) {
+                return; // gone meanwhile
+            }
+        }
+        out.add(dir);
     }
 
     /** The directory of the hierarchy that has {@code file} (v1: one per controller), or null. */
@@ -322,8 +480,7 @@ public final class ContainerCgroup {
     public void update(Spec.Resources r, List<Spec.Device> devices, Path stage) throws JrunException {
         List<Spec.DeviceRule> rules = DeviceDefaults.rules(r.devices(), devices);
         if (rules != r.devices()) {
-            r = new Spec.Resources(r.memory(), r.cpu(), r.pidsLimit(), r.blockIo(), r.hugepageLimits(), rules,
-                    r.unified());
+            r = r.withDevices(rules);
         }
         if (v2) {
             V2Controllers.apply(dirs().get(0), r);
@@ -334,10 +491,13 @@ public final class ContainerCgroup {
             return;
         }
         Map<String, Path> byName = new LinkedHashMap<>();
-        for (String c : List.of("memory", "pids", "cpu", "cpuset", "blkio", "hugetlb", "devices")) {
+        for (String c : List.of("memory", "pids", "cpu", "cpuset", "blkio", "hugetlb", "devices", "net_cls",
+                "net_prio")) {
             Path d = dirWith(c.equals("cpu") ? "cpu.shares" : c.equals("pids") ? "pids.max"
                     : c.equals("memory") ? "memory.limit_in_bytes" : c.equals("cpuset") ? "cpuset.cpus"
-                    : c.equals("blkio") ? "blkio.weight" : c.equals("devices") ? "devices.allow" : "cgroup.procs");
+                    : c.equals("blkio") ? "blkio.weight" : c.equals("devices") ? "devices.allow"
+                    : c.equals("net_cls") ? "net_cls.classid" : c.equals("net_prio") ? "net_prio.ifpriomap"
+                    : "cgroup.procs");
             if (d != null && (!c.equals("hugetlb") || d.toString().contains("hugetlb"))) {
                 byName.put(c, d);
             }
@@ -421,37 +581,55 @@ public final class ContainerCgroup {
     }
 
     /**
-     * Kills what is left in the container's cgroup, then removes the directories jrun made,
-     * deepest first: the container's own waiting (up to 2 s) for its processes to go, a parent
-     * only when no other container uses it any more.
+     * Kills what is left in the container's cgroup (thawing it, as a frozen process cannot
+     * die), then removes the directories jrun made, deepest first, with the sub-cgroups the
+     * container made in its own: the container's own waiting (up to 2 s) for its processes
+     * to go, a parent only when no other container uses it any more (rmdir refuses a
+     * cgroup that still has children, so a concurrent creator is not disturbed).
      */
     public void remove() throws JrunException {
-        for (long pid : pids()) {
-            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        if (!refused) {
+            killAndThaw();
         }
         Set<Path> own = new java.util.HashSet<>(dirs());
         for (Path p : created()) {
-            IOException last = null;
-            int tries = own.contains(p) ? 200 : 1;
-            for (int i = 0; i < tries && Files.isDirectory(p); i++) {
-                try {
-                    Files.deleteIfExists(p);
-                    last = null;
-                } catch (IOException e) {
-                    last = e;
-                    if (i + 1 < tries) {
-                        try {
-                            Thread.sleep(10);
-                        } catch (InterruptedException ie) {
-                            Thread.currentThread().interrupt();
-                            break;
-                        }
+            List<Path> doomed = own.contains(p) && !refused ? subtree(p) : List.of(p);
+            for (Path d : doomed) {
+                rmdir(d, own.contains(p) ? 200 : 1, own.contains(p));
+            }
+        }
+    }
+
+    /** SIGKILL to every process in the cgroup, then a thaw if it is frozen, so that they can die. */
+    public void killAndThaw() throws JrunException {
+        for (long pid : pids()) {
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        }
+        if (isFrozen()) {
+            thaw();
+        }
+    }
+
+    private static void rmdir(Path p, int tries, boolean mustGo) throws JrunException {
+        IOException last = null;
+        for (int i = 0; i < tries && Files.isDirectory(p); i++) {
+            try {
+                Files.deleteIfExists(p);
+                last = null;
+            } catch (IOException e) {
+                last = e;
+                if (i + 1 < tries) {
+                    try {
+                        Thread.sleep(10);
+                    } catch (InterruptedException ie) {
+                        Thread.currentThread().interrupt();
+                        break;
                     }
                 }
             }
-            if (last != null && own.contains(p)) {
-                throw new JrunException("rmdir " + p + ": " + last.getMessage() + " (processes are still in it)");
-            }
+        }
+        if (last != null && mustGo) {
+            throw new JrunException("rmdir " + p + ": " + Errno.describe(reason(last)) + " (processes are still in it)");
         }
     }
 }

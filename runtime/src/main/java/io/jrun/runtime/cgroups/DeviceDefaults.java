@@ -1,5 +1,6 @@
 package io.jrun.runtime.cgroups;
 
+import io.jrun.runtime.JrunException;
 import io.jrun.runtime.spec.Spec;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,8 +24,7 @@ public final class DeviceDefaults {
         if (out == r.devices()) {
             return r;
         }
-        return new Spec.Resources(r.memory(), r.cpu(), r.pidsLimit(), r.blockIo(), r.hugepageLimits(), out,
-                r.unified());
+        return r.withDevices(out);
     }
 
     /** {@code rules} with jrun's devices and the container's {@code devices} allowed after the last deny-all (the same list when none). */
@@ -56,5 +56,33 @@ public final class DeviceDefaults {
         }
         out.addAll(rules.subList(lastDenyAll + 1, rules.size()));
         return out;
+    }
+
+    /**
+     * A rule's access as the kernel's v1 devices files take it: r, w, m in that order, each
+     * once ("mwr", "rrw" and "wr" are "rwm", "rw", "rw", as runc writes them); none means
+     * all. Anything else is refused, as v2's program refuses it.
+     */
+    public static String access(String a) throws JrunException {
+        if (a == null || a.isEmpty()) {
+            return "rwm";
+        }
+        boolean r = false;
+        boolean w = false;
+        boolean m = false;
+        for (int i = 0; i < a.length(); i++) {
+            char c = a.charAt(i);
+            if (c == 'r') {
+                r = true;
+            } else if (c == 'w') {
+                w = true;
+            } else if (c == 'm') {
+                m = true;
+            } else {
+                throw new JrunException("linux.resources.devices: access \"" + a + "\" has '" + c
+                        + "', not one of r, w, m");
+            }
+        }
+        return (r ? "r" : "") + (w ? "w" : "") + (m ? "m" : "");
     }
 }

@@ -114,9 +114,26 @@ public record Spec(
      * {@code devices} list (allow, type a/c/b, major, minor, access rwm).
      */
     public record Resources(Memory memory, Cpu cpu, Long pidsLimit, BlockIo blockIo,
-            List<HugepageLimit> hugepageLimits, List<DeviceRule> devices, Map<String, String> unified) {
+            List<HugepageLimit> hugepageLimits, List<DeviceRule> devices, Map<String, String> unified,
+            Network network) {
         public static final Resources NONE = new Resources(null, null, null, null, List.of(), List.of(), Map.of());
+
+        /** Without linux.resources.network. */
+        public Resources(Memory memory, Cpu cpu, Long pidsLimit, BlockIo blockIo, List<HugepageLimit> hugepageLimits,
+                List<DeviceRule> devices, Map<String, String> unified) {
+            this(memory, cpu, pidsLimit, blockIo, hugepageLimits, devices, unified, null);
+        }
+
+        /** The same resources with other device rules. */
+        public Resources withDevices(List<DeviceRule> rules) {
+            return new Resources(memory, cpu, pidsLimit, blockIo, hugepageLimits, rules, unified, network);
+        }
     }
+
+    /** linux.resources.network: the net_cls class id and the net_prio priority per interface. */
+    public record Network(Long classId, List<NetPriority> priorities) {}
+
+    public record NetPriority(String name, long priority) {}
 
     public record Memory(Long limit, Long reservation, Long swap, Long swappiness, Boolean disableOOMKiller) {}
 

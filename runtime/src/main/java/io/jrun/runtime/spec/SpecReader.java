@@ -463,8 +463,21 @@ public final class SpecReader {
         for (Map.Entry<String, Object> e : optObject(r, "unified", f + ".unified").entrySet()) {
             unified.put(e.getKey(), string(e.getValue(), f + ".unified." + e.getKey()));
         }
+        Map<String, Object> n = optObject(r, "network", f + ".network");
+        Spec.Network network = null;
+        if (!n.isEmpty()) {
+            List<Spec.NetPriority> prios = new ArrayList<>();
+            List<Object> pl = optList(n, "priorities", f + ".network.priorities");
+            for (int k = 0; k < pl.size(); k++) {
+                String g = f + ".network.priorities[" + k + "]";
+                Map<String, Object> e = object(pl.get(k), g);
+                Long prio = optLong(e, "priority", g + ".priority");
+                prios.add(new Spec.NetPriority(optString(e, "name", g + ".name"), prio == null ? 0 : prio));
+            }
+            network = new Spec.Network(optLong(n, "classID", f + ".network.classID"), List.copyOf(prios));
+        }
         return new Spec.Resources(memory, cpu, optLong(p, "limit", f + ".pids.limit"), bio, List.copyOf(huge),
-                List.copyOf(rules), java.util.Collections.unmodifiableMap(unified));
+                List.copyOf(rules), java.util.Collections.unmodifiableMap(unified), network);
     }
 
     private List<Spec.DeviceValue> deviceValues(Map<String, Object> m, String key, String valueKey, String f)

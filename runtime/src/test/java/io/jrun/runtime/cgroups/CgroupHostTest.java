@@ -22,9 +22,12 @@ class CgroupHostTest {
             "2:cpuacct:/", "1:cpu:/", "0::/");
 
     @Test
-    void hybridHostsAreV1AndLeaveTheirCgroup2Alone() throws Exception {
+    void hybridHostsAreV1WithTheirCgroup2Beside() throws Exception {
         CgroupHost h = CgroupHost.parse(HYBRID_MOUNTS, HYBRID_CGROUP);
         assertFalse(h.isV2());
+        assertEquals(Path.of("/sys/fs/cgroup/unified"), h.unified().mount());
+        assertEquals("/", h.unified().own());
+        assertEquals(null, CgroupHost.parse(HYBRID_MOUNTS.subList(0, 6), HYBRID_CGROUP).unified());
         assertEquals(List.of("cpu", "cpuacct", "memory", "pids"), List.copyOf(h.v1().keySet()));
         assertEquals("/process_api/abc", h.v1().get("memory").own());
         assertEquals(Path.of("/sys/fs/cgroup/memory"), h.v1().get("memory").mount());
@@ -49,10 +52,11 @@ class CgroupHostTest {
         assertEquals("/libpod_parent/libpod-c1", CgroupHost.placement("/libpod_parent/libpod-c1", "/x", "c1"));
         ContainerCgroup cg = ContainerCgroup.place(CgroupHost.parse(HYBRID_MOUNTS, HYBRID_CGROUP), null, "c1");
         assertEquals(List.of(Path.of("/sys/fs/cgroup/cpu/jrun/c1"), Path.of("/sys/fs/cgroup/cpuacct/jrun/c1"),
-                Path.of("/sys/fs/cgroup/memory/process_api/abc/jrun/c1"), Path.of("/sys/fs/cgroup/pids/jrun/c1")),
-                cg.dirs());
+                Path.of("/sys/fs/cgroup/memory/process_api/abc/jrun/c1"), Path.of("/sys/fs/cgroup/pids/jrun/c1"),
+                Path.of("/sys/fs/cgroup/unified/jrun/c1")), cg.dirs());
         assertEquals(List.of("/sys/fs/cgroup/cpu/jrun/c1/cgroup.procs", "/sys/fs/cgroup/cpuacct/jrun/c1/cgroup.procs",
-                "/sys/fs/cgroup/memory/process_api/abc/jrun/c1/cgroup.procs", "/sys/fs/cgroup/pids/jrun/c1/cgroup.procs"),
-                cg.procsFiles());
+                "/sys/fs/cgroup/memory/process_api/abc/jrun/c1/cgroup.procs", "/sys/fs/cgroup/pids/jrun/c1/cgroup.procs",
+                "/sys/fs/cgroup/unified/jrun/c1/cgroup.procs"), cg.procsFiles());
+        assertEquals("unified", cg.hierarchyName(Path.of("/sys/fs/cgroup/unified/jrun/c1")));
     }
 }

@@ -47,6 +47,44 @@ class ControllersTest {
         }
     }
 
+    static Spec.Resources devices(Spec.DeviceRule... rules) {
+        return new Spec.Resources(null, null, null, null, List.of(), List.of(rules), Map.of());
+    }
+
+    @Test
+    void v1DeviceAccessIsNormalisedAsRuncWritesIt() throws Exception {
+        Map<String, Path> dirs = Map.of("devices", dir);
+        V1Controllers.apply(dirs, devices(new Spec.DeviceRule(false, null, null, null, "mwr")));
+        assertEquals("a", read("devices.deny"), "a deny-all in any order");
+        V1Controllers.apply(dirs, devices(new Spec.DeviceRule(true, "c", 1L, 3L, "wrw")));
+        assertEquals("c 1:3 rw", read("devices.allow"));
+        V1Controllers.apply(dirs, devices(new Spec.DeviceRule(true, "b", 8L, null, "")));
+        assertEquals("b 8:* rwm", read("devices.allow"));
+        V1Controllers.apply(dirs, devices(new Spec.DeviceRule(false, "a", null, null, "mr")));
+        assertEquals("b *:* rm", read("devices.deny"), "not the kernel's all-or-nothing \"a\": c, then b");
+        JrunException e = assertThrows(JrunException.class,
+                () -> V1Controllers.apply(dirs, devices(new Spec.DeviceRule(true, "c", 1L, 3L, "rwa"))));
+        assertEquals("linux.resources.devices: access \"rwa\" has 'a', not one of r, w, m", e.getMessage());
+        assertEquals("rwm", DeviceDefaults.access("mmwrw"));
+    }
+
+    @Test
+    void networkIsWrittenWhereNetClsAndNetPrioAreMountedAndRefusedElsewhere() throws Exception {
+        Files.writeString(dir.resolve("net_cls.classid"), "");
+        Files.writeString(dir.resolve("net_prio.ifpriomap"), "");
+        Spec.Resources r = SpecReader.parseResources("{\"network\": {\"classID\": 1048577, \"priorities\":"
+                + " [{\"name\": \"lo\", \"priority\": 7}]}}", "r.json");
+        V1Controllers.apply(Map.of("net_cls", dir, "net_prio", dir), r);
+        assertEquals("1048577", read("net_cls.classid"));
+        assertEquals("lo 7", read("net_prio.ifpriomap"));
+        JrunException e = assertThrows(JrunException.class, () -> V1Controllers.apply(Map.of("memory", dir), r));
+        assertEquals("linux.resources.network.classID: the net_cls cgroup controller is not mounted on this host"
+                + " (no cgroup v1 hierarchy with it in /proc/self/mountinfo)", e.getMessage());
+        e = assertThrows(JrunException.class, () -> V2Controllers.apply(dir, r));
+        assertEquals("linux.resources.network: cgroup v2 has no net_cls or net_prio controller; jrun refuses the"
+                + " setting rather than drop it", e.getMessage());
+    }
+
     @Test
     void aMissingFileIsAMissingControllerNotAFileToCreate() throws Exception {
         Files.delete(dir.resolve("blkio.weight"));

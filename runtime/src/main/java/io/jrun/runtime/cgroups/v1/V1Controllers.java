@@ -3,6 +3,7 @@ package io.jrun.runtime.cgroups.v1;
 import static io.jrun.runtime.cgroups.CgroupFiles.write;
 
 import io.jrun.runtime.JrunException;
+import io.jrun.runtime.cgroups.DeviceDefaults;
 import io.jrun.runtime.spec.Spec;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +21,7 @@ public final class V1Controllers {
         blkio(dir(dirs, "blkio", r.blockIo() != null), r.blockIo());
         hugetlb(dir(dirs, "hugetlb", !r.hugepageLimits().isEmpty()), r.hugepageLimits());
         devices(dir(dirs, "devices", !r.devices().isEmpty()), r.devices());
+        network(dirs, r.network());
         if (!r.unified().isEmpty()) {
             throw new JrunException("linux.resources.unified: needs cgroup v2, and this host has cgroup v1");
         }
@@ -126,15 +128,48 @@ public final class V1Controllers {
         }
     }
 
-    /** devices.deny "a" first when the rules start with a deny-all, then each rule in order. */
+    /**
+     * Each rule in order, its access normalised; a rule for every device ("a") with all access
+     * and no numbers is the kernel's "a" (allow or deny all, dropping the rules before it), any
+     * other "a" rule is the same rule for "c" and "b", since the kernel reads "a" as all-or-nothing.
+     */
     static void devices(Path dir, List<Spec.DeviceRule> rules) throws JrunException {
         for (Spec.DeviceRule d : rules) {
             String type = d.type() == null || d.type().isEmpty() ? "a" : d.type();
-            String rule = type.equals("a") && d.major() == null && d.minor() == null && (d.access() == null
-                    || d.access().equals("rwm")) ? "a" : type + " " + num(d.major()) + ":" + num(d.minor()) + " "
-                    + (d.access() == null || d.access().isEmpty() ? "rwm" : d.access());
-            write(dir, d.allow() ? "devices.allow" : "devices.deny", rule);
+            String access = DeviceDefaults.access(d.access());
+            String file = d.allow() ? "devices.allow" : "devices.deny";
+            if (!type.equals("a")) {
+                write(dir, file, type + " " + num(d.major()) + ":" + num(d.minor()) + " " + access);
+            } else if (num(d.major()).equals("*") && num(d.minor()).equals("*") && access.equals("rwm")) {
+                write(dir, file, "a");
+            } else {
+                write(dir, file, "c " + num(d.major()) + ":" + num(d.minor()) + " " + access);
+                write(dir, file, "b " + num(d.major()) + ":" + num(d.minor()) + " " + access);
+            }
         }
+    }
+
+    /** net_cls.classid and net_prio.ifpriomap, each where its controller is mounted, else refused. */
+    static void network(Map<String, Path> dirs, Spec.Network n) throws JrunException {
+        if (n == null) {
+            return;
+        }
+        if (n.classId() != null) {
+            write(dir(dirs, "net_cls", "linux.resources.network.classID"), "net_cls.classid", Long.toString(n.classId()));
+        }
+        for (Spec.NetPriority p : n.priorities()) {
+            write(dir(dirs, "net_prio", "linux.resources.network.priorities"), "net_prio.ifpriomap",
+                    p.name() + " " + p.priority());
+        }
+    }
+
+    private static Path dir(Map<String, Path> dirs, String controller, String field) throws JrunException {
+        Path d = dirs.get(controller);
+        if (d == null) {
+            throw new JrunException(field + ": the " + controller + " cgroup controller is not mounted on this host"
+                    + " (no cgroup v1 hierarchy with it in /proc/self/mountinfo)");
+        }
+        return d;
     }
 
     private static String num(Long n) {

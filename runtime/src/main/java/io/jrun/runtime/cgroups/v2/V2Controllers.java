@@ -41,6 +41,10 @@ public final class V2Controllers {
         for (Spec.HugepageLimit h : r.hugepageLimits()) {
             write(dir, "hugetlb." + h.pageSize() + ".max", Long.toString(h.limit()));
         }
+        if (r.network() != null && (r.network().classId() != null || !r.network().priorities().isEmpty())) {
+            throw new JrunException("linux.resources.network: cgroup v2 has no net_cls or net_prio controller;"
+                    + " jrun refuses the setting rather than drop it");
+        }
         for (Map.Entry<String, String> e : r.unified().entrySet()) {
             if (e.getKey().contains("/") || e.getKey().startsWith(".")) {
                 throw new JrunException("linux.resources.unified: \"" + e.getKey() + "\" is not a cgroup file name");
