@@ -42,6 +42,21 @@ public final class StageProcess implements AutoCloseable {
         return process.getOutputStream();
     }
 
+    /** {@link #stdin()}, or null when the launcher hosts the monitor. */
+    public OutputStream stdinOrNull() {
+        return process == null ? null : process.getOutputStream();
+    }
+
+    /** The spawned monitor's stdout (which its child inherits) when spawned with a piped stdout; else null. */
+    public InputStream stdout() {
+        return process == null ? null : process.getInputStream();
+    }
+
+    /** The spawned monitor's stderr (which its child inherits) when spawned with a piped stderr; else null. */
+    public InputStream stderr() {
+        return process == null ? null : process.getErrorStream();
+    }
+
     /**
      * The launcher's own monitor, once per JVM, when this JVM runs under the CLI launcher;
      * it then monitors the container in the launcher process, so signals sent to jrun reach it.

@@ -48,6 +48,28 @@ public final class Container implements AutoCloseable {
         return state.pid();
     }
 
+    /**
+     * The container's stdin, stdout and stderr when its {@link LaunchOptions} asked for
+     * {@link java.lang.ProcessBuilder.Redirect#PIPE} (read them while it runs: a full pipe stalls
+     * it); else streams that hold nothing.
+     */
+    public java.io.OutputStream stdin() {
+        java.io.OutputStream s = stage.stdinOrNull();
+        return s != null ? s : java.io.OutputStream.nullOutputStream();
+    }
+
+    /** See {@link #stdin()}. */
+    public java.io.InputStream stdout() {
+        java.io.InputStream s = stage.stdout();
+        return s != null ? s : java.io.InputStream.nullInputStream();
+    }
+
+    /** See {@link #stdin()}. */
+    public java.io.InputStream stderr() {
+        java.io.InputStream s = stage.stderr();
+        return s != null ? s : java.io.InputStream.nullInputStream();
+    }
+
     /** Releases the init into the user program. */
     public synchronized void start() throws JrunException {
         try {
