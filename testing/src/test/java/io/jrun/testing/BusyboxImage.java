@@ -22,9 +22,9 @@ public final class BusyboxImage {
         return p.toAbsolutePath().normalize();
     }
 
-    /** One engine for the test JVM, under target/ (its images unpacked once for all tests). */
+    /** The engine of the test JVM, under target/ (its images unpacked once for all tests). */
     public static Engine engine() {
-        return Engine.at(Path.of("target/jrun-testing-root"), Path.of("target/jrun-testing-images"));
+        return Engine.shared(); // the poms point jrun.testing.root and jrun.testing.images into target/
     }
 
     /** {@code docker-archive:FILE}, written once per JVM into target/. */
