@@ -40,6 +40,17 @@ class HttpdExampleIT {
     }
 
     @Test
+    void hostPortForwardsFromTheHostsLoopbackAndExecSeesTheFiles() throws Exception {
+        java.net.HttpURLConnection h = (java.net.HttpURLConnection) new java.net.URL("http://127.0.0.1:"
+                + web.hostPort(80) + "/").openConnection();
+        assertEquals(200, h.getResponseCode());
+        try (java.io.InputStream in = h.getInputStream()) {
+            assertEquals("hello from jrun\n", new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        }
+        assertEquals(new io.jrun.testing.ExecResult(0, "hello from jrun\n", ""), web.exec("cat", "/www/index.html"));
+    }
+
+    @Test
     void logsItsRequests() throws Exception {
         try (Socket s = web.connect(80)) {
             s.getOutputStream().write("GET /missing HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
