@@ -14,7 +14,12 @@ import java.util.Map;
 final class ConfigOverrides {
     private ConfigOverrides() {}
 
-    static void apply(Map<String, Object> config, ContainerSpec spec, Path rootfs) {
+    /**
+     * {@code cgroup}: the container's cgroup, relative to this JVM's own, when the base config names
+     * none: one directory per container and no parent shared with other containers, whose creation
+     * and removal by other threads would race with this one's.
+     */
+    static void apply(Map<String, Object> config, ContainerSpec spec, Path rootfs, String cgroup) {
         Map<String, Object> process = child(config, "process");
         process.put("terminal", false);
         if (spec.command() != null) {
@@ -90,6 +95,9 @@ final class ConfigOverrides {
             namespaces.add(net);
         }
         linux.put("namespaces", namespaces);
+        if (linux.get("cgroupsPath") == null || "".equals(linux.get("cgroupsPath"))) {
+            linux.put("cgroupsPath", cgroup);
+        }
         if (spec.memoryLimit() != null) {
             child(child(linux, "resources"), "memory").put("limit", spec.memoryLimit());
         }

@@ -167,7 +167,7 @@ public final class Container implements AutoCloseable {
                 Native.mountOverlay(lower.toString(), dir.resolve("upper").toString(), dir.resolve("work").toString(),
                         rootfs.toString());
             }
-            ConfigOverrides.apply(config, spec, rootfs);
+            ConfigOverrides.apply(config, spec, rootfs, id);
             Files.createDirectory(bundle);
             Files.writeString(bundle.resolve("config.json"), JsonWriter.pretty(config));
         } catch (IOException e) {
@@ -297,12 +297,18 @@ public final class Container implements AutoCloseable {
      * streamed to {@code out} and {@code err} as it comes; returns its status.
      */
     public int exec(List<String> args, StdinWriter stdin, OutputStream out, OutputStream err) {
+        return exec(args, stdin, out, err, false);
+    }
+
+    /** {@link #exec(List, StdinWriter, OutputStream, OutputStream)}, as root (uid 0, gid 0) when {@code asRoot}, as copies are. */
+    int exec(List<String> args, StdinWriter stdin, OutputStream out, OutputStream err, boolean asRoot) {
         io.jrun.runtime.Container rc = started("exec");
         if (args.isEmpty()) {
             throw new IllegalArgumentException("exec: at least the program is needed");
         }
         Spec.Process base = execBase();
-        Spec.Process p = new Spec.Process(false, base.user(), List.copyOf(args), base.env(), base.cwd(),
+        Spec.User user = asRoot ? new Spec.User(0, 0, List.of(), base.user().umask()) : base.user();
+        Spec.Process p = new Spec.Process(false, user, List.copyOf(args), base.env(), base.cwd(),
                 base.capabilities(), base.noNewPrivileges(), base.rlimits(), base.oomScoreAdj(), null);
         LaunchOptions options = LaunchOptions.defaults()
                 .withStdin(stdin != null ? Redirect.PIPE : Redirect.from(DEV_NULL))
@@ -385,7 +391,7 @@ public final class Container implements AutoCloseable {
     public byte[] readFile(String containerPath) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = exec(List.of("cat", containerPath), null, out, err);
+        int status = exec(List.of("cat", containerPath), null, out, err, true);
         if (status != 0) {
             throw new ContainerException("read " + containerPath + " in " + id + ": " + firstLine(err));
         }

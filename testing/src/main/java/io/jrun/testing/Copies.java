@@ -23,7 +23,7 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
  * Files into and out of a running container as tar streams to and from a {@code tar} that runs in
  * it: paths resolve in the container's mount namespace, so its symlinks point inside it, and the
  * host sees nothing of the container's mounts.  The image needs {@code sh}, {@code mkdir} and
- * {@code tar} (busybox has them).
+ * {@code tar} (busybox has them).  They run as root, whatever the container's user.
  */
 final class Copies {
     private Copies() {}
@@ -72,7 +72,7 @@ final class Copies {
     private static void untarIn(Container c, String dir, String what, Container.StdinWriter writer) {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int status = c.exec(List.of("sh", "-c", "mkdir -p \"$1\" && exec tar -x -f - -C \"$1\"", "sh", dir), writer,
-                OutputStream.nullOutputStream(), err);
+                OutputStream.nullOutputStream(), err, true);
         if (status != 0) {
             throw new ContainerException(what + " in " + c.id() + ": tar exited with " + status + ": "
                     + Container.firstLine(err));
@@ -93,7 +93,7 @@ final class Copies {
         try {
             int status;
             try (OutputStream out = Files.newOutputStream(tmp)) {
-                status = c.exec(List.of("tar", "-c", "-f", "-", "-C", parent(containerPath), name), null, out, err);
+                status = c.exec(List.of("tar", "-c", "-f", "-", "-C", parent(containerPath), name), null, out, err, true);
             }
             if (status != 0) {
                 throw new ContainerException("copy " + containerPath + " out of " + c.id() + ": tar exited with "

@@ -129,8 +129,8 @@ public final class Engine {
                 } catch (IOException e) {
                     owner = ""; // a directory whose owner was killed before writing: stale too
                 }
-                if (owner.equals(OWNER) || ownerAlive(owner)) {
-                    continue;
+                if (owner.equals(OWNER) || ownerAlive(owner) || owner.isEmpty() && young(dir)) {
+                    continue; // an owner-less directory may be another JVM's, being made
                 }
                 String id = dir.getFileName().toString();
                 LOG.log(Level.INFO, "removing container {0} left by a JVM that ended ({1})", id, owner);
@@ -146,6 +146,14 @@ public final class Engine {
             throw new ContainerException("reap stale containers in " + root.resolve("c") + ": " + e.getMessage());
         }
         return n;
+    }
+
+    private static boolean young(Path dir) {
+        try {
+            return Files.getLastModifiedTime(dir).toMillis() > System.currentTimeMillis() - 60_000;
+        } catch (IOException e) {
+            return false; // gone meanwhile: nothing to reap
+        }
     }
 
     private static boolean ownerAlive(String owner) {

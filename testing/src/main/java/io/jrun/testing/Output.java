@@ -67,8 +67,7 @@ public final class Output {
         ByteArrayOutputStream text = isStderr ? stderr : stdout;
         ByteArrayOutputStream partial = new ByteArrayOutputStream();
         byte[] buf = new byte[16384];
-        try (InputStream src = in; OutputStream copy = file == null ? OutputStream.nullOutputStream()
-                : Files.newOutputStream(file)) {
+        try (InputStream src = in; OutputStream copy = open(file)) {
             for (int n = src.read(buf); n >= 0; n = src.read(buf)) {
                 copy.write(buf, 0, n);
                 List<String> done = new ArrayList<>();
@@ -99,6 +98,19 @@ public final class Output {
             }
         } catch (IOException e) {
             LOG.log(Level.DEBUG, "container output: read ended: {0}", e.getMessage());
+        }
+    }
+
+    /** The file to copy to; if it cannot be written, a warning, and the pipe is read all the same. */
+    private static OutputStream open(Path file) {
+        if (file == null) {
+            return OutputStream.nullOutputStream();
+        }
+        try {
+            return Files.newOutputStream(file);
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "container output to " + file + ": " + e);
+            return OutputStream.nullOutputStream();
         }
     }
 

@@ -18,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -63,7 +62,7 @@ class ContainerIT {
     @Test
     void anyAmountOfOutputGoesToStringsLinesAndFilesWithoutStalling() throws Exception {
         Path file = tmp.resolve("out.txt");
-        List<String> lines = new CopyOnWriteArrayList<>();
+        List<String> lines = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
         // 8 MB: far past a pipe's 64 KB
         ContainerSpec spec = busybox().withCommand("sh", "-c", "yes 0123456789abcdef | head -n 500000")
                 .withStdoutConsumer(lines::add).withStdoutTo(file);
@@ -169,6 +168,16 @@ class ContainerIT {
             assertTrue(e.getMessage().startsWith("read /nope in " + c.id() + ": cat: can't open '/nope'"), e.getMessage());
             // big output from an exec does not stall either
             assertEquals(2_000_000, c.exec("sh", "-c", "yes 123456789 | head -n 200000").stdout().length());
+        }
+    }
+
+    @Test
+    void copiesRunAsRootWhateverTheContainersUser() {
+        try (Container c = start(busybox().withUser("1000").withCommand("sleep", "1000"))) {
+            assertEquals("1000\n", c.exec("id", "-u").stdout());
+            c.copyIn("root's\n".getBytes(), "/etc/app/owned", 0600);
+            assertEquals("root's\n", new String(c.readFile("/etc/app/owned"), StandardCharsets.UTF_8));
+            assertEquals(1, c.exec("cat", "/etc/app/owned").exitCode()); // the container's user may not read it
         }
     }
 

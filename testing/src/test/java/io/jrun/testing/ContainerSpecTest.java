@@ -53,7 +53,7 @@ class ContainerSpecTest {
 
     private Spec compiled(ContainerSpec spec) throws Exception {
         Map<String, Object> config = DefaultSpec.create(List.of("sh"));
-        ConfigOverrides.apply(config, spec, tmp.resolve("rootfs"));
+        ConfigOverrides.apply(config, spec, tmp.resolve("rootfs"), "jt-1");
         Path file = tmp.resolve("config.json");
         Files.writeString(file, JsonWriter.pretty(config));
         Spec read = SpecReader.read(file);
@@ -79,6 +79,7 @@ class ContainerSpecTest {
         assertTrue(s.mounts().contains(new Spec.Mount("/tmp", "tmpfs", "tmpfs", List.of("nosuid", "nodev", "size=1m"))));
         assertEquals(1L << 26, s.linux().resources().memory().limit());
         assertTrue(s.linux().namespaces().contains(new Spec.Namespace("network", null)));
+        assertEquals("jt-1", s.linux().cgroupsPath());
     }
 
     @Test

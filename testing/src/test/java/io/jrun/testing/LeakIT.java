@@ -103,6 +103,33 @@ class LeakIT {
         // HostLeakCheck: the container's cgroups are gone too
     }
 
+    private static long fds() throws Exception {
+        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
+            return s.count();
+        }
+    }
+
+    @Test
+    void aHundredContainersOneAfterAnotherLeaveTheJvmsFdsAsTheyWere() throws Exception {
+        ContainerSpec spec = ContainerSpec.fromRootfs(BusyboxImage.rootfs()).withCommand("sh", "-c", "echo hi; echo err >&2");
+        for (int i = 0; i < 5; i++) { // the first ones open the jars, the stage copy, jnr's library
+            try (Container c = spec.withCommand("sleep", "1000").start(BusyboxImage.engine())) {
+                c.exec("true");
+                c.connect(1).close();
+            } catch (java.net.ConnectException expected) {
+                // nothing listens on port 1: the connect itself is what is exercised
+            }
+        }
+        long before = fds();
+        for (int i = 0; i < 100; i++) {
+            try (Container c = spec.start(BusyboxImage.engine())) {
+                c.waitFor(java.time.Duration.ofSeconds(30));
+            }
+        }
+        assertTrue(fds() <= before + 3, "fds before " + before + ", after " + fds());
+        assertEquals(List.of(), BusyboxImage.engine().openContainers());
+    }
+
     @Test
     void manyContainersFromManyThreads() throws Exception {
         int threads = 8;
