@@ -53,7 +53,8 @@ public final class Engine {
 
     private final Path root;
     private final Path imageStore;
-    private final Jrun jrun;
+    private volatile Jrun jrun;
+    private MonitorPool pool;
     private final Map<String, Path> unpacked = new ConcurrentHashMap<>();
     private final Set<Container> open = ConcurrentHashMap.newKeySet();
     private final ExecutorService threads;
@@ -107,6 +108,32 @@ public final class Engine {
     /** The runtime underneath, for what this API does not cover (its ids are {@link Container#id()}). */
     public Jrun jrun() {
         return jrun;
+    }
+
+    /**
+     * Keeps {@code n} stage monitors spawned ahead (idle, connected, with piped stdio), so a
+     * start or exec does not wait for one; 0 ends the idle ones.  They are child processes of
+     * this JVM until used.
+     */
+    public synchronized Engine prepareMonitors(int n) {
+        if (pool != null) {
+            pool.close();
+            pool = null;
+        }
+        Jrun plain = Jrun.withStateRoot(root.resolve("state"));
+        if (n > 0) {
+            try {
+                Path stage = io.jrun.nativebind.StageBinary.installedIn(plain.stateRoot().resolve(".stage"));
+                pool = new MonitorPool(stage, root.resolve("pool"), n, threads);
+            } catch (IOException e) {
+                throw new ContainerException("install the stage in " + plain.stateRoot().resolve(".stage") + ": "
+                        + e.getMessage());
+            }
+            jrun = plain.withStageSource(pool);
+        } else {
+            jrun = plain;
+        }
+        return this;
     }
 
     /** The containers of this engine that are started and not closed. */
@@ -174,6 +201,11 @@ public final class Engine {
     }
 
     void closeAll() {
+        synchronized (this) {
+            if (pool != null) {
+                pool.close();
+            }
+        }
         for (Container c : List.copyOf(open)) {
             try {
                 c.close();

@@ -280,6 +280,32 @@ class ContainerIT {
     }
 
     @Test
+    void preparedMonitorsRunContainersAndExecsAsBeforeAndEndWithThePool() {
+        Engine engine = BusyboxImage.engine().prepareMonitors(2);
+        try {
+            for (int i = 0; i < 4; i++) {
+                try (Container c = busybox().withCommand("sh", "-c", "cat; echo end " + i + " >&2").start(engine)) {
+                    assertTrue(c.waitFor(Duration.ofSeconds(30)));
+                    c.close();
+                    assertEquals("end " + i + "\n", c.output().stderr());
+                }
+            }
+            try (Container c = busybox().withCommand("cat").withStdin("fed\n").start(engine)) {
+                assertTrue(c.waitFor(Duration.ofSeconds(30)));
+                c.close();
+                assertEquals("fed\n", c.output().stdout());
+            }
+            try (Container c = busybox().withCommand("sleep", "1000").start(engine)) {
+                for (int i = 0; i < 3; i++) {
+                    assertEquals(new ExecResult(0, "hi " + i + "\n", ""), c.exec("echo", "hi " + i));
+                }
+            }
+        } finally {
+            engine.prepareMonitors(0); // HostLeakCheck: no idle monitor is left
+        }
+    }
+
+    @Test
     void aBadCommandIsOneLineAndLeavesNothing() {
         ContainerException e = assertThrows(ContainerException.class, () -> start(busybox().withCommand("frobnicate")));
         assertEquals(1, e.getMessage().lines().count(), e.getMessage());
