@@ -34,10 +34,24 @@ public final class HarnessBench {
                 runc(runcBundle, "w" + i);
             }
         }
+        String before = resources();
         List<Long> exit = new ArrayList<>();
         List<Long> whole = new ArrayList<>();
         List<Long> runc = new ArrayList<>();
+        List<Long> pooled = new ArrayList<>();
+        // the same, on a second engine that keeps 2 monitors prepared, interleaved with the others
+        Engine prepared = Engine.at(Path.of(Engine.DEFAULT_ROOT + "-prepared"), Engine.DEFAULT_IMAGES).prepareMonitors(2);
+        for (int i = 0; i < 10; i++) {
+            trueSpec.start(prepared).close();
+        }
         for (int i = 0; i < n; i++) {
+            long p0 = System.nanoTime();
+            try (Container c = trueSpec.start(prepared)) {
+                if (!c.waitFor(Duration.ofSeconds(30)) || c.exitCode().getAsInt() != 0) {
+                    throw new IllegalStateException("/bin/true did not exit 0: " + c.exitCode());
+                }
+                pooled.add(System.nanoTime() - p0);
+            }
             long t0 = System.nanoTime();
             Container c = trueSpec.start(engine);
             if (!c.waitFor(Duration.ofSeconds(30)) || c.exitCode().getAsInt() != 0) {
@@ -54,21 +68,9 @@ public final class HarnessBench {
                 runc.add(System.nanoTime() - r0);
             }
         }
-        engine.prepareMonitors(2);
-        List<Long> pooled = new ArrayList<>();
-        for (int i = 0; i < n + 10; i++) {
-            long t0 = System.nanoTime();
-            try (Container c = trueSpec.start(engine)) {
-                if (!c.waitFor(Duration.ofSeconds(30)) || c.exitCode().getAsInt() != 0) {
-                    throw new IllegalStateException("/bin/true did not exit 0: " + c.exitCode());
-                }
-                if (i >= 10) {
-                    pooled.add(System.nanoTime() - t0);
-                }
-            }
-        }
         ContainerSpec httpd = ContainerSpec.fromRootfs(BusyboxImage.rootfs()).withCommand("sh", "-c",
                 "mkdir -p /www && echo hi > /www/index.html && exec httpd -f -p 80 -h /www");
+        prepared.prepareMonitors(0);
         List<Long> http = new ArrayList<>();
         List<Long> exec = new ArrayList<>();
         for (int i = 0; i < Math.max(10, n / 5) + 5; i++) {
@@ -92,16 +94,29 @@ public final class HarnessBench {
         }
         System.out.printf("containers: %d, cpus: %d, %s%n", n, Runtime.getRuntime().availableProcessors(),
                 Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim());
+        System.out.println("after the warm-up: " + before);
+        System.out.println("after all:         " + resources());
         print("start -> exit of /bin/true", exit);
         print("start -> exit -> closed (cgroup, state, overlay gone)", whole);
         if (!runc.isEmpty()) {
             print("runc run /bin/true (same rootfs, no overlay)", runc);
+            print("start -> exit of /bin/true, 2 monitors prepared", pooled);
             System.out.printf("ratio start->exit / runc run (p50): %.2f%n", p(exit, 50) / p(runc, 50));
         }
-        print("start -> exit of /bin/true, 2 monitors prepared", pooled);
         print("start -> first HTTP byte from busybox httpd via connect(80)", http);
-        print("exec(\"true\") in a running container (monitors prepared)", exec);
-        engine.prepareMonitors(0);
+        print("exec(\"true\") in a running container", exec);
+    }
+
+    /** fds, threads and heap in use (after a GC) of this JVM: flat when nothing leaks. */
+    private static String resources() throws IOException {
+        System.gc();
+        long fds;
+        try (var s = Files.list(Path.of("/proc/self/fd"))) {
+            fds = s.count();
+        }
+        Runtime r = Runtime.getRuntime();
+        return String.format("%d fds, %d threads, %.1f MB heap used", fds, Thread.activeCount(),
+                (r.totalMemory() - r.freeMemory()) / 1e6);
     }
 
     private static void firstByte(Container c) throws IOException, InterruptedException {
