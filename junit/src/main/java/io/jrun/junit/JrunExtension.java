@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -32,8 +33,17 @@ public final class JrunExtension
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        List<Named> started = startAll(fields(context.getRequiredTestClass(), true, null), context);
+        List<Named> all = new ArrayList<>(fields(context.getRequiredTestClass(), true, null));
+        if (perClass(context)) { // one test instance for all tests: its containers live as long
+            all.addAll(fields(context.getRequiredTestClass(), false, context.getRequiredTestInstance()));
+        }
+        List<Named> started = startAll(all, context);
         context.getStore(NS).put("class", started);
+    }
+
+    private static boolean perClass(ExtensionContext context) {
+        return context.getTestInstanceLifecycle().orElse(TestInstance.Lifecycle.PER_METHOD)
+                == TestInstance.Lifecycle.PER_CLASS;
     }
 
     @Override
@@ -43,6 +53,9 @@ public final class JrunExtension
 
     @Override
     public void beforeEach(ExtensionContext context) {
+        if (perClass(context)) {
+            return; // started in beforeAll
+        }
         Object instance = context.getRequiredTestInstance();
         List<Named> started = startAll(fields(context.getRequiredTestClass(), false, instance), context);
         context.getStore(NS).put("test", started);

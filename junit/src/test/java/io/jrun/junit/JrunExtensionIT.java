@@ -101,6 +101,32 @@ class JrunExtensionIT {
         assertEquals(List.of(), Engine.shared().openContainers());
     }
 
+    @JrunContainers
+    @org.junit.jupiter.api.TestInstance(org.junit.jupiter.api.TestInstance.Lifecycle.PER_CLASS)
+    static class PerClassInstance {
+        @Container
+        final io.jrun.testing.Container own = sleeper().container();
+
+        @Test
+        void one() {
+            OWN_IDS.add(own.id());
+        }
+
+        @Test
+        void two() {
+            OWN_IDS.add(own.id());
+        }
+    }
+
+    @Test
+    void aPerClassTestInstanceKeepsItsContainersForAllItsTests() {
+        OWN_IDS.clear();
+        Events events = run(PerClassInstance.class);
+        assertEquals(2, events.succeeded().count());
+        assertEquals(1, OWN_IDS.size());
+        assertEquals(List.of(), Engine.shared().openContainers());
+    }
+
     @JrunContainers(reportLines = 2)
     static class Failing {
         @Container

@@ -125,6 +125,23 @@ class ContainerIT {
     }
 
     @Test
+    void aBundlesConfigIsTheBaseAndItsRootfsStaysAsItWas() throws Exception {
+        java.util.Map<String, Object> config = io.jrun.runtime.spec.DefaultSpec.create(
+                List.of("sh", "-c", "echo from the bundle with $X > /out; cat /out"));
+        config.put("root", new java.util.LinkedHashMap<>(java.util.Map.of("path", BusyboxImage.rootfs().toString(),
+                "readonly", true)));
+        config.put("hostname", "bundled");
+        Path bundle = Files.createDirectories(tmp.resolve("bundle"));
+        Files.writeString(bundle.resolve("config.json"), io.jrun.runtime.json.JsonWriter.pretty(config));
+        try (Container c = start(ContainerSpec.fromBundle(bundle).withEnv("X", "x=1"))) {
+            assertTrue(c.waitFor(Duration.ofSeconds(30)));
+            c.close();
+            assertEquals("from the bundle with x=1\n", c.output().stdout());
+        }
+        assertFalse(Files.exists(BusyboxImage.rootfs().resolve("out")));
+    }
+
+    @Test
     void readOnlyRootTmpfsAndBinds() throws Exception {
         Path shared = Files.createDirectories(tmp.resolve("shared"));
         Files.writeString(shared.resolve("in"), "from host");
