@@ -93,9 +93,21 @@ class ContainerIT {
         }
     }
 
+    private static List<Path> unpackedImages() throws Exception {
+        Path images = BusyboxImage.engine().root().resolve("images");
+        if (!Files.isDirectory(images)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(images)) {
+            return s.filter(p -> !p.getFileName().toString().startsWith(".")).toList();
+        }
+    }
+
     @Test
     void anImageIsUnpackedOnceAndNeverModified() throws Exception {
         String ref = BusyboxImage.reference();
+        String digest = io.jrun.image.Images.open(Engine.DEFAULT_IMAGES).pull(ref, null).digest();
+        int before = unpackedImages().size(); // the root under target/ outlives test runs
         ContainerSpec spec = ContainerSpec.fromImage(ref)
                 .withCommand("sh", "-c", "cat /etc/marker 2>/dev/null || echo none; echo written > /etc/marker");
         for (int i = 0; i < 2; i++) {
@@ -105,12 +117,25 @@ class ContainerIT {
                 assertEquals("none\n", c.output().stdout(), "each container starts from the image as it is");
             }
         }
-        Path images = BusyboxImage.engine().root().resolve("images");
-        try (Stream<Path> s = Files.list(images)) {
-            List<Path> unpacked = s.filter(p -> !p.getFileName().toString().startsWith(".")).toList();
-            assertEquals(1, unpacked.size(), unpacked.toString());
-            assertFalse(Files.exists(unpacked.get(0).resolve("rootfs/etc/marker")), "the image was modified");
+        List<Path> after = unpackedImages();
+        assertTrue(after.size() <= before + 1, after.toString());
+        Path unpacked = BusyboxImage.engine().root().resolve("images").resolve(digest.substring(7));
+        assertTrue(after.contains(unpacked), after + " lacks " + unpacked);
+        assertTrue(Files.isDirectory(unpacked.resolve("rootfs/bin")));
+        assertFalse(Files.exists(unpacked.resolve("rootfs/etc/marker")), "the image was modified");
+    }
+
+    @Test
+    void aStoredImageIsFoundByItsName() throws Exception {
+        io.jrun.image.Images.open(Engine.DEFAULT_IMAGES).pull(BusyboxImage.reference(), null); // as `jrun pull` does
+        try (Container c = start(ContainerSpec.fromImage("test/busybox:1").withCommand("echo", "stored"))) {
+            assertTrue(c.waitFor(Duration.ofSeconds(30)));
+            c.close();
+            assertEquals("stored\n", c.output().stdout());
         }
+        ContainerException e = assertThrows(ContainerException.class,
+                () -> start(ContainerSpec.fromImage("test/none:1")));
+        assertTrue(e.getMessage().startsWith("pull test/none:1: no such image in "), e.getMessage());
     }
 
     @Test
