@@ -135,7 +135,7 @@ public final class Container implements AutoCloseable {
         ContainerCgroup cgroup = stateDir == null ? null : Jrun.cgroupOf(state);
         try {
             if (exit != null && cgroup != null && cgroup.oomKills() > 0) {
-                System.err.println("jrun: container " + id() + ": the kernel's OOM killer killed a process of it"
+                Warnings.warn("jrun: container " + id() + ": the kernel's OOM killer killed a process of it"
                         + " (memory limit reached)");
             }
             if (stateDir != null && (!keepState || exit == null)) {

@@ -451,7 +451,7 @@ public final class Jrun {
         try {
             cg.remove();
         } catch (JrunException e) {
-            System.err.println("jrun: " + e.getMessage());
+            Warnings.warn("jrun: " + e.getMessage());
         }
     }
 

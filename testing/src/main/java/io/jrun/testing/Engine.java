@@ -51,6 +51,11 @@ public final class Engine {
     private static final AtomicLong SEQ = new AtomicLong();
     private static final String OWNER = ownerLine();
 
+    static {
+        // the runtime's warnings (an OOM kill, a cgroup left, a failed poststop hook) go to the log, not to stderr
+        io.jrun.runtime.Warnings.sendTo(line -> LOG.log(Level.WARNING, line));
+    }
+
     private final Path root;
     private final Path imageStore;
     private volatile Jrun jrun;

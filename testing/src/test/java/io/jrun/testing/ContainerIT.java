@@ -348,6 +348,42 @@ class ContainerIT {
     }
 
     @Test
+    void anOomKillIsLoggedNotWrittenToTheJvmsStderr() throws Exception {
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger(Engine.class.getName());
+        List<String> logged = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        java.util.logging.Handler h = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                logged.add(r.getMessage());
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream jvmErr = System.err;
+        log.addHandler(h);
+        log.setUseParentHandlers(false); // the console handler would print to stderr: the test looks for the runtime's own print
+        System.setErr(new java.io.PrintStream(err, true));
+        try (Container c = start(busybox().withMemoryLimit(16L << 20)
+                .withCommand("sh", "-c", "x=$(head -c 100000000 /dev/zero | tr '\\0' a); echo survived"))) {
+            assertTrue(c.waitFor(Duration.ofSeconds(60)));
+            c.close();
+            assertEquals("", c.output().stdout());
+        } finally {
+            System.setErr(jvmErr);
+            log.removeHandler(h);
+            log.setUseParentHandlers(true);
+        }
+        assertEquals("", err.toString());
+        assertTrue(logged.stream().anyMatch(m -> m.contains("the kernel's OOM killer killed a process of it")),
+                logged.toString());
+    }
+
+    @Test
     void aBadCommandIsOneLineAndLeavesNothing() {
         ContainerException e = assertThrows(ContainerException.class, () -> start(busybox().withCommand("frobnicate")));
         assertEquals(1, e.getMessage().lines().count(), e.getMessage());
