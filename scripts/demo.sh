@@ -12,7 +12,7 @@ jrun=$top/cli/target/jrun/bin/jrun
 bundle=$(mktemp -d /tmp/jrun-demo.XXXXXX)
 trap 'rm -rf "$bundle"' EXIT
 cp -a rootfs-fixtures/target/rootfs/busybox "$bundle/rootfs"
-"$jrun" spec --bundle "$bundle"
+"$jrun" spec --hardened --bundle "$bundle"
 sed -i 's#"sh"#"sh", "-c", "echo \\"microcontainer: $(du -sh / 2>/dev/null | cut -f1) rootfs, hostname $(hostname), pid $$, user $(id -un)\\"; echo; echo processes:; ps; echo; echo network interfaces: $(ls /sys/class/net); echo; echo mounts:; cat /proc/mounts; echo; touch /etc/x 2>\&1 || true"#' "$bundle/config.json"
 echo "== $jrun run $bundle"
 "$jrun" run "$bundle"

@@ -4,7 +4,8 @@
 # stage), busybox-static (for the test rootfs), util-linux (unshare, setpriv),
 # procps (kill), iproute2, Podman with conmon and containerd (the tests drive jrun
 # through them), docker-registry with apache2-utils' htpasswd (a loopback registry
-# for the image pull tests), umoci and GNU time (the unpack benchmark).
+# for the image pull tests), umoci and GNU time (the unpack benchmark), python3 and
+# nodejs (apps the jrun micro tests minimise).
 set -euo pipefail
 need=()
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -27,6 +28,9 @@ have htpasswd || need+=(apache2-utils)
 # scripts/bench-unpack.sh compares jrun's unpack with umoci's, timed by GNU time
 have umoci || need+=(umoci)
 [ -x /usr/bin/time ] || need+=(time)
+# jrun micro's tests minimise Debian's python3 (http.server) and nodejs apps from the host's files
+[ -x /usr/bin/python3 ] || need+=(python3)
+[ -x /usr/bin/node ] || need+=(nodejs)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

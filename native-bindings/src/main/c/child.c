@@ -61,6 +61,7 @@ struct child {
     size_t envc;
     char exe[PATH_MAX];
     char detail[240];
+    int cwd_done; /* an OP_CHDIR succeeded */
 };
 
 static void report(int fd, uint32_t type, uint32_t step, int err, const char *detail)
@@ -136,6 +137,15 @@ static void bind_rootfs(struct child *c, const char *path)
 
 #ifndef SYS_move_mount
 #define SYS_move_mount 429
+#endif
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
+#ifndef MOVE_MOUNT_T_EMPTY_PATH
+#define MOVE_MOUNT_T_EMPTY_PATH 0x00000040
+#endif
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
 #endif
 #ifndef MOVE_MOUNT_F_EMPTY_PATH
 #define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
@@ -244,7 +254,8 @@ static void do_mount(struct child *c, const struct plan_step *s)
 
     if (c->rootfd < 0)
         fail(c, EINVAL, "mount before rootfs");
-    int copyup = kind & 2;
+    uint64_t kind_arg = arg_u64(c, s, 7), attr_set = arg_u64(c, s, 8), attr_clr = arg_u64(c, s, 9);
+    int copyup = kind & 2, tree_source = kind & 4;
     kind &= 1;
     fd = open_in_root(c->rootfd, dest, kind, c->detail, sizeof(c->detail));
     if (fd < 0)
@@ -253,8 +264,17 @@ static void do_mount(struct child *c, const struct plan_step *s)
     int under = copyup ? open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
     if (copyup && under < 0)
         fail(c, errno, "open the directory to copy up");
-    if (mount(*src ? src : NULL, target, *fstype ? fstype : NULL, flags, *data ? data : NULL) < 0)
+    if (tree_source) {
+        int tree = c->base_fd + CHILD_LAST_OFFSET + 1 + (kind_arg >> 8);
+        if ((kind_arg >> 8) >= CHILD_MAX_TREES || fcntl(tree, F_GETFD) < 0)
+            fail(c, EBADF, "no detached tree for this mount");
+        /* onto the target's fd itself: move_mount follows no symlink, /proc/self/fd/N's neither */
+        if (syscall(SYS_move_mount, tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+            fail(c, errno, "move_mount");
+        close(tree);
+    } else if (mount(*src ? src : NULL, target, *fstype ? fstype : NULL, flags, *data ? data : NULL) < 0) {
         fail(c, errno, "mount");
+    }
     if (copyup) {
         int top = open_in_root(c->rootfd, dest, TARGET_DIR, c->detail, sizeof(c->detail));
         char top_path[64];
@@ -284,6 +304,16 @@ static void do_mount(struct child *c, const struct plan_step *s)
         fd_path(target, sizeof(target), mfd);
         if (mount(NULL, target, NULL, propagation, NULL) < 0)
             fail(c, errno, "set propagation");
+        close(mfd);
+    }
+    if (attr_set || attr_clr) {
+        /* "rro" and its kin: on the new mount and every mount below it */
+        struct { uint64_t attr_set, attr_clr, propagation, userns_fd; } attr = { attr_set, attr_clr, 0, 0 };
+        int mfd = open_in_root(c->rootfd, dest, kind, c->detail, sizeof(c->detail));
+        if (mfd < 0)
+            fail(c, -mfd, NULL);
+        if (syscall(SYS_mount_setattr, mfd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
+            fail(c, errno, "mount_setattr AT_RECURSIVE");
         close(mfd);
     }
     close(fd);
@@ -351,8 +381,97 @@ static void do_pivot_root(struct child *c)
         fail(c, errno, "chdir /");
 }
 
+/* mountinfo's octal escapes (\040 for a space, ...) undone in place. */
+static void unescape_mountinfo(char *p)
+{
+    char *out = p;
+    for (; *p; p++) {
+        if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' && p[2] <= '7' && p[3] >= '0' && p[3] <= '7') {
+            *out++ = (char)((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0'));
+            p += 3;
+        } else {
+            *out++ = *p;
+        }
+    }
+    *out = '\0';
+}
+
+static int below(const char *path, const char *dir, size_t len)
+{
+    return !strncmp(path, dir, len) && (path[len] == '/' || path[len] == '\0' || (len == 1 && dir[0] == '/'));
+}
+
+/*
+ * --no-pivot leaves the host's mounts in the container's mount namespace, under its root.  A full
+ * procfs or sysfs among them lets the container make a user namespace and mount a fresh, unmasked
+ * proc (the kernel allows that only when one is fully visible already: mount_too_revealing), so,
+ * as runc does, each one outside the rootfs is detached, or covered with an empty tmpfs where it
+ * cannot be (locked).
+ */
+static void hide_host_proc_and_sys(struct child *c, const char *rootfs)
+{
+    char **paths = NULL;
+    size_t n = 0, cap_paths = 0, rlen = strlen(rootfs);
+    char *line = NULL;
+    size_t cap = 0;
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    if (!f)
+        fail(c, errno, "open /proc/self/mountinfo");
+    while (getline(&line, &cap, f) > 0) {
+        /* id parent major:minor root mountpoint options [optional...] - fstype source superoptions */
+        char *field[5], *save = NULL, *sep = strstr(line, " - "), fstype[32];
+        int k = 0;
+        if (!sep || sscanf(sep + 3, "%31s", fstype) != 1 || (strcmp(fstype, "proc") && strcmp(fstype, "sysfs")))
+            continue;
+        for (char *t = strtok_r(line, " ", &save); t && k < 5; t = strtok_r(NULL, " ", &save))
+            field[k++] = t;
+        if (k < 5 || strcmp(field[3], "/"))
+            continue; /* not the root of the filesystem: not a full mount */
+        unescape_mountinfo(field[4]);
+        if (below(field[4], rootfs, rlen))
+            continue;
+        if (n == cap_paths) {
+            cap_paths = cap_paths ? cap_paths * 2 : 16;
+            paths = realloc(paths, cap_paths * sizeof(*paths));
+            if (!paths)
+                fail(c, ENOMEM, "list the host's proc and sysfs mounts");
+        }
+        if (!(paths[n++] = strdup(field[4])))
+            fail(c, ENOMEM, "list the host's proc and sysfs mounts");
+    }
+    free(line);
+    fclose(f);
+    for (size_t i = 0; i < n; i++) {
+        int covered = 0;
+        for (size_t j = 0; j < n && !covered; j++) /* one above it goes away with it */
+            covered = j != i && strcmp(paths[i], paths[j]) && below(paths[i], paths[j], strlen(paths[j]));
+        if (covered)
+            continue;
+        snprintf(c->detail, sizeof(c->detail), "hide the host's %s", paths[i]);
+        if (mount(NULL, paths[i], NULL, MS_SLAVE | MS_REC, NULL) < 0) {
+            if (errno == ENOENT)
+                continue;
+            fail(c, errno, NULL);
+        }
+        if (umount2(paths[i], MNT_DETACH) < 0) {
+            if (errno != EINVAL && errno != EPERM)
+                fail(c, errno, NULL);
+            if (mount("tmpfs", paths[i], "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0") < 0)
+                fail(c, errno, NULL);
+        }
+    }
+    c->detail[0] = '\0';
+}
+
 static void do_move_root(struct child *c)
 {
+    char rootfs[PATH_MAX], link[64];
+    ssize_t len;
+    fd_path(link, sizeof(link), c->rootfd);
+    if ((len = readlink(link, rootfs, sizeof(rootfs) - 1)) < 0)
+        fail(c, errno, "readlink the rootfs");
+    rootfs[len] = '\0';
+    hide_host_proc_and_sys(c, rootfs);
     if (fchdir(c->rootfd) < 0)
         fail(c, errno, "chdir rootfs");
     close_other_fds(c);
@@ -586,6 +705,40 @@ static void do_seccomp(struct child *c, const struct plan_step *s)
     }
 }
 
+#ifndef SYS_ioprio_set
+#define SYS_ioprio_set 251
+#endif
+#ifndef SYS_sched_setattr
+#define SYS_sched_setattr 314
+#endif
+
+static void do_sched(struct child *c, const struct plan_step *s)
+{
+    struct {
+        uint32_t size, policy;
+        uint64_t flags;
+        int32_t nice;
+        uint32_t priority;
+        uint64_t runtime, deadline, period;
+    } attr = { 48, (uint32_t)arg_u64(c, s, 0), arg_u64(c, s, 1), (int32_t)arg_u64(c, s, 2), (uint32_t)arg_u64(c, s, 3),
+               arg_u64(c, s, 4), arg_u64(c, s, 5), arg_u64(c, s, 6) };
+    if (syscall(SYS_sched_setattr, 0, &attr, 0) < 0)
+        fail(c, errno, "sched_setattr");
+}
+
+static void do_cpu_affinity(struct child *c, const struct plan_step *s)
+{
+    static uint64_t mask[128]; /* 8192 CPUs */
+    unsigned n = s->nargs;
+    if (n == 0 || n > sizeof(mask) / sizeof(mask[0]))
+        fail(c, EINVAL, "CPU mask size");
+    memset(mask, 0, sizeof(mask));
+    for (unsigned i = 0; i < n; i++)
+        mask[i] = arg_u64(c, s, i);
+    if (syscall(SYS_sched_setaffinity, 0, (size_t)n * 8, mask) < 0)
+        fail(c, errno, "sched_setaffinity");
+}
+
 /* personality(2): the execution domain (and flags) the program runs with; execve keeps it. */
 static void do_personality(struct child *c, uint64_t persona)
 {
@@ -664,8 +817,32 @@ static void wait_start(struct child *c)
     close(fd);
 }
 
+/*
+ * Before the user switch: stdio the process's uid does not own (its pty, the caller's pipes) is
+ * given to it, as runc does, so that it can reopen them (/dev/stdout, /proc/self/fd/1, tty(1)).
+ * The container's /dev/null and what cannot be chowned (an id its namespace does not map, a
+ * read-only /dev) are left alone.
+ */
+static void stdio_owner(struct child *c, uid_t uid)
+{
+    struct stat null, st;
+    if (stat("/dev/null", &null) < 0)
+        null.st_rdev = makedev(1, 3);
+    for (int fd = 0; fd < 3; fd++) {
+        if (fstat(fd, &st) < 0) {
+            if (errno == EBADF)
+                continue;
+            fail(c, errno, "fstat stdio");
+        }
+        if (st.st_uid == uid || (S_ISCHR(st.st_mode) && st.st_rdev == null.st_rdev))
+            continue;
+        if (fchown(fd, uid, (gid_t)-1) < 0 && errno != EINVAL && errno != EPERM && errno != EROFS)
+            fail(c, errno, "chown stdio to the process's uid");
+    }
+}
+
 /* Makes the pty in the container's own devpts, sends the master, and takes the slave as stdio. */
-static void setup_console(struct child *c, uint64_t rows, uint64_t cols)
+static void setup_console(struct child *c, uint64_t rows, uint64_t cols, uint64_t bind_console)
 {
     int sock = c->base_fd + CHILD_CONSOLE_OFFSET, master, slave, unlock = 0;
     unsigned int n;
@@ -692,7 +869,7 @@ static void setup_console(struct child *c, uint64_t rows, uint64_t cols)
             fail(c, errno, "set console size");
     }
     /* /dev/console: the slave bound on an empty file (never through a symlink planted there) */
-    int devfd = open("/dev", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    int devfd = bind_console ? open("/dev", O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
     if (devfd >= 0) {
         if (unlinkat(devfd, "console", 0) < 0 && errno != ENOENT)
             fail(c, errno, "unlink /dev/console");
@@ -825,8 +1002,17 @@ static void run_step(struct child *c, const struct plan_step *s)
         break;
     case OP_CHDIR: {
         char cwd[PATH_MAX];
-        if (chdir(arg_str(c, s, 0)) < 0)
+        uint64_t when = arg_u64(c, s, 1);
+        if (when == CHDIR_IF_NOT_YET && c->cwd_done)
+            break;
+        if (chdir(arg_str(c, s, 0)) < 0) {
+            /* as runc: the runtime's ids may not reach it where the process's can (a volume chowned
+               to them): then it is tried again once the ids are the process's */
+            if (when == CHDIR_TRY_FIRST && (errno == EACCES || errno == EPERM))
+                break;
             fail(c, errno, "chdir");
+        }
+        c->cwd_done = 1;
         /* a cwd reached through a leaked fd reads "(unreachable)...": refuse it (a seccomp profile
            may refuse getcwd itself: then there is nothing to check) */
         if (getcwd(cwd, sizeof(cwd)) && cwd[0] != '/')
@@ -848,7 +1034,14 @@ static void run_step(struct child *c, const struct plan_step *s)
     case OP_EXEC: do_exec(c); break;
     case OP_MASK_PATH: do_mask_path(c, arg_str(c, s, 0)); break;
     case OP_READONLY_PATH: do_readonly_path(c, arg_str(c, s, 0)); break;
-    case OP_CONSOLE: setup_console(c, arg_u64(c, s, 0), arg_u64(c, s, 1)); break;
+    case OP_CONSOLE: setup_console(c, arg_u64(c, s, 0), arg_u64(c, s, 1), arg_u64(c, s, 2)); break;
+    case OP_STDIO_OWNER: stdio_owner(c, (uid_t)arg_u64(c, s, 0)); break;
+    case OP_IOPRIO:
+        if (syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, (int)arg_u64(c, s, 0)) < 0)
+            fail(c, errno, "ioprio_set");
+        break;
+    case OP_SCHED: do_sched(c, s); break;
+    case OP_CPU_AFFINITY: do_cpu_affinity(c, s); break;
     case OP_HOOK_PAUSE: hook_pause(c); break;
     case OP_SECCOMP: do_seccomp(c, s); break;
     case OP_SET_PROPAGATION:

@@ -546,15 +546,13 @@ struct jrun_mount_attr {
 };
 
 /*
- * A detached recursive bind of path whose ids are mapped through a user namespace with the
- * container's maps (a throw-away one: the container's own does not exist before clone).  Files the
- * host's root owns then belong to the container's root.  Returns the tree's fd, or -1 with errno and
- * *what naming the call that failed.
+ * A user namespace with the given maps ("inside outside count" lines; "" leaves one unwritten),
+ * held by its fd: a throw-away one, to idmap a mount by.  Returns the fd, or -1 with errno and *what
+ * naming the call that failed.
  */
-static int idmapped_tree(const char *path, const struct plan *plan, const uint32_t *maps, size_t nmaps,
-                         const char **what)
+static int idmap_userns(const char *uidmap, size_t ulen, const char *gidmap, size_t glen, const char **what)
 {
-    int hold[2], userns = -1, tree = -1, err = 0;
+    int hold[2], userns = -1, err = 0;
     char file[64];
     *what = "pipe";
     if (pipe2(hold, O_CLOEXEC) < 0)
@@ -573,13 +571,16 @@ static int idmapped_tree(const char *path, const struct plan *plan, const uint32
         err = errno;
         goto out;
     }
-    for (size_t k = 0; k < nmaps; k++) {
-        const struct plan_step *s = &plan->steps[maps[k]];
-        snprintf(file, sizeof(file), "/proc/%d/%s_map", (int)pid, s->args[0].num ? "gid" : "uid");
+    for (int k = 0; k < 2; k++) {
+        const char *map = k ? gidmap : uidmap;
+        size_t len = k ? glen : ulen;
+        if (!len)
+            continue;
+        snprintf(file, sizeof(file), "/proc/%d/%s_map", (int)pid, k ? "gid" : "uid");
         *what = "write the id map of the idmapping user namespace";
         int fd = open(file, O_WRONLY | O_CLOEXEC);
-        ssize_t w = fd < 0 ? -1 : write(fd, s->args[1].str, s->args[1].len);
-        if (w != (ssize_t)s->args[1].len) {
+        ssize_t w = fd < 0 ? -1 : write(fd, map, len);
+        if (w != (ssize_t)len) {
             err = w < 0 ? errno : EIO;
             if (fd >= 0)
                 close(fd);
@@ -589,32 +590,64 @@ static int idmapped_tree(const char *path, const struct plan *plan, const uint32
     }
     snprintf(file, sizeof(file), "/proc/%d/ns/user", (int)pid);
     *what = "open the idmapping user namespace";
-    if ((userns = open(file, O_RDONLY | O_CLOEXEC)) < 0) {
+    if ((userns = open(file, O_RDONLY | O_CLOEXEC)) < 0)
         err = errno;
-        goto out;
-    }
-    *what = "open_tree";
-    tree = (int)syscall(SYS_open_tree, AT_FDCWD, path, OPEN_TREE_CLONE | O_CLOEXEC | AT_RECURSIVE);
-    if (tree < 0) {
-        err = errno;
-        goto out;
-    }
-    struct jrun_mount_attr attr = { .attr_set = JRUN_MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns };
-    *what = "mount_setattr MOUNT_ATTR_IDMAP (does the kernel and this filesystem support idmapped mounts?)";
-    if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0) {
-        err = errno;
-        close(tree);
-        tree = -1;
-    }
 out:
-    if (userns >= 0)
-        close(userns);
     close(hold[1]);
     if (pid > 0)
         while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
             ;
     errno = err;
+    return userns;
+}
+
+/*
+ * A detached bind of path (recursive or not), opened here, with the caller's ids, before any
+ * namespace is entered; idmapped by the given maps unless both are "".  Returns the tree's fd, or
+ * -1 with errno and *what naming the call that failed.
+ */
+static int detached_tree(const char *path, int recursive, int idmap_recursive, const char *uidmap, size_t ulen,
+                         const char *gidmap, size_t glen, const char **what)
+{
+    int userns = -1, tree, err = 0;
+    if (ulen || glen) {
+        userns = idmap_userns(uidmap, ulen, gidmap, glen, what);
+        if (userns < 0)
+            return -1;
+    }
+    *what = "open_tree";
+    tree = (int)syscall(SYS_open_tree, AT_FDCWD, path, OPEN_TREE_CLONE | O_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
+    if (tree < 0) {
+        err = errno;
+    } else if (userns >= 0) {
+        struct jrun_mount_attr attr = { .attr_set = JRUN_MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns };
+        *what = "mount_setattr MOUNT_ATTR_IDMAP (does the kernel and this filesystem support idmapped mounts?)";
+        if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | (idmap_recursive ? AT_RECURSIVE : 0), &attr,
+                    sizeof(attr)) < 0) {
+            err = errno;
+            close(tree);
+            tree = -1;
+        }
+    }
+    if (userns >= 0)
+        close(userns);
+    errno = err;
     return tree;
+}
+
+/* The rootfs's idmapped tree: recursive, by the container's own maps (its ID_MAP steps). */
+static int idmapped_tree(const char *path, const struct plan *plan, const uint32_t *maps, size_t nmaps,
+                         const char **what)
+{
+    const char *m[2] = { "", "" };
+    size_t len[2] = { 0, 0 };
+    for (size_t k = 0; k < nmaps; k++) {
+        const struct plan_step *s = &plan->steps[maps[k]];
+        int g = s->args[0].num ? 1 : 0;
+        m[g] = s->args[1].str;
+        len[g] = s->args[1].len;
+    }
+    return detached_tree(path, 1, 1, m[0], len[0], m[1], len[1], what);
 }
 
 /* The monitor's side of an idmapped rootfs, once the init has it (or will never get it). */
@@ -636,6 +669,8 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
     size_t nmaps = 0;
     int report[2], start[2], cgfd[32], console[2] = { -1, -1 }, fifo = -1, into = -1, idmapped = -1, cwd = -1;
     int ack[2] = { -1, -1 };
+    int trees[CHILD_MAX_TREES];
+    size_t ntrees = 0;
     uint32_t idmap_step = 0;
     int want_idmap = 0;
     size_t ncg = 0, into_cg = 0;
@@ -723,6 +758,33 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
                 return;
             }
             maps[nmaps++] = i; /* written after clone, below */
+            continue;
+        }
+        if (s->op == OP_BIND_TREE && s->nargs == 4 && s->args[0].kind == ARG_STR && s->args[1].kind == ARG_U64
+            && s->args[2].kind == ARG_STR && s->args[3].kind == ARG_STR) {
+            /* the bind's source, opened with our ids before any namespace is entered */
+            const char *what = "too many detached bind mounts";
+            int t = ntrees == CHILD_MAX_TREES ? (errno = E2BIG, -1)
+                : detached_tree(s->args[0].str, (int)(s->args[1].num & 1), (int)(s->args[1].num & 2), s->args[2].str, s->args[2].len,
+                                s->args[3].str, s->args[3].len, &what);
+            if (t < 0) {
+                say_error(m, i, errno, what);
+                for (size_t k = 0; k < ntrees; k++)
+                    close(trees[k]);
+                return;
+            }
+            trees[ntrees++] = t;
+            continue;
+        }
+        if (s->op == OP_CPU_AFFINITY_INITIAL && s->nargs >= 1 && s->nargs <= 128) {
+            /* ours, inherited by the process until it joins the container's cgroup */
+            uint64_t mask[128] = { 0 };
+            for (uint16_t k = 0; k < s->nargs; k++)
+                mask[k] = s->args[k].kind == ARG_U64 ? s->args[k].num : 0;
+            if (syscall(SYS_sched_setaffinity, 0, (size_t)s->nargs * 8, mask) < 0) {
+                say_error(m, i, errno, "sched_setaffinity");
+                return;
+            }
             continue;
         }
         if (s->op == OP_IDMAP_ROOTFS && s->nargs == 1 && s->args[0].kind == ARG_STR) {
@@ -876,6 +938,12 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
         int ffd = fifo >= 0 ? fcntl(fifo, F_DUPFD_CLOEXEC, base + 64) : -1;
         int ifd = idmapped >= 0 ? fcntl(idmapped, F_DUPFD_CLOEXEC, base + 64) : -1;
         int afd = ack[0] >= 0 ? fcntl(ack[0], F_DUPFD_CLOEXEC, base + 64) : -1;
+        int tfd[CHILD_MAX_TREES];
+        for (size_t k = 0; k < ntrees; k++)
+            if ((tfd[k] = fcntl(trees[k], F_DUPFD_CLOEXEC, base + CHILD_LAST_OFFSET + 1 + CHILD_MAX_TREES)) < 0)
+                _exit(127);
+        for (size_t k = 0; k < ntrees; k++)
+            close(trees[k]);
         int own[] = { report[0], report[1], start[0], start[1], console[0], console[1], m->sigfd, m->ctl_in,
                       m->ctl_out, fifo, into, m->devices_cg, m->devices_prog, idmapped, cwd, ack[0], ack[1],
                       m->listener_sock };
@@ -899,7 +967,10 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
             close(base + CHILD_SECCOMP_OFFSET);
         if (ifd < 0)
             close(base + CHILD_IDMAP_OFFSET);
-        syscall(SYS_close_range, base + CHILD_LAST_OFFSET + 1, ~0U, 0);
+        for (size_t k = 0; k < ntrees; k++)
+            if (dup3(tfd[k], base + CHILD_LAST_OFFSET + 1 + (int)k, O_CLOEXEC) < 0)
+                _exit(127);
+        syscall(SYS_close_range, base + CHILD_LAST_OFFSET + 1 + (int)ntrees, ~0U, 0);
         child_run(&plan, i + 1, base, (int)cl->args[2].num);
     }
     m->init = pid;
@@ -913,6 +984,8 @@ static void run_monitor(struct monitor *m, const unsigned char *buf, size_t len)
     if (into >= 0)
         close(into);
     drop_idmapped_rootfs(&idmapped, &cwd);
+    for (size_t k = 0; k < ntrees; k++)
+        close(trees[k]);
     if (ack[0] >= 0)
         close(ack[0]);
     m->seccomp_ack = ack[1];

@@ -56,7 +56,10 @@
 #define OP_MOUNT 15           /* str source, str dest, str fstype, u64 flags, str data,
                                  u64 remount flags (0: none), u64 propagation (0: none),
                                  u64 target kind (0 directory, 1 file; | 2: copy what the directory
-                                 held into the new mount, "tmpcopyup") */
+                                 held into the new mount, "tmpcopyup"; | 4: the source is the detached
+                                 tree of OP_BIND_TREE number kind >> 8, moved into place),
+                                 u64 MOUNT_ATTR_* to set, u64 to clear, recursively (mount_setattr
+                                 AT_RECURSIVE: "rro", "rnosuid", ...; 0 0: none) */
 #define OP_MKNOD 16           /* str path, u64 mode (with type), u64 major, u64 minor, u64 uid, u64 gid */
 #define OP_SYMLINK 17         /* str target, str link path */
 #define OP_PIVOT_ROOT 18      /* - */
@@ -65,7 +68,11 @@
 #define OP_SETGROUPS 21       /* u64 gid... */
 #define OP_SETGID 22          /* u64 gid */
 #define OP_SETUID 23          /* u64 uid */
-#define OP_CHDIR 24           /* str path */
+#define OP_CHDIR 24           /* str path, u64 when: 0 now (an error fails), 1 before the user switch (EACCES
+                                 or EPERM leaves it to a later OP_CHDIR), 2 after it, unless done already */
+#define CHDIR_NOW 0
+#define CHDIR_TRY_FIRST 1
+#define CHDIR_IF_NOT_YET 2
 #define OP_ARG 25             /* str: appended to argv */
 #define OP_ENV 26             /* str: appended to envp */
 #define OP_LOOKUP 27          /* str search path: resolve argv[0] like execvp */
@@ -97,8 +104,9 @@
                                  idmapped tree (base+5) onto the rootfs directory, its working directory;
                                  without a tree (no idmapped mounts there) binds the path as OP_ROOTFS */
 /* A terminal: the init's stdio become the slave of a pty made in the container's devpts. */
-#define OP_CONSOLE 42         /* u64 rows, u64 cols (0: leave): after pivot_root, make the pty, send the
-                                 master, bind the slave on /dev/console, make it the controlling tty */
+#define OP_CONSOLE 42         /* u64 rows, u64 cols (0: leave), u64 1: bind the slave on /dev/console (the
+                                 init; an exec'd process leaves /dev/console alone): after pivot_root, make
+                                 the pty, send the master, make the slave the controlling tty and stdio */
 /* For a container that outlives its monitor (create, run --detach, exec --detach). */
 #define OP_EXEC_FIFO 32       /* str host path of the exec fifo: opened (O_PATH) by the monitor before clone,
                                  as host root, and given to the init at base+2 (a user-namespaced init
@@ -115,6 +123,22 @@
                                  init has loaded a filter with SECCOMP_FILTER_FLAG_NEW_LISTENER and reported its
                                  fd number, the monitor takes the fd (pidfd_getfd), sends the JSON with it as
                                  SCM_RIGHTS, closes its copies and only then lets the init go on */
+
+/* Process set-up as runc does it (issue 12). */
+#define OP_BIND_TREE 63       /* pre-clone: str host path, u64 1: recursive (rbind) | 2: idmapped recursively
+                                 (ridmap), str uid map lines, str gid map lines
+                                 ("" "": not idmapped): the monitor makes a detached bind of the path
+                                 (open_tree) with its own ids, before any namespace is entered, idmapped
+                                 by the maps (mount_setattr MOUNT_ATTR_IDMAP), and gives it to the init */
+/* runtime-spec 1.2's scheduling: in the init before the capability drop, in an exec'd process likewise. */
+#define OP_IOPRIO 64          /* u64 ioprio_set(2) value (class << 13 | priority), for the process itself */
+#define OP_SCHED 65           /* u64 policy, u64 flags, u64 nice (two's complement), u64 priority, u64 runtime,
+                                 u64 deadline, u64 period: sched_setattr(2) for the process itself */
+#define OP_CPU_AFFINITY 66    /* u64 words of a CPU mask (CPU n: bit n % 64 of word n / 64): sched_setaffinity(2) */
+#define OP_CPU_AFFINITY_INITIAL 67 /* pre-clone, the same: the monitor's own, which the process inherits until it
+                                 joins the container's cgroup (execCPUAffinity.initial) */
+#define OP_STDIO_OWNER 62     /* u64 uid: before the user switch, stdio not owned by it (a pty, pipes) is
+                                 chowned to it, /dev/null and what cannot be chowned left alone */
 
 struct plan_arg {
     uint8_t kind;

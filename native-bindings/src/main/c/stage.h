@@ -28,7 +28,7 @@ struct child_msg {
  * base: its report pipe to the monitor, base+1: the start pipe, base+2: the exec fifo,
  * base+3: the socket the pty master is sent over, base+4: the seccomp socket (the notify fd goes to
  * the monitor over it, and back comes the monitor's word that the listener has it), base+5: the
- * idmapped rootfs tree.
+ * idmapped rootfs tree, base+6..: the bind trees (OP_BIND_TREE).
  */
 #define CHILD_REPORT_OFFSET 0
 #define CHILD_START_OFFSET 1
@@ -37,6 +37,8 @@ struct child_msg {
 #define CHILD_SECCOMP_OFFSET 4
 #define CHILD_IDMAP_OFFSET 5
 #define CHILD_LAST_OFFSET CHILD_IDMAP_OFFSET
+/* Above them, until pivot_root: the detached bind trees of the plan's OP_BIND_TREE steps, in order. */
+#define CHILD_MAX_TREES 128
 
 /* Runs the steps after OP_CLONE in the freshly cloned child; never returns. */
 void child_run(const struct plan *plan, uint32_t first_step, int base_fd, int die_with_monitor)

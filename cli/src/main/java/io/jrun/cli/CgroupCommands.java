@@ -40,29 +40,44 @@ final class CgroupCommands {
         }
     }
 
+    /**
+     * {@code update}: runc's flags and units ({@code --memory 50M}, {@code 1g}, {@code -1} for
+     * unlimited swap), or {@code --resources FILE|-}, in which case, as with runc, the other
+     * flags are ignored.
+     */
     static final class Update implements Main.Command {
         private static final Flags FLAGS = new Flags()
-                .value("linux.resources as JSON from a file, or - for stdin", "resources", "r")
-                .value("memory limit in bytes", "memory")
-                .value("memory+swap limit in bytes", "memory-swap")
-                .value("memory reservation (soft limit) in bytes", "memory-reservation")
-                .value("cpu shares (relative weight)", "cpu-shares")
-                .value("cpu quota in microseconds per period", "cpu-quota")
-                .value("cpu period in microseconds", "cpu-period")
-                .value("cpus the container may use", "cpuset-cpus")
-                .value("memory nodes the container may use", "cpuset-mems")
-                .value("the most processes the container may have", "pids-limit")
-                .value("block IO weight (10-1000)", "blkio-weight");
+                .value("path to the file containing the resources to update or '-' to read from the standard input",
+                        "resources", "r")
+                .value("Specifies per cgroup weight, range is from 10 to 1000 (default: 0)", "blkio-weight")
+                .value("CPU CFS period to be used for hardcapping (in usecs). 0 to use system default", "cpu-period")
+                .value("CPU CFS hardcap limit (in usecs). Allowed cpu time in a given period", "cpu-quota")
+                .value("CPU shares (relative weight vs. other containers)", "cpu-share", "cpu-shares")
+                .value("CPU realtime period to be used for hardcapping (in usecs). 0 to use system default",
+                        "cpu-rt-period")
+                .value("CPU realtime hardcap limit (in usecs). Allowed cpu time in a given period", "cpu-rt-runtime")
+                .value("CPU(s) to use", "cpuset-cpus")
+                .value("Memory node(s) to use", "cpuset-mems")
+                .value("Kernel memory limit (in bytes): ignored, as by runc 1.1.5", "kernel-memory")
+                .value("Kernel memory limit (in bytes) for tcp buffer: ignored, as by runc 1.1.5", "kernel-memory-tcp")
+                .value("Memory limit (in bytes; 50M, 1g, ...)", "memory")
+                .value("Memory reservation or soft_limit (in bytes)", "memory-reservation")
+                .value("Total memory usage (memory + swap); set '-1' to enable unlimited swap", "memory-swap")
+                .value("Maximum number of pids allowed in the container (default: 0)", "pids-limit")
+                .value("The string of Intel RDT/CAT L3 cache schema (not supported)", "l3-cache-schema")
+                .value("The string of Intel RDT/MBA memory bandwidth schema (not supported)", "mem-bw-schema");
 
-        @Override public String summary() { return "change the resource limits of a running container"; }
-        @Override public String usage() { return "update [--resources FILE|-] [--memory N] [--pids-limit N] [...] ID"; }
+        static final Flags FLAGS_FOR_TEST = FLAGS;
+
+        @Override public String summary() { return "update container resource constraints"; }
+        @Override public String usage() { return "update [command options] <container-id>"; }
         @Override public Flags flags() { return FLAGS; }
 
         @Override
         public int run(Main.Global global, Flags.Parsed args) throws JrunException, Flags.UsageException {
             String id = Main.oneId(args, "update");
-            Spec.Resources r = Spec.Resources.NONE;
             String file = args.get("resources");
+            Spec.Resources r;
             if (file != null) {
                 try {
                     String text = file.equals("-") ? new String(System.in.readAllBytes()) : Files.readString(Path.of(file));
@@ -70,43 +85,145 @@ final class CgroupCommands {
                 } catch (IOException e) {
                     throw new JrunException("read " + file + ": " + e.getMessage());
                 }
+            } else {
+                r = fromFlags(args);
             }
-            Spec.Memory m = r.memory();
-            if (args.get("memory") != null || args.get("memory-swap") != null || args.get("memory-reservation") != null) {
-                m = new Spec.Memory(num(args, "memory", m == null ? null : m.limit()),
-                        num(args, "memory-reservation", m == null ? null : m.reservation()),
-                        num(args, "memory-swap", m == null ? null : m.swap()), m == null ? null : m.swappiness(),
-                        m == null ? null : m.disableOOMKiller());
-            }
-            Spec.Cpu c = r.cpu();
-            if (args.get("cpu-shares") != null || args.get("cpu-quota") != null || args.get("cpu-period") != null
-                    || args.get("cpuset-cpus") != null || args.get("cpuset-mems") != null) {
-                c = new Spec.Cpu(num(args, "cpu-shares", c == null ? null : c.shares()),
-                        num(args, "cpu-quota", c == null ? null : c.quota()),
-                        num(args, "cpu-period", c == null ? null : c.period()), c == null ? null : c.burst(),
-                        c == null ? null : c.realtimeRuntime(), c == null ? null : c.realtimePeriod(),
-                        args.get("cpuset-cpus") != null ? args.get("cpuset-cpus") : c == null ? null : c.cpus(),
-                        args.get("cpuset-mems") != null ? args.get("cpuset-mems") : c == null ? null : c.mems());
-            }
-            Spec.BlockIo b = r.blockIo();
-            if (args.get("blkio-weight") != null) {
-                b = new Spec.BlockIo(num(args, "blkio-weight", null), List.of(), List.of(), List.of(), List.of(), List.of());
-            }
-            global.jrun().update(id, new Spec.Resources(m, c, num(args, "pids-limit", r.pidsLimit()), b,
-                    r.hugepageLimits(), r.devices(), r.unified()));
+            global.jrun().update(id, r);
             return 0;
         }
 
-        private static Long num(Flags.Parsed args, String flag, Long otherwise) throws Flags.UsageException {
+        /** The resources runc's update flags give; a flag not given changes nothing. */
+        static Spec.Resources fromFlags(Flags.Parsed args) throws JrunException, Flags.UsageException {
+            if (args.get("l3-cache-schema") != null) {
+                throw new JrunException("update: Intel RDT/CAT: l3 cache schema is not enabled (jrun does not"
+                        + " manage resctrl)");
+            }
+            if (args.get("mem-bw-schema") != null) {
+                throw new JrunException("update: Intel RDT/MBA: memory bandwidth schema is not enabled (jrun does not"
+                        + " manage resctrl)");
+            }
+            Long limit = bytes(args, "memory");
+            Long reservation = bytes(args, "memory-reservation");
+            Long swap = bytes(args, "memory-swap");
+            if (bytes(args, "kernel-memory") != null || bytes(args, "kernel-memory-tcp") != null) {
+                System.err.println("jrun: warning: update: kernel memory settings are ignored, as by runc");
+            }
+            Spec.Memory m = limit == null && reservation == null && swap == null ? null
+                    : new Spec.Memory(limit, reservation, swap, null, null);
+            Long shares = unsigned(args, "cpu-share");
+            Long period = unsigned(args, "cpu-period");
+            Long rtPeriod = unsigned(args, "cpu-rt-period");
+            Long quota = signed(args, "cpu-quota");
+            Long rtRuntime = signed(args, "cpu-rt-runtime");
+            String cpus = args.get("cpuset-cpus");
+            String mems = args.get("cpuset-mems");
+            Spec.Cpu c = shares == null && period == null && rtPeriod == null && quota == null && rtRuntime == null
+                    && cpus == null && mems == null ? null
+                    : new Spec.Cpu(shares, quota, period, null, rtRuntime, rtPeriod, cpus, mems);
+            Long weight = integer(args, "blkio-weight");
+            Spec.BlockIo b = weight == null || weight == 0 ? null
+                    : new Spec.BlockIo(weight, List.of(), List.of(), List.of(), List.of(), List.of());
+            return new Spec.Resources(m, c, integer(args, "pids-limit"), b, List.of(), List.of(), Map.of());
+        }
+
+        private static Long unsigned(Flags.Parsed args, String flag) throws Flags.UsageException {
             String v = args.get(flag);
-            if (v == null) {
-                return otherwise;
+            if (v == null || v.isEmpty()) {
+                return null;
+            }
+            try {
+                return Long.parseUnsignedLong(v);
+            } catch (NumberFormatException e) {
+                throw new Flags.UsageException("invalid value for " + flag + ": \"" + v + "\" is not an unsigned integer");
+            }
+        }
+
+        private static Long signed(Flags.Parsed args, String flag) throws Flags.UsageException {
+            String v = args.get(flag);
+            if (v == null || v.isEmpty()) {
+                return null;
             }
             try {
                 return Long.parseLong(v);
             } catch (NumberFormatException e) {
-                throw new Flags.UsageException("update --" + flag + ": \"" + v + "\" is not a number");
+                throw new Flags.UsageException("invalid value for " + flag + ": \"" + v + "\" is not an integer");
             }
+        }
+
+        /** runc's int flags (pids-limit, blkio-weight), with urfave/cli's error. */
+        private static Long integer(Flags.Parsed args, String flag) throws Flags.UsageException {
+            String v = args.get(flag);
+            if (v == null) {
+                return null;
+            }
+            try {
+                return Long.parseLong(v);
+            } catch (NumberFormatException e) {
+                throw new Flags.UsageException("invalid value \"" + v + "\" for flag -" + flag + ": parse error");
+            }
+        }
+
+        private static Long bytes(Flags.Parsed args, String flag) throws Flags.UsageException {
+            String v = args.get(flag);
+            if (v == null || v.isEmpty()) {
+                return null;
+            }
+            if (v.equals("-1")) {
+                return -1L;
+            }
+            long n = ramInBytes(v);
+            if (n < 0) {
+                throw new Flags.UsageException("invalid value for " + flag + ": invalid size: '" + v + "'");
+            }
+            return n;
+        }
+
+        /**
+         * A size as runc reads one (docker's units.RAMInBytes): a decimal number, an optional
+         * space, an optional k, m, g, t or p (powers of 1024, any case), an optional i, an
+         * optional b. -1 when {@code s} is not one.
+         */
+        static long ramInBytes(String s) {
+            int i = 0;
+            int n = s.length();
+            while (i < n && Character.isDigit(s.charAt(i))) {
+                i++;
+            }
+            if (i == 0) {
+                return -1;
+            }
+            if (i < n && s.charAt(i) == '.') {
+                int dot = ++i;
+                while (i < n && Character.isDigit(s.charAt(i))) {
+                    i++;
+                }
+                if (i == dot) {
+                    return -1;
+                }
+            }
+            double value = Double.parseDouble(s.substring(0, i));
+            if (i < n && s.charAt(i) == ' ') {
+                i++;
+            }
+            long unit = 1;
+            if (i < n) {
+                int k = "kmgtp".indexOf(Character.toLowerCase(s.charAt(i)));
+                if (k >= 0) {
+                    unit = 1L << (10 * (k + 1));
+                    i++;
+                }
+            }
+            if (i < n && Character.toLowerCase(s.charAt(i)) == 'i') {
+                i++;
+            }
+            if (i < n && Character.toLowerCase(s.charAt(i)) == 'b') {
+                i++;
+            }
+            if (i != n) {
+                return -1;
+            }
+            double bytes = value * unit;
+            return bytes >= Long.MAX_VALUE ? -1 : (long) bytes;
         }
     }
 

@@ -1,6 +1,7 @@
 package io.jrun.cli;
 
 import io.jrun.runtime.Container;
+import io.jrun.runtime.ExecOptions;
 import io.jrun.runtime.JrunException;
 import io.jrun.runtime.Jrun;
 import io.jrun.runtime.spec.Spec;
@@ -9,7 +10,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code jrun exec}: a process in a running container, from {@code --process FILE} (an OCI
@@ -30,6 +33,8 @@ final class ExecCommand implements Main.Command {
             .value("pass fds 3..3+N-1 of the caller to the process", "preserve-fds")
             .bool("give the process a terminal", "tty", "t")
             .value("unix socket to send the terminal's pty master to (with --tty)", "console-socket")
+            .values("run the process in an (existing) sub-cgroup(s). Format is [<controller>:]<cgroup>.", "cgroup")
+            .bool("allow exec in a paused container", "ignore-paused")
             .value("accepted for runc compatibility", "process-label")
             .value("accepted for runc compatibility", "apparmor");
 
@@ -44,21 +49,53 @@ final class ExecCommand implements Main.Command {
     }
 
     @Override
-    public int run(Main.Global global, Flags.Parsed args) throws JrunException, Flags.UsageException {
+    public int run(Main.Global global, Flags.Parsed args) throws Flags.UsageException, Main.Failure {
         if (args.rest().isEmpty()) {
             throw new Flags.UsageException("exec: expected a container id");
         }
         String id = args.rest().get(0);
         Jrun jrun = global.jrun();
-        Spec.Process p = process(jrun, id, args);
+        ExecOptions exec = new ExecOptions(CreateCommand.pidFile(args), subCgroups(args), args.is("ignore-paused"));
         var options = CreateCommand.options(args);
-        if (args.is("detach")) {
-            jrun.execDetached(id, p, options, CreateCommand.pidFile(args));
-            return 0;
+        try {
+            Spec.Process p = process(jrun, id, args);
+            if (args.is("detach")) {
+                jrun.execDetached(id, p, options, exec);
+                return 0;
+            }
+            if (options.consoleSocket() != null) {
+                throw new JrunException("exec " + id + ": cannot use console socket if jrun will not detach or"
+                        + " allocate tty (jrun exec without --detach copies the terminal itself)");
+            }
+            try (Container c = jrun.exec(id, p, options, exec)) {
+                return c.waitFor();
+            }
+        } catch (JrunException e) {
+            throw new Main.Failure(e.getMessage(), 255); // as runc: exec's own failures exit 255
         }
-        try (Container c = jrun.exec(id, p, options)) {
-            return c.waitFor();
+    }
+
+    /** runc's {@code --cgroup [CONTROLLER[,CONTROLLER...]:]PATH}, repeatable; "" stands for every controller. */
+    static Map<String, String> subCgroups(Flags.Parsed args) throws Flags.UsageException {
+        Map<String, String> sub = new HashMap<>();
+        for (String v : args.all("cgroup")) {
+            int colon = v.indexOf(':');
+            String path = colon < 0 ? v : v.substring(colon + 1);
+            if (path.isEmpty()) {
+                throw new Flags.UsageException("exec --cgroup \"" + v + "\": no path");
+            }
+            if (colon < 0) {
+                sub.put("", path);
+                continue;
+            }
+            for (String c : v.substring(0, colon).split(",")) {
+                if (c.isEmpty()) {
+                    throw new Flags.UsageException("exec --cgroup \"" + v + "\": an empty controller name");
+                }
+                sub.put(c, path);
+            }
         }
+        return sub;
     }
 
     private static Spec.Process process(Jrun jrun, String id, Flags.Parsed args)
@@ -69,7 +106,8 @@ final class ExecCommand implements Main.Command {
                 throw new Flags.UsageException("exec: a command and --process exclude each other");
             }
             try {
-                String text = file.equals("-") ? new String(System.in.readAllBytes()) : Files.readString(Path.of(file));
+                String text = file.equals("-") ? new String(System.in.readAllBytes())
+                        : Files.readString(callersPath(file));
                 return SpecReader.parseProcess(text, file);
             } catch (IOException e) {
                 throw new JrunException("read " + file + ": " + e.getMessage());
@@ -114,6 +152,25 @@ final class ExecCommand implements Main.Command {
         return new Spec.Process(args.is("tty"), user, args.rest().subList(1, args.rest().size()), env,
                 args.get("cwd") != null ? args.get("cwd") : base.cwd(), caps,
                 base.noNewPrivileges() || args.is("no-new-privs"), base.rlimits(), base.oomScoreAdj(), null);
+    }
+
+    /**
+     * The caller's fds are the launcher's, not the JVM's (it starts the JVM with none of them): a
+     * {@code /dev/fd/N} or {@code /proc/self/fd/N} the caller names is read through the launcher's.
+     */
+    static Path callersPath(String file) {
+        String n = file.startsWith("/dev/fd/") ? file.substring(8)
+                : file.startsWith("/proc/self/fd/") ? file.substring(14) : null;
+        if (n == null || n.isEmpty() || System.getenv("JRUN_CONTROL_FDS") == null) {
+            return Path.of(file);
+        }
+        for (int i = 0; i < n.length(); i++) {
+            if (n.charAt(i) < '0' || n.charAt(i) > '9') {
+                return Path.of(file);
+            }
+        }
+        java.util.Optional<ProcessHandle> launcher = ProcessHandle.current().parent();
+        return launcher.isPresent() ? Path.of("/proc/" + launcher.get().pid() + "/fd/" + n) : Path.of(file);
     }
 
     /** Adds to a set, never to inheritable (CVE-2022-29162: exec --cap must not leak into inheritable). */

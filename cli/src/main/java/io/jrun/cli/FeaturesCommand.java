@@ -34,10 +34,11 @@ final class FeaturesCommand implements Main.Command {
         linux.put("apparmor", off);
         linux.put("selinux", off);
         linux.put("intelRdt", off);
-        linux.put("mountExtensions", Map.of("idmap", off));
+        // idmapped bind mounts (mounts[].uidMappings with "idmap"/"ridmap"): open_tree + mount_setattr
+        linux.put("mountExtensions", Map.of("idmap", Map.of("enabled", true)));
         Map<String, Object> f = new LinkedHashMap<>();
         f.put("ociVersionMin", "1.0.0");
-        f.put("ociVersionMax", "1.2.0");
+        f.put("ociVersionMax", io.jrun.runtime.spec.Spec.RUNTIME_SPEC_VERSION);
         f.put("hooks", List.of("prestart", "createRuntime", "createContainer", "startContainer", "poststart",
                 "poststop"));
         f.put("mountOptions", new ArrayList<>(MountOptions.knownOptions()));

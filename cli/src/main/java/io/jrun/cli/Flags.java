@@ -38,17 +38,26 @@ final class Flags {
             canonical.put(n, names[0]);
         }
         takesValue.put(names[0], value);
-        StringBuilder spell = new StringBuilder();
+        StringBuilder spell = new StringBuilder(); // as runc prints them: --bundle value, -b value
         for (String n : names) {
-            spell.append(spell.length() == 0 ? "" : ", ").append(n.length() == 1 ? "-" : "--").append(n);
+            spell.append(spell.length() == 0 ? "" : ", ").append(n.length() == 1 ? "-" : "--").append(n)
+                    .append(value ? " value" : "");
         }
-        help.put(spell + (value ? " VALUE" : ""), text);
+        help.put(spell.toString(), text);
         return this;
     }
 
+    /** The flags as runc's help lists them, the descriptions in one column. */
     String usage() {
+        int w = 0;
+        for (String k : help.keySet()) {
+            w = Math.max(w, k.length());
+        }
         StringBuilder b = new StringBuilder();
-        help.forEach((k, v) -> b.append(String.format("   %-28s %s%n", k, v)));
+        for (Map.Entry<String, String> e : help.entrySet()) {
+            b.append("   ").append(e.getKey()).append(" ".repeat(w - e.getKey().length() + 2)).append(e.getValue())
+                    .append('\n');
+        }
         return b.toString();
     }
 

@@ -3,8 +3,6 @@ package io.jrun.cli;
 import io.jrun.runtime.JrunException;
 import io.jrun.runtime.json.JsonWriter;
 import io.jrun.runtime.proc.Signals;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -41,7 +39,7 @@ final class LifecycleCommands {
         private static final Flags FLAGS = new Flags().bool("signal every process of the container", "all", "a");
 
         @Override public String summary() { return "send a signal (default SIGTERM) to a container's init"; }
-        @Override public String usage() { return "kill [--all] ID [SIGNAL]   (9, KILL or SIGKILL)"; }
+        @Override public String usage() { return "kill [--all] ID [SIGNAL]   (9, KILL or SIGKILL; 0 checks that it runs)"; }
         @Override public Flags flags() { return FLAGS; }
 
         @Override
@@ -49,7 +47,8 @@ final class LifecycleCommands {
             if (args.rest().isEmpty() || args.rest().size() > 2) {
                 throw new Flags.UsageException("kill: expected ID [SIGNAL]");
             }
-            int sig = args.rest().size() == 2 ? Signals.parse(args.rest().get(1)) : 15;
+            String name = args.rest().size() == 2 ? args.rest().get(1) : "15";
+            int sig = name.equals("0") ? 0 : Signals.parse(name); // 0: is it running? (kill(2)'s check, as runc)
             global.jrun().kill(args.rest().get(0), sig, args.is("all"));
             return 0;
         }
@@ -105,38 +104,115 @@ final class LifecycleCommands {
         }
     }
 
+    /**
+     * {@code ps [--format table|json] ID [ps options]}: as runc, runs the host's ps(1) with the
+     * options (default {@code -ef}) and prints its header and the lines of the container's pids;
+     * {@code --format json} prints the pids as a JSON array.
+     */
     static final class Ps implements Main.Command {
-        private static final Flags FLAGS = new Flags().value("table or json", "format", "f");
+        private static final Flags FLAGS = new Flags().value("select one of: table or json (default: \"table\")",
+                "format", "f");
 
-        @Override public String summary() { return "list the processes of a container"; }
-        @Override public String usage() { return "ps [--format table|json] ID"; }
+        @Override public String summary() { return "ps displays the processes running inside a container"; }
+        @Override public String usage() { return "ps [command options] <container-id> [ps options]"; }
         @Override public Flags flags() { return FLAGS; }
+
+        /** Flags stop at the container id: what follows goes to ps(1). */
+        @Override
+        public Flags.Parsed parse(String[] args) throws Flags.UsageException {
+            return FLAGS.parse(args, 0, true);
+        }
 
         @Override
         public int run(Main.Global global, Flags.Parsed args) throws JrunException, Flags.UsageException {
-            List<Long> pids = global.jrun().pids(Main.oneId(args, "ps"));
-            if ("json".equals(args.get("format"))) {
+            if (args.rest().isEmpty()) {
+                throw new Flags.UsageException("ps: expected a container id");
+            }
+            String format = args.get("format") == null ? "table" : args.get("format");
+            if (!format.equals("table") && !format.equals("json")) {
+                throw new Flags.UsageException("ps: invalid format option \"" + format + "\"");
+            }
+            List<Long> pids = global.jrun().pids(args.rest().get(0));
+            if (format.equals("json")) {
                 System.out.println(JsonWriter.write(pids));
                 return 0;
             }
-            List<String[]> rows = new ArrayList<>();
-            rows.add(new String[] {"PID", "CMD"});
-            for (long pid : pids) {
-                rows.add(new String[] {Long.toString(pid), cmdline(pid)});
+            List<String> psArgs = new ArrayList<>(args.rest().subList(1, args.rest().size()));
+            if (!psArgs.isEmpty() && psArgs.get(0).equals("--")) {
+                psArgs.remove(0); // ID -- OPTIONS: runc hands "--" to ps, which refuses it
             }
-            StringBuilder out = new StringBuilder();
-            table(out, rows);
-            System.out.print(out);
+            if (psArgs.isEmpty()) {
+                psArgs.add("-ef");
+            }
+            System.out.print(filter(ps(psArgs), pids, psArgs));
             return 0;
         }
 
-        private static String cmdline(long pid) {
+        private static String ps(List<String> psArgs) throws JrunException {
+            List<String> cmd = new ArrayList<>();
+            cmd.add("ps");
+            cmd.addAll(psArgs);
             try {
-                byte[] b = Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline"));
-                return new String(b).replace('\0', ' ').trim();
+                Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+                String out = new String(p.getInputStream().readAllBytes());
+                int status = p.waitFor();
+                if (status != 0) {
+                    throw new JrunException(String.join(" ", cmd) + ": exit status " + status + ": "
+                            + out.strip().replace('\n', ' '));
+                }
+                return out;
             } catch (java.io.IOException e) {
-                return "?";
+                throw new JrunException(String.join(" ", cmd) + ": " + e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new JrunException(String.join(" ", cmd) + ": interrupted");
             }
+        }
+
+        /** ps's header, then its lines whose PID column is one of {@code pids}. */
+        static String filter(String psOutput, List<Long> pids, List<String> psArgs) throws JrunException {
+            String[] lines = psOutput.split("\n");
+            List<String> header = fields(lines[0]);
+            int col = header.indexOf("PID");
+            if (col < 0) {
+                throw new JrunException("ps " + String.join(" ", psArgs) + ": couldn't find PID field in ps output");
+            }
+            StringBuilder out = new StringBuilder(lines[0]).append('\n');
+            for (int i = 1; i < lines.length; i++) {
+                List<String> f = fields(lines[i]);
+                if (f.isEmpty()) {
+                    continue;
+                }
+                long pid;
+                try {
+                    pid = Long.parseLong(f.get(col));
+                } catch (NumberFormatException | IndexOutOfBoundsException e) {
+                    throw new JrunException("ps: unable to parse pid in \"" + lines[i] + "\"");
+                }
+                if (pids.contains(pid)) {
+                    out.append(lines[i]).append('\n');
+                }
+            }
+            return out.toString();
+        }
+
+        private static List<String> fields(String line) {
+            List<String> f = new ArrayList<>();
+            int i = 0;
+            while (i < line.length()) {
+                while (i < line.length() && Character.isWhitespace(line.charAt(i))) {
+                    i++;
+                }
+                int s = i;
+                while (i < line.length() && !Character.isWhitespace(line.charAt(i))) {
+                    i++;
+                }
+                if (i > s) {
+                    f.add(line.substring(s, i));
+                }
+            }
+            return f;
         }
     }
 

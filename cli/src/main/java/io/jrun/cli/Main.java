@@ -9,12 +9,14 @@ import java.util.TreeMap;
 /** The jrun command: runc's global flags, then one command, each a thin layer over the library. */
 public final class Main {
     static final String VERSION = "0.1.0";
+    /** The runtime-spec version jrun implements, as {@code runc --version} prints its own. */
+    static final String SPEC_VERSION = io.jrun.runtime.spec.Spec.RUNTIME_SPEC_VERSION;
 
     static final Flags GLOBAL = new Flags()
-            .value("state directory (default: /run/jrun)", "root")
-            .value("append errors to this file too", "log")
-            .value("the log file's format: text or json", "log-format")
-            .bool("debug output (accepted for runc compatibility)", "debug")
+            .bool("enable debug logging", "debug")
+            .value("set the log file to write jrun logs to (default is '/dev/stderr')", "log")
+            .value("set the log format ('text' (default), or 'json') (default: \"text\")", "log-format")
+            .value("root directory for storage of container state (default: \"/run/jrun\")", "root")
             .bool("use systemd for cgroups (not supported)", "systemd-cgroup")
             .bool("show this help", "help", "h")
             .bool("print the version", "version", "v");
@@ -42,6 +44,7 @@ public final class Main {
         COMMANDS.put("unpack", new ImageCommands.Unpack());
         COMMANDS.put("images", new ImageCommands.ImagesCommand());
         COMMANDS.put("rmi", new ImageCommands.Rmi());
+        COMMANDS.put("micro", new MicroCommand());
     }
 
     /** What every command gets: the global flags, resolved. */
@@ -63,7 +66,7 @@ public final class Main {
             return flags().parse(args, 0, false);
         }
 
-        int run(Global global, Flags.Parsed args) throws JrunException, Flags.UsageException;
+        int run(Global global, Flags.Parsed args) throws JrunException, Flags.UsageException, Failure;
     }
 
     /** A parsed command line: the command, the global flags resolved, and the command's own arguments. */
@@ -101,46 +104,113 @@ public final class Main {
         System.exit(execute(args));
     }
 
+    /** A failure with an exit status of its own (exec's 255, as runc's), reported as one line like the others. */
+    static final class Failure extends Exception {
+        final int status;
+
+        Failure(String message, int status) {
+            super(message);
+            this.status = status;
+        }
+    }
+
     static int execute(String[] args) {
-        Log log = new Log(null, null);
+        Log log = new Log(null, null, false);
         try {
             Flags.Parsed g = GLOBAL.parse(args, 0, true);
-            log = new Log(g.get("log"), g.get("log-format"));
+            log = new Log(g.get("log"), g.get("log-format"), g.is("debug"));
+            Log.checkFormat(g.get("log-format"));
             if (g.is("version")) {
-                System.out.println("jrun version " + VERSION + "\nspec: 1.0.2");
+                System.out.print(version());
                 return 0;
             }
-            if (g.rest().isEmpty() || g.is("help") || g.rest().get(0).equals("help")) {
+            String name = g.rest().isEmpty() ? "help" : g.rest().get(0);
+            if (g.is("help") || name.equals("help") || name.equals("h")) {
                 String topic = g.rest().size() > 1 ? g.rest().get(1) : null;
-                System.out.print(topic != null && COMMANDS.containsKey(topic) ? commandHelp(topic) : help());
-                return g.rest().isEmpty() && !g.is("help") ? 1 : 0;
+                if (topic == null) {
+                    System.out.print(help());
+                    return 0;
+                }
+                if (!COMMANDS.containsKey(topic)) {
+                    log.error("No help topic for '" + topic + "'");
+                    return 3;
+                }
+                System.out.print(commandHelp(topic));
+                return 0;
             }
-            String name = g.rest().get(0);
+            if (!COMMANDS.containsKey(name)) {
+                log.error("no such command: " + name + " (try jrun --help)");
+                return 3;
+            }
             String[] rest = g.rest().subList(1, g.rest().size()).toArray(new String[0]);
-            if (COMMANDS.containsKey(name) && rest.length > 0 && (rest[0].equals("--help") || rest[0].equals("-h"))) {
+            if (rest.length > 0 && (rest[0].equals("--help") || rest[0].equals("-h"))) {
                 System.out.print(commandHelp(name));
                 return 0;
             }
             if (g.is("systemd-cgroup")) {
                 throw new JrunException("--systemd-cgroup: no systemd cgroup manager here; jrun manages cgroupfs only");
             }
+            boolean debug = g.is("debug");
+            if (debug) {
+                log.debug("jrun " + VERSION + ": " + String.join(" ", args));
+            }
             Invocation inv = parse(g);
-            return inv.command().run(inv.global(), inv.args());
+            int status = inv.command().run(inv.global(), inv.args());
+            if (debug) {
+                log.debug(name + ": done, exit status " + status);
+            }
+            return status;
         } catch (JrunException | Flags.UsageException e) {
             log.error(e.getMessage());
             return 1;
+        } catch (Failure e) {
+            log.error(e.getMessage());
+            return e.status;
         }
     }
 
-    private static String help() {
-        StringBuilder b = new StringBuilder("jrun " + VERSION + ": an OCI container runtime\n\n"
-                + "usage: jrun [global flags] COMMAND [flags] [arguments]\n\ncommands:\n");
-        COMMANDS.forEach((n, c) -> b.append(String.format("   %-10s %s%n", n, c.summary())));
-        return b.append("\nglobal flags:\n").append(GLOBAL.usage()).toString();
+    /** runc's {@code --version}: the name and version, then commit, spec and what runc's go line stands for. */
+    static String version() {
+        return "jrun version " + VERSION + "\ncommit: " + commit() + "\nspec: " + SPEC_VERSION + "\njava: "
+                + System.getProperty("java.version") + "\nseccomp: compiled in Java (no libseccomp)\n";
     }
 
-    private static String commandHelp(String name) {
+    /** The git commit the distribution was built from: lib/jrun.commit, written by assemble.sh beside the jars. */
+    private static String commit() {
+        try {
+            Path jar = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path f = jar.resolveSibling("jrun.commit");
+            if (java.nio.file.Files.isRegularFile(f)) {
+                String c = java.nio.file.Files.readString(f).trim();
+                if (!c.isEmpty()) {
+                    return c;
+                }
+            }
+        } catch (java.io.IOException | java.net.URISyntaxException | RuntimeException e) {
+            // below
+        }
+        return "v" + VERSION;
+    }
+
+    private static String help() {
+        StringBuilder b = new StringBuilder("NAME:\n   jrun - Open Container Initiative runtime written in Java\n\n"
+                + "jrun runs containers from OCI bundles (a config.json and a root filesystem) with runc's\n"
+                + "command line, so that tools that drive runc can drive jrun.\n\n"
+                + "To start a new instance of a container:\n\n    # jrun run [ -b bundle ] <container-id>\n\n"
+                + "USAGE:\n   jrun [global options] command [command options] [arguments...]\n\nVERSION:\n   ")
+                .append(version().substring("jrun version ".length())).append("\nCOMMANDS:\n");
+        for (Map.Entry<String, Command> e : COMMANDS.entrySet()) {
+            b.append(String.format("   %-10s  %s%n", e.getKey(), e.getValue().summary()));
+        }
+        b.append(String.format("   %-10s  %s%n", "help, h", "Shows a list of commands or help for one command"));
+        return b.append("\nGLOBAL OPTIONS:\n").append(GLOBAL.usage()).toString();
+    }
+
+    /** runc's shape: NAME, USAGE, OPTIONS. */
+    static String commandHelp(String name) {
         Command c = COMMANDS.get(name);
-        return "usage: jrun " + c.usage() + "\n\n" + c.summary() + "\n\nflags:\n" + c.flags().usage();
+        String flags = c.flags().usage();
+        return "NAME:\n   jrun " + name + " - " + c.summary() + "\n\nUSAGE:\n   jrun " + c.usage() + "\n"
+                + (flags.isEmpty() ? "" : "\nOPTIONS:\n" + flags);
     }
 }

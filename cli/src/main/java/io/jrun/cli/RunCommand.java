@@ -42,9 +42,10 @@ final class RunCommand implements Main.Command {
             jrun.start(id);
             return 0;
         }
-        if (CreateCommand.pidFile(args) != null) {
-            throw new Flags.UsageException("run: --pid-file needs --detach");
+        if (args.get("console-socket") != null) {
+            throw new JrunException("run " + id + ": cannot use console socket if jrun will not detach or allocate tty"
+                    + " (jrun run without --detach copies the terminal itself)");
         }
-        return jrun.run(id, bundle, CreateCommand.options(args), args.is("keep"));
+        return jrun.run(id, bundle, CreateCommand.options(args), args.is("keep"), CreateCommand.pidFile(args));
     }
 }

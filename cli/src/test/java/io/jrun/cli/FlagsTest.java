@@ -50,6 +50,6 @@ class FlagsTest {
         assertEquals(0, Main.execute(new String[] {"--version"}));
         assertEquals(0, Main.execute(new String[] {"--help"}));
         assertEquals(0, Main.execute(new String[] {"run", "--help"}));
-        assertEquals(1, Main.execute(new String[] {"nosuchcommand"}));
+        assertEquals(3, Main.execute(new String[] {"nosuchcommand"}));
     }
 }

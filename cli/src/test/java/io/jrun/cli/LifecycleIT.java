@@ -203,13 +203,13 @@ class LifecycleIT extends CliTest {
         assertTrue(jrun.run("ps", "--format", "json", id).stdout().contains(Long.toString(execPid)));
 
         JrunCli.Result missing = jrun.run("exec", id, "no-such-program");
-        assertEquals(1, missing.exit());
+        assertEquals(255, missing.exit()); // runc's status for a failed exec
         assertTrue(missing.stderr().startsWith("jrun: exec \"no-such-program\": executable file not found"),
                 missing.stderr());
         ok("kill", id, "KILL");
         awaitDeath(init);
         JrunCli.Result stopped = jrun.run("exec", id, "true");
-        assertEquals("jrun: exec " + id + ": cannot exec in a container that is stopped\n", stopped.stderr());
+        assertEquals("jrun: exec " + id + ": cannot exec in a stopped container\n", stopped.stderr());
     }
 
     @Test

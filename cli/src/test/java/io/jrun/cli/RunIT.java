@@ -48,6 +48,55 @@ class RunIT extends CliTest {
         return Files.readSymbolicLink(Path.of("/proc/self/ns/" + type)).toString();
     }
 
+    /** The distribution runs on the newest JDK the build found, with its class-data archive. */
+    @Test
+    void theDistributionRunsOnTheNewestJdkWithItsArchive() throws Exception {
+        Path lib = JrunCli.launcher().getParent().resolveSibling("lib");
+        List<String> launch = Files.readAllLines(lib.resolve("jrun.launch"));
+        Path javaHome = Path.of(launch.get(0)).getParent().getParent();
+        int feature = jdkFeature(javaHome);
+        try (var jdks = Files.list(Path.of("/usr/lib/jvm"))) {
+            for (Path jdk : jdks.filter(p -> !Files.isSymbolicLink(p)).toList()) {
+                assertTrue(jdkFeature(jdk) <= feature, jdk + " is newer than the JDK in jrun.launch: " + javaHome);
+            }
+        }
+        String archive = feature >= 25 ? "jrun.aot" : "jrun.jsa";
+        assertTrue(launch.stream().anyMatch(l -> l.endsWith("@LIB@/" + archive)), launch.toString());
+        assertTrue(Files.size(lib.resolve(archive)) > 0, archive + " is empty");
+    }
+
+    /** JRUN_JAVA may name a JDK 17 even when the distribution was built for JDK 25's AOT cache. */
+    @Test
+    void runsOnJdk17WhenJrunJavaNamesIt() throws Exception {
+        Path jdk17 = Path.of("/usr/lib/jvm/java-17-openjdk-amd64");
+        assertEquals(17, jdkFeature(jdk17), "the tests need Debian's JDK 17");
+        ProcessBuilder pb = jrun.builder("run", "--bundle", bundle().sh("echo hi").write().toString(), id());
+        pb.environment().put("JRUN_JAVA", jdk17.resolve("bin/java").toString());
+        Path out = Files.createTempFile(tmp, "out", ".txt");
+        Path err = Files.createTempFile(tmp, "err", ".txt");
+        JrunCli.Result r = JrunCli.finish(new JrunCli.Started(
+                pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start(), out, err));
+        assertEquals(new JrunCli.Result(0, "hi\n", ""), r);
+    }
+
+    static int jdkFeature(Path home) throws IOException {
+        Path release = home.resolve("release");
+        if (!Files.isRegularFile(release) || !Files.isExecutable(home.resolve("bin/java"))) {
+            return 0;
+        }
+        for (String line : Files.readAllLines(release)) {
+            if (line.startsWith("JAVA_VERSION=\"")) {
+                String v = line.substring("JAVA_VERSION=\"".length());
+                int end = 0;
+                while (end < v.length() && Character.isDigit(v.charAt(end))) {
+                    end++;
+                }
+                return Integer.parseInt(v.substring(0, end));
+            }
+        }
+        return 0;
+    }
+
     @Test
     void theProgramIsPid1AndSeesOnlyItsOwnProcesses() throws Exception {
         // shell builtins only: the one process in the pid namespace is the shell itself

@@ -135,7 +135,7 @@ class SeccompIT extends CliTest {
         // the init itself (pid 1 inside) made the call: its host pid is the one the state names
         String json = Files.readString(state);
         long pid = number(Files.readString(log), "(?m)^\\d+ (\\d+)$");
-        assertTrue(json.startsWith("{\"ociVersion\":\"1.0.2\",\"fds\":[\"seccompFd\"],\"pid\":" + pid + ","), json);
+        assertTrue(json.startsWith("{\"ociVersion\":\"1.2.0\",\"fds\":[\"seccompFd\"],\"pid\":" + pid + ","), json);
         assertTrue(json.contains("\"metadata\":\"test-metadata\""), json);
         assertTrue(json.contains("\"id\":\"" + id + "\""), json);
         assertTrue(json.contains("\"status\":\"creating\""), json);
@@ -191,7 +191,7 @@ class SeccompIT extends CliTest {
             String json = awaitState(execState);
             long execPid = number(Files.readString(tmp.resolve("agent2.log")), "(?m)^\\d+ (\\d+)$");
             assertTrue(execPid != initPid);
-            assertTrue(json.startsWith("{\"ociVersion\":\"1.0.2\",\"fds\":[\"seccompFd\"],\"pid\":" + execPid + ","),
+            assertTrue(json.startsWith("{\"ociVersion\":\"1.2.0\",\"fds\":[\"seccompFd\"],\"pid\":" + execPid + ","),
                     json);
             assertTrue(json.contains("\"status\":\"running\""), json);
             assertEquals(initPid, number(json, "\"state\":\\{.*\"pid\":(\\d+),"));

@@ -53,7 +53,13 @@ public enum StageOp {
     TIME_OFFSETS(51),
     SECCOMP_LISTENER(52),
     IDMAP_ROOTFS(60),
-    ROOTFS_IDMAPPED(61);
+    ROOTFS_IDMAPPED(61),
+    STDIO_OWNER(62),
+    BIND_TREE(63),
+    IOPRIO(64),
+    SCHED(65),
+    CPU_AFFINITY(66),
+    CPU_AFFINITY_INITIAL(67);
 
     private final int code;
 

@@ -58,6 +58,14 @@ public final class StageProcess implements AutoCloseable {
     }
 
     /**
+     * Leaves the launcher's monitor unused: a command that runs several containers one after
+     * another ({@code jrun micro --trace}) spawns a stage for each instead, as an embedding JVM does.
+     */
+    public static synchronized void spawnOnly() {
+        hostUsed = true;
+    }
+
+    /**
      * The launcher's own monitor, once per JVM, when this JVM runs under the CLI launcher;
      * it then monitors the container in the launcher process, so signals sent to jrun reach it.
      */

@@ -101,8 +101,16 @@ public final class Jrun {
 
     /** {@link #run(String, Path, LaunchOptions)}; with {@code keep}, the stopped container's state stays for delete. */
     public int run(String id, Path bundle, LaunchOptions options, boolean keep) throws JrunException {
+        return run(id, bundle, options, keep, null);
+    }
+
+    /** {@link #run(String, Path, LaunchOptions, boolean)}, writing the init's pid to {@code pidFile} before it starts. */
+    public int run(String id, Path bundle, LaunchOptions options, boolean keep, Path pidFile) throws JrunException {
         Launched l = launch(id, bundle, options, false);
         try (Container c = new Container(l.state, l.stateDir, l.stage, l.plan, keep, l.spec, hooks(l.stateDir))) {
+            if (pidFile != null) {
+                writePidFile(pidFile, l.state.pid());
+            }
             c.start();
             return c.waitFor();
         }
@@ -138,6 +146,7 @@ public final class Jrun {
         Path b = bundle.toAbsolutePath().normalize();
         StateDir.checkId(id);
         Spec spec = load(b);
+        checkConsoleSocket("create " + id, spec.process(), options);
         Path rootfs = PlanCompiler.rootfs(spec, b);
         requireRoot();
         StateDir state = StateDir.create(stateRoot, id);
@@ -193,6 +202,14 @@ public final class Jrun {
         }
     }
 
+    /** As runc: a console socket is for a terminal's pty master, refused when there is no terminal to send. */
+    private static void checkConsoleSocket(String op, Spec.Process p, LaunchOptions options) throws JrunException {
+        if (options.consoleSocket() != null && !p.terminal()) {
+            throw new JrunException(op + ": cannot use console socket if jrun will not detach or allocate tty"
+                    + " (process.terminal is false)");
+        }
+    }
+
     /** After a failed create or exec: closing the channel makes the monitor kill what it cloned; then the state goes. */
     private static void abandon(StageProcess stage, StateDir state) throws JrunException {
         if (stage != null) {
@@ -212,9 +229,18 @@ public final class Jrun {
      * container, monitored by this JVM (or the CLI launcher); the caller waits for it.
      */
     public Container exec(String id, Spec.Process process, LaunchOptions options) throws JrunException {
-        Launched l = launchExec(id, process, options, false);
+        return exec(id, process, options, ExecOptions.NONE);
+    }
+
+    /** {@link #exec(String, Spec.Process, LaunchOptions)} with runc's other exec flags. */
+    public Container exec(String id, Spec.Process process, LaunchOptions options, ExecOptions exec)
+            throws JrunException {
+        Launched l = launchExec(id, process, options, false, exec);
         Container c = new Container(l.state, null, l.stage, l.plan, false, null, null);
         try {
+            if (exec.pidFile() != null) {
+                writePidFile(exec.pidFile(), l.state.pid());
+            }
             c.start();
             return c;
         } catch (JrunException e) {
@@ -226,10 +252,16 @@ public final class Jrun {
     /** {@code jrun exec --detach}: starts the process, writes its pid file, and leaves it to the caller. */
     public long execDetached(String id, Spec.Process process, LaunchOptions options, Path pidFile)
             throws JrunException {
-        Launched l = launchExec(id, process, options, true);
+        return execDetached(id, process, options, new ExecOptions(pidFile, Map.of(), false));
+    }
+
+    /** {@link #execDetached(String, Spec.Process, LaunchOptions, Path)} with runc's other exec flags. */
+    public long execDetached(String id, Spec.Process process, LaunchOptions options, ExecOptions exec)
+            throws JrunException {
+        Launched l = launchExec(id, process, options, true, exec);
         try {
-            if (pidFile != null) {
-                writePidFile(pidFile, l.state.pid());
+            if (exec.pidFile() != null) {
+                writePidFile(exec.pidFile(), l.state.pid());
             }
             l.stage.channel().start();
             StageEvent e = l.stage.channel().read();
@@ -248,21 +280,34 @@ public final class Jrun {
         }
     }
 
-    private Launched launchExec(String id, Spec.Process process, LaunchOptions options, boolean detached)
-            throws JrunException {
+    private Launched launchExec(String id, Spec.Process process, LaunchOptions options, boolean detached,
+            ExecOptions exec) throws JrunException {
         StateDir sd = existing(id);
         ContainerState s = sd.read();
         String status = status(sd, s);
-        if (!status.equals("running")) {
-            throw new JrunException("exec " + id + ": cannot exec in a container that is " + status);
+        // as runc: a created container's namespaces are there to join; a paused one would hold the process
+        if (status.equals("paused") && !exec.ignorePaused()) {
+            throw new JrunException("exec " + id + ": cannot exec in a paused container (use --ignore-paused to"
+                    + " override)");
+        }
+        if (!status.equals("running") && !status.equals("created") && !status.equals("paused")) {
+            throw new JrunException("exec " + id + ": cannot exec in a " + status + " container");
+        }
+        ContainerCgroup cgroup = cgroupOf(s);
+        if (!exec.subCgroups().isEmpty()) {
+            if (cgroup == null) {
+                throw new JrunException("exec " + id + ": --cgroup: the container has no cgroup");
+            }
+            cgroup = cgroup.below(exec.subCgroups(), CgroupHost.detect(), "exec " + id + ": --cgroup");
         }
         Spec container = SpecReader.read(sd.path().resolve(StateDir.CONFIG));
         SpecValidator.validateProcess(process, "exec process");
+        checkConsoleSocket("exec " + id, process, options);
         if (detached && process.terminal() && options.consoleSocket() == null) {
             throw new JrunException("exec " + id + ": a detached process with a terminal needs --console-socket");
         }
         Plan plan = PlanCompiler.compileExec(container, process, s.pid(), options.preserveFds(), detached,
-                cgroupOf(s), options.consoleSocket(), s.toOci("running"));
+                cgroup, options.consoleSocket(), s.toOci(status));
         requireRoot();
         StageProcess stage = null;
         try {

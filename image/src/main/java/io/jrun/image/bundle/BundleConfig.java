@@ -12,7 +12,8 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * A bundle's config.json from an image: jrun's defaults ({@code jrun spec}) with the image's
+ * A bundle's config.json from an image: jrun's hardened defaults ({@code jrun spec
+ * --hardened}: no terminal unless asked for, a seccomp profile) with the image's
  * command (Entrypoint + Cmd), Env, WorkingDir and User (resolved in the rootfs to uid, gid and
  * additional gids), its Labels, ExposedPorts and StopSignal as annotations; then the command
  * line's overrides.

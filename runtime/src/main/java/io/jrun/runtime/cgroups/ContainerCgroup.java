@@ -78,6 +78,55 @@ public final class ContainerCgroup {
         return c;
     }
 
+    /**
+     * The cgroup an exec'd process joins with runc's {@code --cgroup}: {@code sub} maps a
+     * controller (or "" for every hierarchy) to a path below this container's cgroup in that
+     * controller's hierarchy; hierarchies not named stay the container's own. On cgroup v2 only
+     * "" applies (one hierarchy). Paths may not leave the container's cgroup.
+     */
+    public ContainerCgroup below(Map<String, String> sub, CgroupHost host, String what) throws JrunException {
+        List<String> dirs = new ArrayList<>();
+        java.util.Set<String> used = new java.util.HashSet<>();
+        for (Path d : dirs()) {
+            String path = sub.get("");
+            if (v2) {
+                for (String c : sub.keySet()) {
+                    if (!c.isEmpty()) {
+                        throw new JrunException(what + " " + c + ":" + sub.get(c) + ": cgroup v2 has one hierarchy:"
+                                + " give the path without a controller");
+                    }
+                }
+            } else {
+                for (CgroupHost.Hierarchy h : host.v1().values()) {
+                    if (d.startsWith(h.mount())) {
+                        for (String c : h.controllers()) {
+                            if (sub.containsKey(c)) {
+                                path = sub.get(c);
+                                used.add(c);
+                            }
+                        }
+                    }
+                }
+            }
+            dirs.add(path == null ? d.toString() : inside(d, path, what).toString());
+        }
+        for (String c : sub.keySet()) {
+            if (!c.isEmpty() && !used.contains(c) && !v2) {
+                throw new JrunException(what + " " + c + ":" + sub.get(c) + ": unknown controller " + c
+                        + " (none of the container's hierarchies has it)");
+            }
+        }
+        return recorded(v2, dirs, List.of());
+    }
+
+    private static Path inside(Path dir, String path, String what) throws JrunException {
+        Path p = dir.resolve(strip(path)).normalize();
+        if (!p.startsWith(dir)) {
+            throw new JrunException(what + " " + path + ": not below the container's cgroup " + dir);
+        }
+        return p;
+    }
+
     private static String strip(String p) {
         return p.startsWith("/") ? p.substring(1) : p;
     }

@@ -7,7 +7,8 @@ import java.util.List;
 /**
  * The device rules a container gets: its config's, with jrun's own devices (the ones it makes
  * in /dev, a pty's, and the config's linux.devices) allowed again right after the config's
- * last deny-all, as runc allows its defaults. A later rule in the config still overrides them.
+ * last deny-all, as runc allows its defaults (with runc's /dev/net/tun and mknod of any device).
+ * A later rule in the config still overrides them.
  */
 public final class DeviceDefaults {
     private DeviceDefaults() {}
@@ -44,6 +45,10 @@ public final class DeviceDefaults {
             out.add(allow("c", d[0], d[1])); // null zero full random urandom tty ptmx
         }
         out.add(allow("c", 136L, null)); // /dev/pts/*
+        out.add(allow("c", 10L, 200L)); // /dev/net/tun, as runc allows it
+        // mknod of any device (opening it stays denied), as runc allows it
+        out.add(new Spec.DeviceRule(true, "c", null, null, "m"));
+        out.add(new Spec.DeviceRule(true, "b", null, null, "m"));
         for (Spec.Device d : devices) {
             if (!d.type().equals("p")) { // a fifo is no device to the devices controller
                 out.add(allow(d.type().equals("u") ? "c" : d.type(), d.major(), d.minor()));

@@ -64,7 +64,7 @@ public final class HookRunner {
             long initPid) throws JrunException {
         for (Spec.Hook h : hooks) {
             String what = kind + " hook " + h.path();
-            Plan plan = PlanCompiler.compileHook(container, h, initPid);
+            Plan plan = PlanCompiler.compileHook(container, h, initPid, kind.equals("startContainer"));
             try (StageProcess stage = StageProcess.spawn(StageBinary.installedIn(stageDir), socketDir,
                     new ProcessBuilder().redirectInput(ProcessBuilder.Redirect.PIPE)
                             .redirectOutput(ProcessBuilder.Redirect.DISCARD)

@@ -11,6 +11,7 @@ import io.jrun.runtime.json.JsonWriter;
 import io.jrun.runtime.seccomp.SeccompCompiler;
 import io.jrun.runtime.security.Capabilities;
 import io.jrun.runtime.security.Rlimits;
+import io.jrun.runtime.security.Scheduling;
 import io.jrun.runtime.security.Sysctls;
 import io.jrun.runtime.spec.Spec;
 import io.jrun.runtime.validate.SpecValidator;
@@ -134,6 +135,7 @@ public final class PlanCompiler {
             plan.add("create exec fifo " + options.execFifo(), StageOp.MKFIFO, options.execFifo().toString(), 0622L);
             plan.add("open exec fifo " + options.execFifo(), StageOp.EXEC_FIFO, options.execFifo().toString());
         }
+        Map<Spec.Mount, Long> trees = bindTrees(plan, spec, bundle, (cloneFlags & CLONE_NEWUSER) != 0);
         if ((cloneFlags & CLONE_NEWTIME) != 0) {
             // clone(2) reads CLONE_NEWTIME's bits as the exit signal: the monitor unshares it, writes the
             // offsets while no process is in it, and the init is cloned into it
@@ -188,7 +190,7 @@ public final class PlanCompiler {
             if ("cgroup".equals(m.type()) || "cgroup2".equals(m.type())) {
                 cgroupMount(plan, m, options.cgroup(), readonlyAfterPivot);
             } else {
-                devFromHost |= mount(plan, m, bundle);
+                devFromHost |= mount(plan, m, bundle, trees.get(m), readonlyAfterPivot);
             }
         }
         if (!devFromHost) {
@@ -204,7 +206,7 @@ public final class PlanCompiler {
         } else {
             plan.add("pivot_root into " + rootfs, StageOp.PIVOT_ROOT);
         }
-        console(plan, spec.process());
+        console(plan, spec.process(), true);
         if (spec.root().readonly()) {
             plan.add("remount / read-only", StageOp.REMOUNT, "/", MS_RDONLY);
         }
@@ -257,7 +259,7 @@ public final class PlanCompiler {
             return;
         }
         List<String> parts = listenerMessage(seccomp.listenerMetadata(),
-                state == null ? Map.of("ociVersion", "1.0.2", "status", "creating") : state, fillStatePid);
+                state == null ? Map.of("ociVersion", Spec.RUNTIME_SPEC_VERSION, "status", "creating") : state, fillStatePid);
         Object[] args = new Object[parts.size() + 1];
         args[0] = seccomp.listenerPath();
         for (int k = 0; k < parts.size(); k++) {
@@ -283,10 +285,11 @@ public final class PlanCompiler {
         }
         rest.append(",\"state\":").append(JsonWriter.write(st));
         if (!fillStatePid) {
-            return List.of("{\"ociVersion\":\"1.0.2\",\"fds\":[\"seccompFd\"],\"pid\":", rest.append('}').toString());
+            return List.of("{\"ociVersion\":\"" + Spec.RUNTIME_SPEC_VERSION + "\",\"fds\":[\"seccompFd\"],\"pid\":",
+                    rest.append('}').toString());
         }
         rest.setLength(rest.length() - 1); // the state's closing brace: its pid goes last
-        return List.of("{\"ociVersion\":\"1.0.2\",\"fds\":[\"seccompFd\"],\"pid\":",
+        return List.of("{\"ociVersion\":\"" + Spec.RUNTIME_SPEC_VERSION + "\",\"fds\":[\"seccompFd\"],\"pid\":",
                 rest.append(st.isEmpty() ? "\"pid\":" : ",\"pid\":").toString(), "}}");
     }
 
@@ -310,6 +313,7 @@ public final class PlanCompiler {
             plan.add("set rlimit " + r.type() + " soft " + r.soft() + " hard " + r.hard(), StageOp.RLIMIT,
                     (long) Rlimits.number(r.type()), r.soft(), r.hard());
         }
+        scheduling(plan, proc);
         Spec.User user = proc.user();
         if (user.umask() != null) {
             plan.add("set umask " + Long.toOctalString(user.umask()), StageOp.UMASK, user.umask());
@@ -319,6 +323,13 @@ public final class PlanCompiler {
             plan.add("drop from the bounding set all but " + caps.bounding(), StageOp.CAPS_BOUNDING,
                     Capabilities.mask(caps.bounding()));
         }
+        if (proc.terminal()) {
+            // as runc: the process's pty is its own (runc chowns any stdio; jrun leaves the caller's alone)
+            plan.add("chown the console to uid " + user.uid(), StageOp.STDIO_OWNER, user.uid());
+        }
+        // as runc: cwd first with the runtime's ids (the process's may not reach it: a directory of mode
+        // 0700); where those cannot (EACCES, EPERM: root squashed on NFS, say), with the process's, below
+        plan.add("chdir to cwd " + proc.cwd(), StageOp.CHDIR, proc.cwd(), 1L);
         plan.add("setgroups " + user.additionalGids(), StageOp.SETGROUPS, user.additionalGids().toArray());
         plan.add("setgid " + user.gid(), StageOp.SETGID, user.gid());
         plan.add("setuid " + user.uid(), StageOp.SETUID, user.uid());
@@ -332,7 +343,7 @@ public final class PlanCompiler {
                     + ", inheritable " + caps.inheritable() + ", ambient " + caps.ambient() + ")", StageOp.CAPS,
                     Capabilities.mask(caps.effective()), permitted, inheritable, ambient);
         }
-        plan.add("chdir to cwd " + proc.cwd(), StageOp.CHDIR, proc.cwd());
+        plan.add("chdir to cwd " + proc.cwd(), StageOp.CHDIR, proc.cwd(), 2L);
         if (proc.noNewPrivileges()) {
             plan.add("set no_new_privs", StageOp.NO_NEW_PRIVS);
         }
@@ -366,6 +377,37 @@ public final class PlanCompiler {
         plan.add(exe, StageOp.EXEC);
     }
 
+    /** runtime-spec 1.2's process.ioPriority and process.scheduler, while the process still is root. */
+    private static void scheduling(Plan.Builder plan, Spec.Process proc) {
+        Spec.IoPriority io = proc.ioPriority();
+        if (io != null) {
+            plan.add("set the I/O priority " + io.ioClass() + " " + io.priority(), StageOp.IOPRIO,
+                    Scheduling.ioprio(io.ioClass(), io.priority()));
+        }
+        Spec.Scheduler sc = proc.scheduler();
+        if (sc != null) {
+            long flags = 0;
+            for (String f : sc.flags()) {
+                flags |= Scheduling.FLAGS.get(f);
+            }
+            plan.add("set the scheduler " + sc.policy() + (sc.nice() == null ? "" : " nice " + sc.nice())
+                    + (sc.priority() == null ? "" : " priority " + sc.priority()), StageOp.SCHED,
+                    Scheduling.POLICIES.get(sc.policy()), flags, sc.nice() == null ? 0L : sc.nice(),
+                    sc.priority() == null ? 0L : sc.priority(), sc.runtime() == null ? 0L : sc.runtime(),
+                    sc.deadline() == null ? 0L : sc.deadline(), sc.period() == null ? 0L : sc.period());
+        }
+    }
+
+    /** A CPU list as the u64 words of a mask (validated already). */
+    private static Object[] cpuMask(String list, String field) throws JrunException {
+        long[] words = Scheduling.cpuMask(list, field);
+        Object[] args = new Object[words.length];
+        for (int k = 0; k < words.length; k++) {
+            args[k] = words[k];
+        }
+        return args;
+    }
+
     private static SeccompCompiler.Filter seccomp(Spec spec) throws JrunException {
         return spec.linux().seccomp() == null ? null : SeccompCompiler.compile(spec.linux().seccomp());
     }
@@ -397,9 +439,19 @@ public final class PlanCompiler {
         enterCgroup(plan, cgroup, false); // the container's namespaces are joined before clone
         consoleSocket(plan, process, consoleSocket); // connected before the mount namespace is joined
         listener(plan, seccomp, state, false);
+        Spec.CpuAffinity affinity = process.execCPUAffinity();
+        if (affinity != null && affinity.initial() != null && !affinity.initial().isBlank()) {
+            plan.add("set the CPU affinity " + affinity.initial() + " (execCPUAffinity.initial)",
+                    StageOp.CPU_AFFINITY_INITIAL, cpuMask(affinity.initial(), "process.execCPUAffinity.initial"));
+        }
         joinContainer(plan, container, initPid);
         plan.add("clone the exec'd process", StageOp.CLONE, 0L, (long) preserveFds, detached ? 0L : 1L);
-        console(plan, process);
+        if (affinity != null && affinity.finalList() != null && !affinity.finalList().isBlank()) {
+            // the process is in the container's cgroup already: the monitor put it there after clone
+            plan.add("set the CPU affinity " + affinity.finalList() + " (execCPUAffinity.final)",
+                    StageOp.CPU_AFFINITY, cpuMask(affinity.finalList(), "process.execCPUAffinity.final"));
+        }
+        console(plan, process, false); // the init's /dev/console is the container's: left alone
         processSteps(plan, process, false, seccomp, container.linux().personality());
         return plan.build();
     }
@@ -415,11 +467,12 @@ public final class PlanCompiler {
         }
     }
 
-    private static void console(Plan.Builder plan, Spec.Process p) {
+    private static void console(Plan.Builder plan, Spec.Process p, boolean devConsole) {
         if (p.terminal()) {
             long rows = p.consoleSize() == null ? 0 : p.consoleSize().height();
             long cols = p.consoleSize() == null ? 0 : p.consoleSize().width();
-            plan.add("make the console (a pty in the container's devpts)", StageOp.CONSOLE, rows, cols);
+            plan.add("make the console (a pty in the container's devpts)", StageOp.CONSOLE, rows, cols,
+                    devConsole ? 1L : 0L);
         }
     }
 
@@ -478,15 +531,16 @@ public final class PlanCompiler {
         long flags = o.flags() & ~(MS_BIND | MS_REC);
         String dest = normalize(m.destination());
         if (cgroup.isV2()) {
-            plan.add("mount cgroup2 on " + dest, StageOp.MOUNT, "cgroup", dest, "cgroup2", flags, "", 0L, 0L, 0L);
+            plan.add("mount cgroup2 on " + dest, StageOp.MOUNT, "cgroup", dest, "cgroup2", flags, "", 0L, 0L, 0L, 0L, 0L);
             return;
         }
         plan.add("mount tmpfs on " + dest + " for the cgroup hierarchies", StageOp.MOUNT, "tmpfs", dest, "tmpfs",
-                MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755", 0L, 0L, 0L);
+                MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755", 0L, 0L, 0L, 0L, 0L);
         for (Path dir : cgroup.dirs()) {
             String name = cgroup.hierarchyName(dir);
             plan.add("bind cgroup " + dir + " on " + dest + "/" + name, StageOp.MOUNT, dir.toString(),
-                    dest + "/" + name, "", MS_BIND | MS_REC, "", flags | MS_NOSUID | MS_NODEV | MS_NOEXEC, 0L, 0L);
+                    dest + "/" + name, "", MS_BIND | MS_REC, "", flags | MS_NOSUID | MS_NODEV | MS_NOEXEC, 0L, 0L, 0L,
+                    0L);
         }
         if ((flags & MS_RDONLY) != 0) {
             readonlyAfterPivot.add(dest);
@@ -515,6 +569,20 @@ public final class PlanCompiler {
      * joins them through /proc/{@code initPid}/ns/* and execs {@code hook.path} as root.
      */
     public static Plan compileHook(Spec container, Spec.Hook hook, long initPid) {
+        try {
+            return compileHook(container, hook, initPid, false);
+        } catch (JrunException e) {
+            throw new IllegalStateException(e); // no filter: nothing to compile
+        }
+    }
+
+    /**
+     * As above; {@code underSeccomp}: the hook runs under the container's seccomp filter, as runc's
+     * startContainer hooks do (its init runs them once the filter is loaded). A filter with notify
+     * rules is left out: its listener has no fd for the hook.
+     */
+    public static Plan compileHook(Spec container, Spec.Hook hook, long initPid, boolean underSeccomp)
+            throws JrunException {
         Plan.Builder plan = new Plan.Builder();
         joinContainer(plan, container, initPid);
         plan.add("clone the hook", StageOp.CLONE, 0L, 0L, 1L);
@@ -528,12 +596,59 @@ public final class PlanCompiler {
         String exe = "hook \"" + hook.path() + "\"";
         plan.add(exe, StageOp.LOOKUP, hook.path().substring(0, Math.max(1, hook.path().lastIndexOf('/'))));
         plan.add("wait for start", StageOp.WAIT_START);
+        SeccompCompiler.Filter filter = underSeccomp ? seccomp(container) : null;
+        if (filter != null && !filter.notifies()) {
+            seccompStep(plan, filter); // as root: CAP_SYS_ADMIN loads it without no_new_privs
+        }
         plan.add(exe, StageOp.EXEC);
         return plan.build();
     }
 
-    /** Adds one config mount; returns true when it bind-mounts the host's /dev (then no device nodes are made). */
-    private static boolean mount(Plan.Builder plan, Spec.Mount m, Path bundle) throws JrunException {
+    /**
+     * The bind mounts whose source the monitor opens (open_tree) before clone, each with its index
+     * among those: with a new user namespace, whose root may not reach the source (a directory of
+     * mode 0700 on the way), and idmapped mounts (runtime-spec 1.2 mounts[].uidMappings), which are
+     * idmapped there.
+     */
+    private static Map<Spec.Mount, Long> bindTrees(Plan.Builder plan, Spec spec, Path bundle, boolean newUser)
+            throws JrunException {
+        Map<Spec.Mount, Long> trees = new java.util.IdentityHashMap<>();
+        for (Spec.Mount m : spec.mounts()) {
+            MountOptions o = MountOptions.parse(m.options());
+            boolean bind = o.isBind() || "bind".equals(m.type());
+            boolean idmapped = o.idmap() != MountOptions.NO_IDMAP;
+            if (!bind || (!newUser && !idmapped)) {
+                continue;
+            }
+            Path src = bindSource(m, bundle);
+            long flags = ((o.flags() & MS_REC) != 0 ? 1L : 0L) | (o.idmap() == MountOptions.RIDMAP ? 2L : 0L);
+            // runtime-spec 1.2: an idmapped mount without maps of its own takes the user namespace's
+            boolean own = !m.uidMappings().isEmpty() || !m.gidMappings().isEmpty();
+            String uids = !idmapped ? "" : idMap(own ? m.uidMappings() : spec.linux().uidMappings());
+            String gids = !idmapped ? "" : idMap(own ? m.gidMappings() : spec.linux().gidMappings());
+            plan.add((idmapped ? "make an idmapped bind mount of " : "open bind mount source ") + src,
+                    StageOp.BIND_TREE, src.toString(), flags, uids, gids);
+            trees.put(m, (long) trees.size());
+        }
+        return trees;
+    }
+
+    private static Path bindSource(Spec.Mount m, Path bundle) throws JrunException {
+        String source = m.source() == null ? "" : m.source();
+        Path src = bundle.resolve(source.isEmpty() ? "." : source);
+        if (!Files.exists(src)) {
+            throw new JrunException("mount " + src + " on " + m.destination()
+                    + ": source: No such file or directory (ENOENT)");
+        }
+        return src.toAbsolutePath().normalize();
+    }
+
+    /**
+     * Adds one config mount; returns true when it bind-mounts the host's /dev (then no device nodes
+     * are made). {@code tree}: the index of the detached tree the monitor made of its source, or null.
+     */
+    private static boolean mount(Plan.Builder plan, Spec.Mount m, Path bundle, Long tree,
+            List<String> readonlyAfterPivot) throws JrunException {
         MountOptions o = MountOptions.parse(m.options());
         String type = m.type() == null ? "" : m.type();
         String dest = m.destination();
@@ -543,21 +658,26 @@ public final class PlanCompiler {
         long remount = 0;
         if (o.isBind() || "bind".equals(type)) {
             flags |= MS_BIND;
-            Path src = bundle.resolve(source == null || source.isEmpty() ? "." : source);
-            if (!Files.exists(src)) {
-                throw new JrunException("mount " + src + " on " + dest + ": source: No such file or directory (ENOENT)");
-            }
-            source = src.toAbsolutePath().normalize().toString();
+            Path src = bindSource(m, bundle);
+            source = src.toString();
             kind = Files.isDirectory(src) ? 0 : 1;
             remount = o.bindRemountFlags();
             flags &= MS_BIND | MS_REC;
             type = "";
+            if (tree != null) {
+                kind |= 4 | (tree << 8);
+            }
+        } else if ("tmpfs".equals(type) && (flags & MS_RDONLY) != 0) {
+            // as runc: a read-only tmpfs (a /dev, say) is filled first (device nodes, tmpcopyup) and made
+            // read-only with the root, after pivot_root
+            flags &= ~MS_RDONLY;
+            readonlyAfterPivot.add(normalize(dest));
         }
         if (o.copyUp()) {
             kind |= 2;
         }
         plan.add("mount " + (source.isEmpty() ? type : source) + " on " + dest, StageOp.MOUNT,
-                source, dest, type, flags, o.data(), remount, o.propagation(), kind);
+                source, dest, type, flags, o.data(), remount, o.propagation(), kind, o.attrSet(), o.attrClear());
         return (flags & MS_BIND) != 0 && normalize(dest).equals("/dev");
     }
 
@@ -610,7 +730,7 @@ public final class PlanCompiler {
             long mode = type | (d.fileMode() == null ? 0666 : d.fileMode());
             if (bind) {
                 plan.add("bind device " + d.path() + " from the host", StageOp.MOUNT, d.path(), d.path(), "",
-                        MS_BIND, "", 0L, 0L, 1L);
+                        MS_BIND, "", 0L, 0L, 1L, 0L, 0L);
                 continue;
             }
             plan.add("create device " + d.path() + " (" + d.type() + " " + d.major() + ":" + d.minor() + ")",

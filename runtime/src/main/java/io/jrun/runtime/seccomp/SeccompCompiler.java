@@ -88,9 +88,11 @@ public final class SeccompCompiler {
         List<String> archs = new ArrayList<>();
         archs.add(nativeArch);
         for (String a : s.architectures()) {
+            // one jrun has no syscall table for (SCMP_ARCH_ARM, SCMP_ARCH_S390X, ... in a profile written for
+            // every host) is left out, as runc leaves out what the host cannot run: the filter then kills
+            // a process of that architecture, as it does any it does not list
             if (!AUDIT.containsKey(a)) {
-                throw new JrunException("linux.seccomp.architectures: \"" + a + "\" is not supported (jrun knows"
-                        + " SCMP_ARCH_X86_64, SCMP_ARCH_X86, SCMP_ARCH_X32, SCMP_ARCH_AARCH64)");
+                continue;
             }
             if (!archs.contains(a)) {
                 archs.add(a);
@@ -122,9 +124,7 @@ public final class SeccompCompiler {
                 }
             }
         }
-        if (!notify && s.listenerPath() != null) {
-            throw new JrunException("linux.seccomp.listenerPath: set, but no rule uses SCMP_ACT_NOTIFY");
-        }
+        // a listenerPath without a notify rule is not used (runc accepts it too): no listener is connected
         if (notify) {
             flags |= NEW_LISTENER;
         }

@@ -4,13 +4,70 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The config.json {@code jrun spec} writes: what runc's would hold, limited to what jrun applies. */
+/**
+ * The config.json files {@code jrun spec} writes: {@link #runc} is what {@code runc spec} writes
+ * (runc's users and tests build bundles with it), {@link #rootless} what {@code runc spec
+ * --rootless} writes, and {@link #create} jrun's hardened profile ({@code jrun spec --hardened}:
+ * a seccomp profile, a cgroup namespace, a terminal only when asked for).
+ */
 public final class DefaultSpec {
     private DefaultSpec() {}
 
+    /** What {@code runc spec} writes, but for the hostname, which names the runtime. */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> runc(List<String> args) {
+        Map<String, Object> spec = create(args);
+        ((Map<String, Object>) spec.get("process")).put("terminal", true);
+        List<Object> mounts = new java.util.ArrayList<>((List<?>) spec.get("mounts"));
+        mounts.add(mount("/sys/fs/cgroup", "cgroup", "cgroup", List.of("nosuid", "noexec", "nodev", "relatime", "ro")));
+        spec.put("mounts", mounts);
+        Map<String, Object> linux = (Map<String, Object>) spec.get("linux");
+        linux.remove("seccomp");
+        Map<String, Object> runcLinux = map(
+                "resources", map("devices", List.of(map("allow", false, "access", "rwm"))),
+                "namespaces", List.of(ns("pid"), ns("network"), ns("ipc"), ns("uts"), ns("mount")));
+        runcLinux.put("maskedPaths", linux.get("maskedPaths"));
+        runcLinux.put("readonlyPaths", linux.get("readonlyPaths"));
+        spec.put("linux", runcLinux);
+        return spec;
+    }
+
+    /**
+     * What {@code runc spec --rootless} writes: a user namespace mapping root to the caller's
+     * uid and gid and no network namespace, /sys bound from the host (sysfs cannot be mounted
+     * without a network namespace of one's own), devpts without gid=5, no device rules.
+     */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> rootless(List<String> args, long uid, long gid) {
+        Map<String, Object> spec = runc(args);
+        List<Object> mounts = new java.util.ArrayList<>();
+        for (Object o : (List<?>) spec.get("mounts")) {
+            Map<String, Object> m = (Map<String, Object>) o;
+            if (m.get("destination").equals("/sys")) {
+                m = mount("/sys", "none", "/sys", List.of("rbind", "nosuid", "noexec", "nodev", "ro"));
+            } else if (m.get("destination").equals("/dev/pts")) {
+                List<Object> opts = new java.util.ArrayList<>((List<?>) m.get("options"));
+                opts.remove("gid=5");
+                m.put("options", opts);
+            }
+            mounts.add(m);
+        }
+        spec.put("mounts", mounts);
+        Map<String, Object> linux = (Map<String, Object>) spec.get("linux");
+        Map<String, Object> out = map(
+                "uidMappings", List.of(map("containerID", 0L, "hostID", uid, "size", 1L)),
+                "gidMappings", List.of(map("containerID", 0L, "hostID", gid, "size", 1L)),
+                "namespaces", List.of(ns("pid"), ns("ipc"), ns("uts"), ns("mount"), ns("user")));
+        out.put("maskedPaths", linux.get("maskedPaths"));
+        out.put("readonlyPaths", linux.get("readonlyPaths"));
+        spec.put("linux", out);
+        return spec;
+    }
+
+    /** jrun's hardened profile ({@code jrun spec --hardened}); the library's and the image bundles' default. */
     public static Map<String, Object> create(List<String> args) {
         Map<String, Object> spec = new LinkedHashMap<>();
-        spec.put("ociVersion", "1.0.2");
+        spec.put("ociVersion", Spec.RUNTIME_SPEC_VERSION);
         List<String> caps = List.of("CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE");
         spec.put("process", map(
                 "terminal", false,

@@ -27,10 +27,33 @@ public record Spec(
     /** {@code timeout} in seconds, null when absent. */
     public record Hook(String path, List<String> args, List<String> env, Long timeout) {}
 
-    /** {@code capabilities} is null when absent (then jrun keeps its defaults), as is {@code oomScoreAdj}. */
+    /** The runtime-spec version jrun implements: {@code jrun --version}, {@code features}, the state's ociVersion. */
+    public static final String RUNTIME_SPEC_VERSION = "1.2.0";
+
+    /**
+     * {@code capabilities} is null when absent (then jrun keeps its defaults), as are {@code oomScoreAdj}
+     * and the runtime-spec 1.2 {@code ioPriority}, {@code scheduler} and {@code execCPUAffinity}.
+     */
     public record Process(boolean terminal, User user, List<String> args, List<String> env, String cwd,
             Capabilities capabilities, boolean noNewPrivileges, List<Rlimit> rlimits, Long oomScoreAdj,
-            ConsoleSize consoleSize) {}
+            ConsoleSize consoleSize, IoPriority ioPriority, Scheduler scheduler, CpuAffinity execCPUAffinity) {
+        public Process(boolean terminal, User user, List<String> args, List<String> env, String cwd,
+                Capabilities capabilities, boolean noNewPrivileges, List<Rlimit> rlimits, Long oomScoreAdj,
+                ConsoleSize consoleSize) {
+            this(terminal, user, args, env, cwd, capabilities, noNewPrivileges, rlimits, oomScoreAdj, consoleSize,
+                    null, null, null);
+        }
+    }
+
+    /** {@code process.ioPriority}: IOPRIO_CLASS_RT, _BE or _IDLE and a priority from 0 to 7. */
+    public record IoPriority(String ioClass, long priority) {}
+
+    /** {@code process.scheduler} (sched_setattr(2)); absent numbers are null, absent flags an empty list. */
+    public record Scheduler(String policy, Long nice, Long priority, List<String> flags, Long runtime, Long deadline,
+            Long period) {}
+
+    /** {@code process.execCPUAffinity}: CPU lists ("0-3,7") before and after the cgroup; each may be null. */
+    public record CpuAffinity(String initial, String finalList) {}
 
     /** {@code process.consoleSize}; null when absent. */
     public record ConsoleSize(long height, long width) {}
@@ -46,7 +69,13 @@ public record Spec(
 
     public record Root(String path, boolean readonly) {}
 
-    public record Mount(String destination, String type, String source, List<String> options) {}
+    /** {@code uidMappings}/{@code gidMappings} (runtime-spec 1.2: an idmapped mount) are empty when absent. */
+    public record Mount(String destination, String type, String source, List<String> options,
+            List<IdMapping> uidMappings, List<IdMapping> gidMappings) {
+        public Mount(String destination, String type, String source, List<String> options) {
+            this(destination, type, source, options, List.of(), List.of());
+        }
+    }
 
     public record Linux(
             List<Namespace> namespaces,

@@ -170,7 +170,8 @@ public final class SpecReader {
                 throw new JrunException(file + ": " + f + ".destination: missing");
             }
             mounts.add(new Spec.Mount(dest, optString(mo, "type", f + ".type"), optString(mo, "source", f + ".source"),
-                    strings(mo, "options", f + ".options")));
+                    strings(mo, "options", f + ".options"), idMappings(mo, "uidMappings", f + ".uidMappings"),
+                    idMappings(mo, "gidMappings", f + ".gidMappings")));
         }
         Map<String, String> annotations = new LinkedHashMap<>();
         for (Map.Entry<String, Object> e : optObject(m, "annotations", "annotations").entrySet()) {
@@ -248,10 +249,25 @@ public final class SpecReader {
                         : optUnsigned(cs, "height", "process.consoleSize.height", 0xFFFF),
                 optUnsigned(cs, "width", "process.consoleSize.width", 0xFFFF) == null ? 0
                         : optUnsigned(cs, "width", "process.consoleSize.width", 0xFFFF));
+        Map<String, Object> io = optObject(p, "ioPriority", "process.ioPriority");
+        Spec.IoPriority ioPriority = io.isEmpty() ? null : new Spec.IoPriority(
+                optString(io, "class", "process.ioPriority.class"),
+                io.get("priority") == null ? 0 : optLong(io, "priority", "process.ioPriority.priority"));
+        Map<String, Object> sc = optObject(p, "scheduler", "process.scheduler");
+        Spec.Scheduler scheduler = sc.isEmpty() ? null : new Spec.Scheduler(
+                optString(sc, "policy", "process.scheduler.policy"), optLong(sc, "nice", "process.scheduler.nice"),
+                optLong(sc, "priority", "process.scheduler.priority"), strings(sc, "flags", "process.scheduler.flags"),
+                optUnsigned(sc, "runtime", "process.scheduler.runtime", Long.MAX_VALUE),
+                optUnsigned(sc, "deadline", "process.scheduler.deadline", Long.MAX_VALUE),
+                optUnsigned(sc, "period", "process.scheduler.period", Long.MAX_VALUE));
+        Map<String, Object> af = optObject(p, "execCPUAffinity", "process.execCPUAffinity");
+        Spec.CpuAffinity affinity = af.isEmpty() ? null : new Spec.CpuAffinity(
+                optString(af, "initial", "process.execCPUAffinity.initial"),
+                optString(af, "final", "process.execCPUAffinity.final"));
         return new Spec.Process(optBool(p, "terminal", "process.terminal"), user,
                 strings(p, "args", "process.args"), strings(p, "env", "process.env"),
                 optString(p, "cwd", "process.cwd"), caps, optBool(p, "noNewPrivileges", "process.noNewPrivileges"),
-                List.copyOf(rlimits), (Long) oom, size);
+                List.copyOf(rlimits), (Long) oom, size, ioPriority, scheduler, affinity);
     }
 
     private Spec.Linux linux(Map<String, Object> l) throws JrunException {
@@ -321,10 +337,14 @@ public final class SpecReader {
     }
 
     private List<Spec.IdMapping> idMappings(Map<String, Object> l, String key) throws JrunException {
+        return idMappings(l, key, "linux." + key);
+    }
+
+    private List<Spec.IdMapping> idMappings(Map<String, Object> l, String key, String field) throws JrunException {
         List<Spec.IdMapping> out = new ArrayList<>();
-        List<Object> ml = optList(l, key, "linux." + key);
+        List<Object> ml = optList(l, key, field);
         for (int k = 0; k < ml.size(); k++) {
-            String f = "linux." + key + "[" + k + "]";
+            String f = field + "[" + k + "]";
             Map<String, Object> m = object(ml.get(k), f);
             Long c = optUnsigned(m, "containerID", f + ".containerID", 0xFFFF_FFFFL);
             Long h = optUnsigned(m, "hostID", f + ".hostID", 0xFFFF_FFFFL);

@@ -31,7 +31,7 @@ public record ContainerState(
     /** The OCI state JSON as runc prints it, with the given status. */
     public Map<String, Object> toOci(String status) {
         Map<String, Object> s = new LinkedHashMap<>();
-        s.put("ociVersion", "1.0.2");
+        s.put("ociVersion", io.jrun.runtime.spec.Spec.RUNTIME_SPEC_VERSION);
         s.put("id", id);
         s.put("pid", status.equals("stopped") ? 0L : pid);
         s.put("status", status);

@@ -5,6 +5,7 @@ import io.jrun.runtime.plan.MountOptions;
 import io.jrun.runtime.spec.Spec;
 import io.jrun.runtime.security.Capabilities;
 import io.jrun.runtime.security.Rlimits;
+import io.jrun.runtime.security.Scheduling;
 import io.jrun.runtime.security.Sysctls;
 import java.util.HashSet;
 import java.util.List;
@@ -65,6 +66,7 @@ public final class SpecValidator {
 
     /** The rules of a process, for a container's init and for {@code exec}. */
     public static void validateProcess(Spec.Process p, String file) throws JrunException {
+        validateScheduling(p, file);
         if (p.args().isEmpty() || p.args().get(0).isEmpty()) {
             throw new JrunException(file + ": process.args: must name a program");
         }
@@ -107,6 +109,47 @@ public final class SpecValidator {
         }
         if (p.oomScoreAdj() != null && (p.oomScoreAdj() < -1000 || p.oomScoreAdj() > 1000)) {
             throw new JrunException(file + ": process.oomScoreAdj: " + p.oomScoreAdj() + " is not from -1000 to 1000");
+        }
+    }
+
+    /** runtime-spec 1.2: process.ioPriority, process.scheduler, process.execCPUAffinity. */
+    private static void validateScheduling(Spec.Process p, String file) throws JrunException {
+        Spec.IoPriority io = p.ioPriority();
+        if (io != null) {
+            if (io.ioClass() == null || !Scheduling.IO_CLASSES.containsKey(io.ioClass())) {
+                throw new JrunException(file + ": process.ioPriority.class: \"" + io.ioClass() + "\" is not"
+                        + " IOPRIO_CLASS_RT, IOPRIO_CLASS_BE or IOPRIO_CLASS_IDLE");
+            }
+            if (io.priority() < 0 || io.priority() > 7) {
+                throw new JrunException(file + ": process.ioPriority.priority: " + io.priority() + " is not from 0 to 7");
+            }
+        }
+        Spec.Scheduler sc = p.scheduler();
+        if (sc != null) {
+            if (sc.policy() == null || !Scheduling.POLICIES.containsKey(sc.policy())) {
+                throw new JrunException(file + ": process.scheduler.policy: \"" + sc.policy() + "\" is not one of "
+                        + new java.util.TreeSet<>(Scheduling.POLICIES.keySet()));
+            }
+            for (String f : sc.flags()) {
+                if (!Scheduling.FLAGS.containsKey(f)) {
+                    throw new JrunException(file + ": process.scheduler.flags: unknown flag \"" + f + "\"");
+                }
+            }
+            if (sc.nice() != null && (sc.nice() < -20 || sc.nice() > 19)) {
+                throw new JrunException(file + ": process.scheduler.nice: " + sc.nice() + " is not from -20 to 19");
+            }
+            if (sc.priority() != null && (sc.priority() < 0 || sc.priority() > 99)) {
+                throw new JrunException(file + ": process.scheduler.priority: " + sc.priority() + " is not from 0 to 99");
+            }
+        }
+        Spec.CpuAffinity af = p.execCPUAffinity();
+        if (af != null) {
+            if (af.initial() != null) {
+                Scheduling.cpuMask(af.initial(), file + ": process.execCPUAffinity.initial");
+            }
+            if (af.finalList() != null) {
+                Scheduling.cpuMask(af.finalList(), file + ": process.execCPUAffinity.final");
+            }
         }
     }
 
@@ -210,8 +253,30 @@ public final class SpecValidator {
         }
         for (int k = 0; k < spec.mounts().size(); k++) {
             Spec.Mount m = spec.mounts().get(k);
-            if (m.type() == null && !MountOptions.parse(m.options()).isBind()) {
+            MountOptions o = MountOptions.parse(m.options());
+            if (m.type() == null && !o.isBind()) {
                 throw new JrunException(file + ": mounts[" + k + "].type: missing (only bind mounts may omit it)");
+            }
+            // runtime-spec 1.2 idmapped mounts: the maps and the option go together, on a bind mount; with
+            // no maps of its own, the mount takes the container's user namespace's
+            boolean maps = !m.uidMappings().isEmpty() || !m.gidMappings().isEmpty();
+            boolean idmap = o.idmap() != MountOptions.NO_IDMAP;
+            boolean userMaps = !spec.linux().uidMappings().isEmpty() && !spec.linux().gidMappings().isEmpty();
+            if (maps && !idmap) {
+                throw new JrunException(file + ": mounts[" + k + "]: uidMappings/gidMappings need the option"
+                        + " \"idmap\" or \"ridmap\"");
+            }
+            if (idmap && !maps && !userMaps) {
+                throw new JrunException(file + ": mounts[" + k + "]: the option \"idmap\" or \"ridmap\" needs"
+                        + " uidMappings and gidMappings, its own or the container's user namespace's");
+            }
+            if (idmap && maps && (m.uidMappings().isEmpty() || m.gidMappings().isEmpty())) {
+                throw new JrunException(file + ": mounts[" + k + "]: an idmapped mount needs both uidMappings and"
+                        + " gidMappings");
+            }
+            if (idmap && !o.isBind() && !"bind".equals(m.type())) {
+                throw new JrunException(file + ": mounts[" + k + "]: \"idmap\" and \"ridmap\" are supported on bind"
+                        + " mounts only");
             }
         }
         for (int k = 0; k < spec.linux().devices().size(); k++) {

@@ -31,4 +31,25 @@ class MountOptionsTest {
         assertEquals(MS_RDONLY | MS_NODEV, o.bindRemountFlags());
         assertEquals(0, MountOptions.parse(List.of("bind")).bindRemountFlags());
     }
+
+    @Test
+    void recursiveOptionsBecomeMountAttributes() {
+        MountOptions o = MountOptions.parse(List.of("rbind", "rro", "rnosuid", "rnodev", "rexec", "rnoatime"));
+        assertEquals(MountOptions.ATTR_RDONLY | MountOptions.ATTR_NOSUID | MountOptions.ATTR_NODEV
+                | MountOptions.ATTR_NOATIME, o.attrSet());
+        // the atime setting is one field: a new one clears it first, as mount_setattr(2) asks
+        assertEquals(MountOptions.ATTR_NOEXEC | MountOptions.ATTR_ATIME_MASK, o.attrClear());
+        assertEquals("", o.data());
+        MountOptions back = MountOptions.parse(List.of("rro", "rrw", "rnoatime", "ratime"));
+        assertEquals(0, back.attrSet());
+        assertEquals(MountOptions.ATTR_RDONLY | MountOptions.ATTR_ATIME_MASK, back.attrClear());
+    }
+
+    @Test
+    void idmapAndRidmapAreJrunsNotTheFilesystems() {
+        assertEquals(MountOptions.IDMAP, MountOptions.parse(List.of("bind", "idmap")).idmap());
+        assertEquals(MountOptions.RIDMAP, MountOptions.parse(List.of("rbind", "ridmap")).idmap());
+        assertEquals(MountOptions.NO_IDMAP, MountOptions.parse(List.of("rbind")).idmap());
+        assertEquals("", MountOptions.parse(List.of("bind", "ridmap")).data());
+    }
 }

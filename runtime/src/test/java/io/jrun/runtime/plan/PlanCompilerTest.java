@@ -76,7 +76,7 @@ class PlanCompilerTest {
         assertEquals(List.of(StageOp.REMOUNT), ops.subList(pivot + 1, pivot + 2));
         assertEquals(List.of("/", LinuxConstants.MS_RDONLY), p.steps().get(pivot + 1).args());
         List<StageOp> tail = ops.subList(ops.indexOf(StageOp.RLIMIT), ops.size());
-        assertEquals(List.of(StageOp.RLIMIT, StageOp.CAPS_BOUNDING, StageOp.SETGROUPS, StageOp.SETGID,
+        assertEquals(List.of(StageOp.RLIMIT, StageOp.CAPS_BOUNDING, StageOp.CHDIR, StageOp.SETGROUPS, StageOp.SETGID,
                 StageOp.SETUID, StageOp.CAPS, StageOp.CHDIR, StageOp.NO_NEW_PRIVS, StageOp.ARG, StageOp.ENV,
                 StageOp.ENV, StageOp.LOOKUP, StageOp.WAIT_START, StageOp.SECCOMP, StageOp.EXEC), tail,
                 "with no_new_privs, seccomp comes last, right before execve");
@@ -107,9 +107,10 @@ class PlanCompilerTest {
         long bind = LinuxConstants.MS_BIND;
         assertEquals(List.of(src.toString(), "/data", "", bind | LinuxConstants.MS_REC, "",
                 LinuxConstants.MS_RDONLY | LinuxConstants.MS_NOSUID, LinuxConstants.MS_SLAVE | LinuxConstants.MS_REC,
-                0L), mounts.get(0).args());
-        assertEquals(List.of(bundle.resolve("file").toString(), "/f", "", bind, "", 0L, 0L, 1L), mounts.get(1).args());
-        assertEquals(List.of("tmpfs", "/t", "tmpfs", LinuxConstants.MS_NODEV, "size=1m,mode=700", 0L, 0L, 0L),
+                0L, 0L, 0L), mounts.get(0).args());
+        assertEquals(List.of(bundle.resolve("file").toString(), "/f", "", bind, "", 0L, 0L, 1L, 0L, 0L),
+                mounts.get(1).args());
+        assertEquals(List.of("tmpfs", "/t", "tmpfs", LinuxConstants.MS_NODEV, "size=1m,mode=700", 0L, 0L, 0L, 0L, 0L),
                 mounts.get(2).args());
         assertEquals("mount " + src + " on /data", p.description(p.steps().indexOf(mounts.get(0))));
     }
@@ -288,7 +289,7 @@ class PlanCompilerTest {
         Plan p = PlanCompiler.compile(spec, bundle, new PlanCompiler.Options(false, 0, null, null, null, state));
         List<StageOp> ops = ops(p);
         assertEquals(StageOp.SECCOMP_LISTENER, ops.get(0), "connected before clone, in the caller's namespaces");
-        assertEquals(List.of("/run/agent.sock", "{\"ociVersion\":\"1.0.2\",\"fds\":[\"seccompFd\"],\"pid\":",
+        assertEquals(List.of("/run/agent.sock", "{\"ociVersion\":\"1.2.0\",\"fds\":[\"seccompFd\"],\"pid\":",
                 ",\"metadata\":\"who=\\\"me\\\"\",\"state\":{\"ociVersion\":\"1.0.2\",\"id\":\"c1\",\"pid\":", "}}"),
                 p.steps().get(0).args());
         assertEquals(SeccompCompilerFlags.NEW_LISTENER, first(p, StageOp.SECCOMP).args().get(0));
@@ -298,7 +299,7 @@ class PlanCompilerTest {
         // exec: the container's state keeps the init's pid; the process's own goes at the top
         Plan exec = PlanCompiler.compileExec(spec, spec.process(), 42, 0, false, null, null,
                 Map.of("pid", 42L));
-        assertEquals(List.of("/run/agent.sock", "{\"ociVersion\":\"1.0.2\",\"fds\":[\"seccompFd\"],\"pid\":",
+        assertEquals(List.of("/run/agent.sock", "{\"ociVersion\":\"1.2.0\",\"fds\":[\"seccompFd\"],\"pid\":",
                 ",\"metadata\":\"who=\\\"me\\\"\",\"state\":{\"pid\":42}}"),
                 first(exec, StageOp.SECCOMP_LISTENER).args());
     }
@@ -306,5 +307,71 @@ class PlanCompilerTest {
     /** The flag value the stage tests for. */
     static final class SeccompCompilerFlags {
         static final Long NEW_LISTENER = io.jrun.runtime.seccomp.SeccompCompiler.NEW_LISTENER;
+    }
+
+    @Test
+    void bindSourcesOfAUserNamespacedContainerAreOpenedBeforeClone() throws Exception {
+        Path src = Files.createDirectories(bundle.resolve("data"));
+        List<Map<String, Object>> map = List.of(Map.of("containerID", 0L, "hostID", 1000L, "size", 1L));
+        Plan p = compile(m -> {
+            m.put("mounts", List.of(Map.of("destination", "/data", "type", "bind", "source", "data",
+                    "options", List.of("rbind", "ro")), Map.of("destination", "/id", "type", "bind", "source", "data",
+                    "options", List.of("bind", "ridmap"), "uidMappings", map, "gidMappings", map)));
+            sub(m, "linux").put("namespaces", List.of(Map.of("type", "mount"), Map.of("type", "user")));
+            sub(m, "linux").put("uidMappings", List.of(Map.of("containerID", 0L, "hostID", 100000L, "size", 65536L)));
+            sub(m, "linux").put("gidMappings", List.of(Map.of("containerID", 0L, "hostID", 100000L, "size", 65536L)));
+        }, false);
+        List<StageOp> ops = ops(p);
+        List<PlanEncoder.Step> trees = p.steps().stream().filter(s -> s.op() == StageOp.BIND_TREE).toList();
+        assertEquals(List.of(src.toString(), 1L, "", ""), trees.get(0).args());
+        assertEquals(List.of(src.toString(), 2L, "0 1000 1\n", "0 1000 1\n"), trees.get(1).args());
+        assertTrue(ops.lastIndexOf(StageOp.BIND_TREE) < ops.indexOf(StageOp.CLONE));
+        List<PlanEncoder.Step> mounts = p.steps().stream().filter(s -> s.op() == StageOp.MOUNT
+                && s.args().get(0).equals(src.toString())).toList();
+        assertEquals(4L, mounts.get(0).args().get(7)); // a directory, from tree 0
+        assertEquals(4L | (1L << 8), mounts.get(1).args().get(7)); // from tree 1
+    }
+
+    @Test
+    void aReadOnlyTmpfsIsFilledFirstAndRecursiveOptionsAreAttributes() throws Exception {
+        Plan p = compile(m -> m.put("mounts", List.of(Map.of("destination", "/dev", "type", "tmpfs",
+                "source", "tmpfs", "options", List.of("nosuid", "mode=755", "ro")), Map.of("destination", "/m",
+                "type", "bind", "source", ".", "options", List.of("rbind", "rro", "rnosuid")))), false);
+        List<StageOp> ops = ops(p);
+        PlanEncoder.Step dev = first(p, StageOp.MOUNT);
+        assertEquals(LinuxConstants.MS_NOSUID, dev.args().get(3)); // mounted writable ...
+        int pivot = ops.indexOf(StageOp.PIVOT_ROOT);
+        assertTrue(p.steps().subList(pivot, ops.size()).stream().anyMatch(s -> s.op() == StageOp.REMOUNT
+                && s.args().equals(List.of("/dev", LinuxConstants.MS_RDONLY)))); // ... and read-only after pivot_root
+        assertTrue(ops.lastIndexOf(StageOp.MKNOD) < pivot);
+        PlanEncoder.Step bind = p.steps().stream().filter(s -> s.op() == StageOp.MOUNT && "/m".equals(s.args().get(1)))
+                .findFirst().orElseThrow();
+        assertEquals(List.of(MountOptions.ATTR_RDONLY | MountOptions.ATTR_NOSUID, 0L), bind.args().subList(8, 10));
+    }
+
+    @Test
+    void theConsoleIsTheUsersAndCwdIsTriedFirstAsRoot() throws Exception {
+        Plan p = compile(m -> {
+            sub(m, "process").put("terminal", true);
+            sub(m, "process").put("user", Map.of("uid", 1000L, "gid", 1000L));
+        }, false);
+        List<StageOp> ops = ops(p);
+        assertEquals(List.of(1000L), first(p, StageOp.STDIO_OWNER).args());
+        assertEquals(List.of(0L, 0L, 1L), first(p, StageOp.CONSOLE).args().subList(0, 3)); // the init binds /dev/console
+        int setuid = ops.indexOf(StageOp.SETUID);
+        assertTrue(ops.indexOf(StageOp.STDIO_OWNER) < setuid);
+        assertEquals(List.of("/", 1L), first(p, StageOp.CHDIR).args());
+        assertTrue(ops.indexOf(StageOp.CHDIR) < setuid && ops.lastIndexOf(StageOp.CHDIR) > setuid);
+        assertEquals(List.of("/", 2L), p.steps().get(ops.lastIndexOf(StageOp.CHDIR)).args());
+        Spec spec = SpecReader.parse(JsonWriter.write(DefaultSpec.create(List.of("sh"))), "c");
+        Spec.Process tty = new Spec.Process(true, spec.process().user(), List.of("sh"), List.of(), "/", null, false,
+                List.of(), null, null, null, null, new Spec.CpuAffinity("0-1", "1"));
+        Plan exec = PlanCompiler.compileExec(spec, tty, 42, 0, false, null, null);
+        List<StageOp> eops = ops(exec);
+        assertEquals(List.of(0L, 0L, 0L), first(exec, StageOp.CONSOLE).args()); // exec leaves /dev/console alone
+        assertEquals(List.of(3L), first(exec, StageOp.CPU_AFFINITY_INITIAL).args());
+        assertEquals(List.of(2L), first(exec, StageOp.CPU_AFFINITY).args());
+        assertTrue(eops.indexOf(StageOp.CPU_AFFINITY_INITIAL) < eops.indexOf(StageOp.CLONE)
+                && eops.indexOf(StageOp.CPU_AFFINITY) > eops.indexOf(StageOp.CLONE));
     }
 }

@@ -123,8 +123,17 @@ class SeccompCompilerTest {
                 rule("pciconfig_iobase", "SCMP_ACT_ERRNO", null)), "SCMP_ARCH_X86_64"), X86_64, 0)));
         assertEquals("linux.seccomp.defaultAction: unknown action \"SCMP_ACT_MAYBE\"", assertThrows(JrunException.class,
                 () -> SeccompCompiler.compile(profile("SCMP_ACT_MAYBE", List.of()))).getMessage());
-        assertThrows(JrunException.class, () -> SeccompCompiler.compile(profile("SCMP_ACT_ALLOW",
-                List.of("SCMP_ARCH_MIPS"))));
+    }
+
+    @Test
+    void architecturesWithoutATableAreLeftOutAndTheirProcessesKilled() throws JrunException {
+        // as runc: a profile written for every host (Docker's lists ARM beside AARCH64) loads anywhere
+        SeccompCompiler.Filter f = SeccompCompiler.compile(profile("SCMP_ACT_ALLOW", List.of("SCMP_ARCH_X86_64",
+                "SCMP_ARCH_ARM", "SCMP_ARCH_MIPS", "SCMP_ARCH_S390X", "SCMP_ARCH_NOSUCH"),
+                rule("mkdir", "SCMP_ACT_ERRNO", 1L)), "SCMP_ARCH_X86_64");
+        assertEquals(SeccompCompiler.RET_ERRNO | 1, run(f, X86_64, 83));
+        assertEquals(ALLOW, run(f, X86_64, 84));
+        assertEquals(KILL, run(f, 0x40000028L /* AUDIT_ARCH_ARM */, 39));
     }
 
     static Spec.Seccomp withListener(String path, Spec.SyscallRule... rules) {
@@ -151,9 +160,12 @@ class SeccompCompilerTest {
         assertEquals("linux.seccomp.syscalls[0].action: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath, the socket"
                 + " its listener receives the fd on", assertThrows(JrunException.class, () -> SeccompCompiler.compile(
                         withListener(null, rule("mkdir", "SCMP_ACT_NOTIFY", null)))).getMessage());
-        assertEquals("linux.seccomp.listenerPath: set, but no rule uses SCMP_ACT_NOTIFY",
-                assertThrows(JrunException.class, () -> SeccompCompiler.compile(withListener("/a.sock",
-                        rule("mkdir", "SCMP_ACT_ERRNO", null)))).getMessage());
+        // a listenerPath no rule needs is not used, as with runc
+        SeccompCompiler.Filter unused = assertDoesNotThrow(() -> SeccompCompiler.compile(withListener("/a.sock",
+                rule("mkdir", "SCMP_ACT_ERRNO", null))));
+        assertEquals(false, unused.notifies());
+        assertEquals(null, unused.listenerPath());
+        assertEquals(0L, unused.flags() & SeccompCompiler.NEW_LISTENER);
         for (String name : List.of("write", "sendmsg")) {
             assertEquals("linux.seccomp.syscalls[0]: SCMP_ACT_NOTIFY cannot be used for the " + name + " syscall"
                     + " (jrun's stage hands the listener fd on with it)", assertThrows(JrunException.class,

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A bundle for a test: {@code jrun spec}'s config, changed by the test, over the busybox
+ * A bundle for a test: {@code jrun spec --hardened}'s config, changed by the test, over the busybox
  * fixture rootfs (shared, read-only) or a private copy of it.
  */
 public final class TestBundle {
@@ -21,7 +21,7 @@ public final class TestBundle {
     private TestBundle(Path dir) {
         this.dir = dir;
         root().put("path", fixtureRootfs().toString());
-        // jrun spec's seccomp profile refuses mount, unshare, ...: tests that want it put it back
+        // the hardened profile's seccomp filter refuses mount, unshare, ...: tests that want it put it back
         linux().remove("seccomp");
     }
 

@@ -153,4 +153,39 @@ class SpecValidatorTest {
                 assertThrows(JrunException.class, () -> SpecReader.parse("{\"ociVersion\":\"1.0.0\",\"linux\":"
                         + "{\"personality\":{\"flags\":[]}}}", "c.json")).getMessage());
     }
+
+    @Test
+    void runtimeSpec12ProcessRules() throws JrunException {
+        assertEquals("c.json: process.ioPriority.class: \"IOPRIO_CLASS_FAST\" is not IOPRIO_CLASS_RT, IOPRIO_CLASS_BE"
+                + " or IOPRIO_CLASS_IDLE", problem(s -> sub(s, "process").put("ioPriority",
+                        Map.of("class", "IOPRIO_CLASS_FAST", "priority", 1L))));
+        assertEquals("c.json: process.ioPriority.priority: 8 is not from 0 to 7", problem(s -> sub(s, "process")
+                .put("ioPriority", Map.of("class", "IOPRIO_CLASS_BE", "priority", 8L))));
+        assertEquals("c.json: process.scheduler.flags: unknown flag \"SCHED_FLAG_FAST\"", problem(s -> sub(s,
+                "process").put("scheduler", Map.of("policy", "SCHED_OTHER", "flags", List.of("SCHED_FLAG_FAST")))));
+        assertEquals("c.json: process.scheduler.nice: 20 is not from -20 to 19", problem(s -> sub(s, "process")
+                .put("scheduler", Map.of("policy", "SCHED_OTHER", "nice", 20L))));
+        assertEquals("c.json: process.execCPUAffinity.final: \"0-x\" is not a CPU list (such as 0-3,7)",
+                problem(s -> sub(s, "process").put("execCPUAffinity", Map.of("final", "0-x"))));
+        assertEquals("c.json: process.execCPUAffinity.initial: \"3-1\": the range 3-1 is not from 0 to 8191, low to"
+                + " high", problem(s -> sub(s, "process").put("execCPUAffinity", Map.of("initial", "3-1"))));
+    }
+
+    @Test
+    void idmappedMountRules() throws JrunException {
+        List<Map<String, Object>> map = List.of(Map.of("containerID", 0L, "hostID", 1000L, "size", 1L));
+        assertEquals("c.json: mounts[0]: uidMappings/gidMappings need the option \"idmap\" or \"ridmap\"",
+                problem(s -> s.put("mounts", List.of(Map.of("destination", "/m", "type", "bind", "source", "/x",
+                        "options", List.of("rbind"), "uidMappings", map, "gidMappings", map)))));
+        assertEquals("c.json: mounts[0]: the option \"idmap\" or \"ridmap\" needs uidMappings and gidMappings, its"
+                + " own or the container's user namespace's",
+                problem(s -> s.put("mounts", List.of(Map.of("destination", "/m", "type", "bind", "source", "/x",
+                        "options", List.of("rbind", "idmap"))))));
+        assertEquals("c.json: mounts[0]: an idmapped mount needs both uidMappings and gidMappings",
+                problem(s -> s.put("mounts", List.of(Map.of("destination", "/m", "type", "bind", "source", "/x",
+                        "options", List.of("rbind", "idmap"), "uidMappings", map)))));
+        assertEquals("c.json: mounts[0]: \"idmap\" and \"ridmap\" are supported on bind mounts only",
+                problem(s -> s.put("mounts", List.of(Map.of("destination", "/m", "type", "tmpfs", "source", "tmpfs",
+                        "options", List.of("idmap"), "uidMappings", map, "gidMappings", map)))));
+    }
 }
