@@ -16,7 +16,7 @@ class SpecReaderTest {
     @Test
     void readsTheDefaultSpec() throws JrunException {
         Spec s = SpecReader.parse(JsonWriter.pretty(DefaultSpec.create(List.of("sh", "-c", "true"))), "config.json");
-        assertEquals("1.0.2", s.ociVersion());
+        assertEquals(Spec.RUNTIME_SPEC_VERSION, s.ociVersion());
         assertEquals(List.of("sh", "-c", "true"), s.process().args());
         assertEquals("/", s.process().cwd());
         assertEquals(0, s.process().user().uid());
