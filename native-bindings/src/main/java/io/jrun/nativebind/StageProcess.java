@@ -42,6 +42,21 @@ public final class StageProcess implements AutoCloseable {
         return process.getOutputStream();
     }
 
+    /** {@link #stdin()}, or null when the launcher hosts the monitor. */
+    public OutputStream stdinOrNull() {
+        return process == null ? null : process.getOutputStream();
+    }
+
+    /** The spawned monitor's stdout (which its child inherits) when spawned with a piped stdout; else null. */
+    public InputStream stdout() {
+        return process == null ? null : process.getInputStream();
+    }
+
+    /** The spawned monitor's stderr (which its child inherits) when spawned with a piped stderr; else null. */
+    public InputStream stderr() {
+        return process == null ? null : process.getErrorStream();
+    }
+
     /**
      * Leaves the launcher's monitor unused: a command that runs several containers one after
      * another ({@code jrun micro --trace}) spawns a stage for each instead, as an embedding JVM does.

@@ -48,6 +48,28 @@ public final class Container implements AutoCloseable {
         return state.pid();
     }
 
+    /**
+     * The container's stdin, stdout and stderr when its {@link LaunchOptions} asked for
+     * {@link java.lang.ProcessBuilder.Redirect#PIPE} (read them while it runs: a full pipe stalls
+     * it); else streams that hold nothing.
+     */
+    public java.io.OutputStream stdin() {
+        java.io.OutputStream s = stage.stdinOrNull();
+        return s != null ? s : java.io.OutputStream.nullOutputStream();
+    }
+
+    /** See {@link #stdin()}. */
+    public java.io.InputStream stdout() {
+        java.io.InputStream s = stage.stdout();
+        return s != null ? s : java.io.InputStream.nullInputStream();
+    }
+
+    /** See {@link #stdin()}. */
+    public java.io.InputStream stderr() {
+        java.io.InputStream s = stage.stderr();
+        return s != null ? s : java.io.InputStream.nullInputStream();
+    }
+
     /** Releases the init into the user program. */
     public synchronized void start() throws JrunException {
         try {
@@ -116,7 +138,7 @@ public final class Container implements AutoCloseable {
         }
         try {
             if (exit != null && cgroup != null && cgroup.oomKills() > 0) {
-                System.err.println("jrun: container " + id() + ": the kernel's OOM killer killed a process of it"
+                Warnings.warn("jrun: container " + id() + ": the kernel's OOM killer killed a process of it"
                         + " (memory limit reached)");
             }
             if (stateDir != null && (!keepState || exit == null)) {

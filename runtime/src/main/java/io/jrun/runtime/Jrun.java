@@ -38,13 +38,29 @@ import java.util.Optional;
 public final class Jrun {
     public static final Path DEFAULT_STATE_ROOT = Path.of("/run/jrun");
     private final Path stateRoot;
+    private final StageSource stages; // null: a stage spawned for each container and exec
 
-    private Jrun(Path stateRoot) {
+    private Jrun(Path stateRoot, StageSource stages) {
         this.stateRoot = stateRoot.toAbsolutePath().normalize();
+        this.stages = stages;
     }
 
     public static Jrun withStateRoot(Path root) {
-        return new Jrun(root);
+        return new Jrun(root, null);
+    }
+
+    /**
+     * Where a JVM that embeds jrun gets the stage monitor of a container or exec, e.g. a pool of
+     * monitors spawned ahead: {@link StageSource#open} returns one whose stdio matches the
+     * options, or null to have one spawned as usual.
+     */
+    public interface StageSource {
+        StageProcess open(Path stageBinary, LaunchOptions options) throws IOException;
+    }
+
+    /** This runtime with its monitors from {@code source} (not used under the CLI launcher). */
+    public Jrun withStageSource(StageSource source) {
+        return new Jrun(stateRoot, source);
     }
 
     public Path stateRoot() {
@@ -480,7 +496,7 @@ public final class Jrun {
         try {
             cg.remove();
         } catch (JrunException e) {
-            System.err.println("jrun: " + e.getMessage());
+            Warnings.warn("jrun: " + e.getMessage());
         }
     }
 
@@ -631,6 +647,12 @@ public final class Jrun {
             return launcher.get();
         }
         Path stage = StageBinary.installedIn(stateRoot.resolve(".stage"));
+        if (stages != null) {
+            StageProcess ready = stages.open(stage, options);
+            if (ready != null) {
+                return ready;
+            }
+        }
         ProcessBuilder pb = new ProcessBuilder()
                 .redirectInput(options.stdin())
                 .redirectOutput(options.stdout())

@@ -126,7 +126,7 @@ public final class HookRunner {
             try {
                 runInRuntime(kind, List.of(h), state);
             } catch (JrunException e) {
-                System.err.println("jrun: warning: " + e.getMessage());
+                io.jrun.runtime.Warnings.warn("jrun: warning: " + e.getMessage());
             }
         }
     }
