@@ -40,5 +40,5 @@ its() { # module, test classes
   done
 }
 # the device programs and CLONE_INTO_CGROUP at the stage's level (runtime), then through the CLI
-its runtime DeviceRulesIT
+its runtime DeviceRulesIT,ParallelIT
 its cli CgroupsIT,LifecycleIT,SecurityIT
