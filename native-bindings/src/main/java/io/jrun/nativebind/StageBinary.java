@@ -42,7 +42,7 @@ public final class StageBinary {
     }
 
     /** The stage to run: the CLI launcher when this JVM was started by it, else a verified copy under dir. */
-    public static Path installedIn(Path dir) throws IOException {
+    public static synchronized Path installedIn(Path dir) throws IOException { // one writer per JVM at a time
         String launcher = System.getenv("JRUN_LAUNCHER");
         if (launcher != null && !launcher.isEmpty()) {
             return Path.of(launcher);

@@ -93,7 +93,7 @@ public final class StageProcess implements AutoCloseable {
             server.bind(UnixDomainSocketAddress.of(sock));
             server.configureBlocking(false);
             server.register(selector, SelectionKey.OP_ACCEPT);
-            Process p = builder.command(List.of(stage.toString(), "--stage", sock.toString())).start();
+            Process p = start(builder.command(List.of(stage.toString(), "--stage", sock.toString())));
             try {
                 SocketChannel ch = null;
                 while (ch == null) {
@@ -112,6 +112,29 @@ public final class StageProcess implements AutoCloseable {
             }
         } finally {
             Files.deleteIfExists(sock);
+        }
+    }
+
+    /**
+     * Starts the stage, again for a while when exec says ETXTBSY: a child another thread forked while
+     * the stage's copy was being written may still hold that write fd until it execs itself (the JDK
+     * does not open files close-on-exec), and the kernel refuses to run a file open for writing.
+     */
+    private static Process start(ProcessBuilder builder) throws IOException {
+        for (int attempt = 1;; attempt++) {
+            try {
+                return builder.start();
+            } catch (IOException e) {
+                if (attempt == 50 || e.getMessage() == null || !e.getMessage().contains("error=26,")) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(Math.min(attempt, 10));
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
         }
     }
 
