@@ -102,7 +102,11 @@ final class ExecCommand implements Main.Command {
         if (!args.all("additional-gids").isEmpty()) {
             List<Long> gids = new ArrayList<>();
             for (String g : args.all("additional-gids")) {
-                gids.add(Long.parseLong(g));
+                try {
+                    gids.add(Long.parseLong(g));
+                } catch (NumberFormatException e) {
+                    throw new Flags.UsageException("exec --additional-gids: \"" + g + "\" is not a gid");
+                }
             }
             user = new Spec.User(user.uid(), user.gid(), gids, user.umask());
         }

@@ -77,6 +77,21 @@ class ErrorsIT extends CliTest {
                 failure(t.dir()));
     }
 
+    /** (uid_t)-1 means "leave unchanged" to setresuid: 4294967295 ran the program as root. */
+    @Test
+    void idsAbove2147483647AreRefused() throws Exception {
+        TestBundle t = TestBundle.in(tmp.resolve("b")).args("/bin/id", "-u");
+        t.process().put("user", Map.of("uid", 4294967295L, "gid", 0L));
+        assertEquals(t.write().resolve("config.json") + ": process.user.uid: 4294967295 is out of range"
+                + " (uids and gids must be from 0 to 2147483647)", failure(t.dir()));
+        t.process().put("user", Map.of("uid", 0L, "gid", 2147483648L));
+        assertEquals(t.write().resolve("config.json") + ": process.user.gid: 2147483648 is out of range"
+                + " (uids and gids must be from 0 to 2147483647)", failure(t.dir()));
+        t.process().put("user", Map.of("uid", 0L, "gid", 0L, "additionalGids", List.of(1L, 4294967295L)));
+        assertEquals(t.write().resolve("config.json") + ": process.user.additionalGids[1]: 4294967295 is out of"
+                + " range (uids and gids must be from 0 to 2147483647)", failure(t.dir()));
+    }
+
     @Test
     void unknownNamespaceType() throws Exception {
         TestBundle t = TestBundle.in(tmp.resolve("b")).namespaces("mount", "pid", "chroot");
