@@ -5,8 +5,6 @@ import io.jrun.runtime.JrunException;
 import io.jrun.runtime.Jrun;
 import io.jrun.runtime.spec.Spec;
 import io.jrun.runtime.spec.SpecReader;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,12 +66,8 @@ final class ExecCommand implements Main.Command {
             if (args.rest().size() > 1) {
                 throw new Flags.UsageException("exec: a command and --process exclude each other");
             }
-            try {
-                String text = file.equals("-") ? new String(System.in.readAllBytes()) : Files.readString(Path.of(file));
-                return SpecReader.parseProcess(text, file);
-            } catch (IOException e) {
-                throw new JrunException("read " + file + ": " + e.getMessage());
-            }
+            String text = io.jrun.runtime.json.TextFile.readAny(file, io.jrun.runtime.json.TextFile.CONFIG_LIMIT);
+            return SpecReader.parseProcess(text, file);
         }
         if (args.rest().size() < 2) {
             throw new Flags.UsageException("exec: expected a command after the container id");

@@ -127,7 +127,10 @@ public final class Main {
             Invocation inv = parse(g);
             return inv.command().run(inv.global(), inv.args());
         } catch (JrunException | Flags.UsageException e) {
-            log.error(e.getMessage());
+            log.error(OneLine.text(e.getMessage()));
+            return 1;
+        } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
+            log.error(OneLine.unexpected(e));
             return 1;
         }
     }

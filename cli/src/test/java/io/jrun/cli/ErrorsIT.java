@@ -58,6 +58,39 @@ class ErrorsIT extends CliTest {
     }
 
     @Test
+    void endlessHugeOrBlockingConfigIsReadWithABound() throws Exception {
+        Path b = Files.createDirectories(tmp.resolve("b"));
+        Path config = b.resolve("config.json");
+        Files.createSymbolicLink(config, Path.of("/dev/zero"));
+        assertEquals("read " + config + ": not a regular file (a FIFO, a device or a socket)", failure(b));
+        Files.delete(config);
+        assertEquals(0, new ProcessBuilder("mkfifo", config.toString()).start().waitFor());
+        assertEquals("read " + config + ": not a regular file (a FIFO, a device or a socket)", failure(b));
+        Files.delete(config);
+        try (var ch = java.nio.channels.FileChannel.open(config, java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(new byte[] {' '}), 64L << 20); // sparse: 64 MiB of nothing
+        }
+        assertEquals("read " + config + ": " + ((64L << 20) + 1) + " bytes, more than the limit of 16777216",
+                failure(b));
+    }
+
+    @Test
+    void pathsJavaCannotNameAreOneLine() throws Exception {
+        TestBundle t = TestBundle.in(tmp.resolve("b"));
+        t.root().put("path", "root\u0000fs");
+        assertEquals("path \"root\\x00fs\": Nul character not allowed", failure(t.write()));
+        // bytes that are not UTF-8 in the bundle's name, with the C locale: no InvalidPathException trace
+        ProcessBuilder pb = jrun.builder("run", "--bundle", tmp + "/\u00e9\u00ff", "err-3");
+        pb.environment().clear();
+        Process p = pb.start();
+        String err = new String(p.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(1, p.waitFor());
+        assertTrue(err.startsWith("jrun: bundle " + tmp + "/") && err.endsWith(": No such file or directory (ENOENT)\n")
+                && err.indexOf('\n') == err.length() - 1, err);
+    }
+
+    @Test
     void malformedJsonSaysWhere() throws Exception {
         Path b = bundleWith("{\n  \"ociVersion\": \"1.0.2\",\n  \"process\": {\"args\": [\"sh\" \"x\"]}\n}\n");
         assertEquals(b.resolve("config.json") + ": malformed JSON at line 3, column 29: expected ',' or ']'",
