@@ -5,6 +5,7 @@ import io.jrun.nativebind.StageEvent;
 import io.jrun.nativebind.StageProcess;
 import io.jrun.runtime.cgroups.CgroupHost;
 import io.jrun.runtime.cgroups.ContainerCgroup;
+import io.jrun.runtime.cgroups.RecordedCgroup;
 import io.jrun.runtime.cgroups.DeviceDefaults;
 import io.jrun.runtime.hooks.HookRunner;
 import io.jrun.runtime.plan.Plan;
@@ -130,6 +131,7 @@ public final class Jrun {
         try {
             cgroup = ContainerCgroup.place(CgroupHost.detect(), spec.linux().cgroupsPath(), id);
             cgroup.create();
+            state.writeCgroupRecord(record(cgroup)); // before anything is placed in it: delete --force finds it
             if (detached && spec.process().terminal() && options.consoleSocket() == null) {
                 throw new JrunException("create " + id + ": process.terminal is true: a detached container needs"
                         + " --console-socket to hand its terminal to");
@@ -506,7 +508,26 @@ public final class Jrun {
             try {
                 s = sd.read();
             } catch (JrunException e) {
-                sd.remove(); // a create that died before writing its state
+                if (!force) {
+                    throw new JrunException("delete " + id + ": " + e.getMessage() + "; the state is kept (delete --force"
+                            + " kills what is in the container's cgroup and removes it)");
+                }
+                // a damaged state, or a create that died before writing it: jrun's own record of the cgroup
+                // (written before anything was placed in it) finds what is left of the container
+                ContainerState.CgroupRecord kept = sd.readCgroupRecord();
+                if (kept != null) {
+                    RecordedCgroup.check(kept.dirs(), kept.created(), "delete " + id);
+                    ContainerCgroup cg = ContainerCgroup.recorded(kept.v2(), kept.dirs(), kept.created());
+                    try {
+                        if (cg.isFrozen()) {
+                            cg.thaw(); // a frozen process does not die of SIGKILL until thawed
+                        }
+                    } catch (JrunException ignored) {
+                        // no freezer: nothing is frozen
+                    }
+                    cg.remove();
+                }
+                sd.remove();
                 return;
             }
             String status = status(sd, s);
