@@ -72,7 +72,13 @@ public final class Jrun {
     /** Sets a container up, monitored by this JVM; its init waits before the user program until {@link Container#start()}. */
     public Container create(String id, Path bundle, LaunchOptions options) throws JrunException {
         Launched l = launch(id, bundle, options, false);
-        l.stateDir.write(l.state);
+        try {
+            l.stateDir.write(l.state);
+        } catch (JrunException e) {
+            abandon(l.stage, l.stateDir);
+            removeCgroup(cgroupOf(l.state));
+            throw e;
+        }
         return new Container(l.state, l.stateDir, l.stage, l.plan, false, l.spec, hooks(l.stateDir));
     }
 
@@ -110,6 +116,7 @@ public final class Jrun {
             return l.state.pid();
         } catch (IOException | JrunException | RuntimeException e) {
             abandon(l.stage, l.stateDir);
+            removeCgroup(cgroupOf(l.state)); // a state that could not be written (a full filesystem)
             if (e instanceof JrunException j) {
                 throw j;
             }
@@ -290,8 +297,19 @@ public final class Jrun {
             Spec config = SpecReader.read(sd.path().resolve(StateDir.CONFIG));
             hooks(sd).runInContainer("startContainer", config.hooks().startContainer(), s.toOci("created"), config,
                     s.pid());
-            ExecFifo.release(sd.execFifo(), s);
+            // "running" is recorded before the program is let go: a start that cannot record it (a full state
+            // filesystem) does not start it, and the init keeps waiting for a start that can
             sd.write(s.asStarted());
+            try {
+                ExecFifo.release(sd.execFifo(), s);
+            } catch (JrunException | IOException | RuntimeException e) {
+                try {
+                    sd.write(s);
+                } catch (JrunException ignored) {
+                    // the init ended: the status is asked of the kernel, "stopped" whatever the file says
+                }
+                throw e;
+            }
             hooks(sd).runWarning("poststart", config.hooks().poststart(), s.toOci("running"));
         } catch (IOException e) {
             throw new JrunException("start " + id + ": " + e.getMessage());

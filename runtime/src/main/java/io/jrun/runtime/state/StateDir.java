@@ -81,6 +81,17 @@ public final class StateDir {
         } catch (IOException e) {
             throw new JrunException("create " + dir + ": " + e.getMessage());
         }
+        try {
+            // the lock exists from the start: a later command on a full filesystem need not make it
+            Files.createFile(dir.resolve(LOCK));
+        } catch (IOException e) {
+            try {
+                Files.deleteIfExists(dir);
+            } catch (IOException ignored) {
+                // the first error is the one to report
+            }
+            throw new JrunException("create " + dir.resolve(LOCK) + ": " + e.getMessage());
+        }
         return new StateDir(dir, id);
     }
 
