@@ -5,7 +5,6 @@ import io.jrun.nativebind.StageEvent;
 import io.jrun.nativebind.StageProcess;
 import io.jrun.runtime.cgroups.CgroupHost;
 import io.jrun.runtime.cgroups.ContainerCgroup;
-import io.jrun.runtime.cgroups.RecordedCgroup;
 import io.jrun.runtime.cgroups.DeviceDefaults;
 import io.jrun.runtime.hooks.HookRunner;
 import io.jrun.runtime.plan.Plan;
@@ -576,7 +575,7 @@ public final class Jrun {
                 // (written before anything was placed in it) finds what is left of the container
                 ContainerState.CgroupRecord kept = sd.readCgroupRecord();
                 if (kept != null) {
-                    RecordedCgroup.check(kept.dirs(), kept.created(), "delete " + id);
+                    ContainerCgroup.checkRecorded(kept.dirs(), kept.created(), "delete " + id);
                     ContainerCgroup cg = ContainerCgroup.recorded(kept.v2(), kept.dirs(), kept.created());
                     try {
                         if (cg.isFrozen()) {
