@@ -55,9 +55,9 @@ struct child {
     int die_with_monitor;
     int base_fd; /* report pipe; start pipe and exec fifo follow */
     int rootfd;
-    char *argv_buf[65536];
+    char **argv_buf; /* as many as the plan's ARG steps, and a NULL */
     size_t argc;
-    char *envp_buf[65536];
+    char **envp_buf; /* as many as the plan's ENV steps, and a NULL */
     size_t envc;
     char exe[PATH_MAX];
     char detail[240];
@@ -1019,16 +1019,8 @@ static void run_step(struct child *c, const struct plan_step *s)
             fail(c, EPERM, "cwd outside the rootfs");
         break;
     }
-    case OP_ARG:
-        if (c->argc + 1 >= sizeof(c->argv_buf) / sizeof(c->argv_buf[0]))
-            fail(c, E2BIG, "too many args");
-        c->argv_buf[c->argc++] = (char *)arg_str(c, s, 0);
-        break;
-    case OP_ENV:
-        if (c->envc + 1 >= sizeof(c->envp_buf) / sizeof(c->envp_buf[0]))
-            fail(c, E2BIG, "too many env entries");
-        c->envp_buf[c->envc++] = (char *)arg_str(c, s, 0);
-        break;
+    case OP_ARG: c->argv_buf[c->argc++] = (char *)arg_str(c, s, 0); break; /* sized in child_run */
+    case OP_ENV: c->envp_buf[c->envc++] = (char *)arg_str(c, s, 0); break;
     case OP_LOOKUP: do_lookup(c, arg_str(c, s, 0)); break;
     case OP_WAIT_START: wait_start(c); break;
     case OP_EXEC: do_exec(c); break;
@@ -1066,10 +1058,22 @@ static void run_step(struct child *c, const struct plan_step *s)
 
 void child_run(const struct plan *plan, uint32_t first_step, int base_fd, int die_with_monitor)
 {
-    static struct child c; /* large arrays: not on the stack */
+    static struct child c;
     sigset_t none;
+    size_t nargs = 0, nenv = 0;
 
     c.plan = plan;
+    /* argv and envp as long as the plan makes them: only its size in bytes bounds them, as execve's */
+    for (uint32_t i = first_step; i < plan->nsteps; i++) {
+        nargs += plan->steps[i].op == OP_ARG;
+        nenv += plan->steps[i].op == OP_ENV;
+    }
+    c.argv_buf = calloc(nargs + 1, sizeof(char *));
+    c.envp_buf = calloc(nenv + 1, sizeof(char *));
+    if (!c.argv_buf || !c.envp_buf) {
+        c.base_fd = base_fd;
+        fail(&c, ENOMEM, "allocate argv and envp");
+    }
     c.rootfd = -1;
     c.step = first_step;
     c.base_fd = base_fd;

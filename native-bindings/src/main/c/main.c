@@ -1217,6 +1217,8 @@ static int front_end(int argc, char **argv)
         snprintf(line, sizeof(line), "%s/jrun", self);
         setenv("JRUN_LAUNCHER", line, 1);
         setenv("JRUN_CONTROL_FDS", "3,4", 1);
+        /* Java's paths are text in the locale's charset: in C/POSIX a UTF-8 path could not even be named */
+        setenv("LC_ALL", "C.UTF-8", 1);
         execv(jargv[0], jargv);
         fprintf(stderr, "jrun: exec %s: %s\n", jargv[0], strerror(errno));
         _exit(126);

@@ -74,7 +74,8 @@ int plan_decode(const unsigned char *buf, size_t len, struct plan *out)
         return -EBADMSG;
     if (take_u32(&r, &version) || version != PLAN_VERSION)
         return -EPROTO;
-    if (take_u32(&r, &n) || n > PLAN_MAX_STEPS)
+    /* each step takes at least 4 bytes: refuse a count the buffer cannot hold (the bytes are the limit) */
+    if (take_u32(&r, &n) || (size_t)n * 4 > r.left)
         return -EBADMSG;
     out->nsteps = n;
     out->steps = calloc(n ? n : 1, sizeof(*out->steps));

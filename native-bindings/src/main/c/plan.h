@@ -19,9 +19,8 @@
 
 #define PLAN_MAGIC "JRUNPLAN"
 #define PLAN_VERSION 1
-#define PLAN_MAX_BYTES (16u << 20) /* a plan larger than this is refused */
-#define PLAN_MAX_STEPS 65536u
-#define PLAN_MAX_ARGS 65536u
+#define PLAN_MAX_BYTES (16u << 20) /* a plan larger than this is refused; there is no limit on steps
+                                      (argv of 100,000 words is 100,000 ARG steps) but these bytes */
 
 #define ARG_U64 1
 #define ARG_STR 2

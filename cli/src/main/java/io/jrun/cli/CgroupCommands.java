@@ -5,8 +5,6 @@ import io.jrun.runtime.Jrun;
 import io.jrun.runtime.json.JsonWriter;
 import io.jrun.runtime.spec.Spec;
 import io.jrun.runtime.spec.SpecReader;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -79,12 +77,8 @@ final class CgroupCommands {
             String file = args.get("resources");
             Spec.Resources r;
             if (file != null) {
-                try {
-                    String text = file.equals("-") ? new String(System.in.readAllBytes()) : Files.readString(Path.of(file));
-                    r = SpecReader.parseResources(text, file);
-                } catch (IOException e) {
-                    throw new JrunException("read " + file + ": " + e.getMessage());
-                }
+                String text = io.jrun.runtime.json.TextFile.readAny(file, io.jrun.runtime.json.TextFile.CONFIG_LIMIT);
+                r = SpecReader.parseResources(text, file);
             } else {
                 r = fromFlags(args);
             }

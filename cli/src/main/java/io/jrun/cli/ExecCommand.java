@@ -6,8 +6,6 @@ import io.jrun.runtime.JrunException;
 import io.jrun.runtime.Jrun;
 import io.jrun.runtime.spec.Spec;
 import io.jrun.runtime.spec.SpecReader;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -105,13 +103,8 @@ final class ExecCommand implements Main.Command {
             if (args.rest().size() > 1) {
                 throw new Flags.UsageException("exec: a command and --process exclude each other");
             }
-            try {
-                String text = file.equals("-") ? new String(System.in.readAllBytes())
-                        : Files.readString(callersPath(file));
-                return SpecReader.parseProcess(text, file);
-            } catch (IOException e) {
-                throw new JrunException("read " + file + ": " + e.getMessage());
-            }
+            String text = io.jrun.runtime.json.TextFile.readAny(callersPath(file), io.jrun.runtime.json.TextFile.CONFIG_LIMIT);
+            return SpecReader.parseProcess(text, file);
         }
         if (args.rest().size() < 2) {
             throw new Flags.UsageException("exec: expected a command after the container id");
@@ -140,7 +133,11 @@ final class ExecCommand implements Main.Command {
         if (!args.all("additional-gids").isEmpty()) {
             List<Long> gids = new ArrayList<>();
             for (String g : args.all("additional-gids")) {
-                gids.add(Long.parseLong(g));
+                try {
+                    gids.add(Long.parseLong(g));
+                } catch (NumberFormatException e) {
+                    throw new Flags.UsageException("exec --additional-gids: \"" + g + "\" is not a gid");
+                }
             }
             user = new Spec.User(user.uid(), user.gid(), gids, user.umask());
         }
@@ -158,19 +155,19 @@ final class ExecCommand implements Main.Command {
      * The caller's fds are the launcher's, not the JVM's (it starts the JVM with none of them): a
      * {@code /dev/fd/N} or {@code /proc/self/fd/N} the caller names is read through the launcher's.
      */
-    static Path callersPath(String file) {
+    static String callersPath(String file) {
         String n = file.startsWith("/dev/fd/") ? file.substring(8)
                 : file.startsWith("/proc/self/fd/") ? file.substring(14) : null;
         if (n == null || n.isEmpty() || System.getenv("JRUN_CONTROL_FDS") == null) {
-            return Path.of(file);
+            return file;
         }
         for (int i = 0; i < n.length(); i++) {
             if (n.charAt(i) < '0' || n.charAt(i) > '9') {
-                return Path.of(file);
+                return file;
             }
         }
         java.util.Optional<ProcessHandle> launcher = ProcessHandle.current().parent();
-        return launcher.isPresent() ? Path.of("/proc/" + launcher.get().pid() + "/fd/" + n) : Path.of(file);
+        return launcher.isPresent() ? "/proc/" + launcher.get().pid() + "/fd/" + n : file;
     }
 
     /** Adds to a set, never to inheritable (CVE-2022-29162: exec --cap must not leak into inheritable). */

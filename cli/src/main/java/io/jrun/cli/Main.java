@@ -161,7 +161,10 @@ public final class Main {
             }
             return status;
         } catch (JrunException | Flags.UsageException e) {
-            log.error(e.getMessage());
+            log.error(OneLine.text(e.getMessage()));
+            return 1;
+        } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
+            log.error(OneLine.unexpected(e));
             return 1;
         } catch (Failure e) {
             log.error(e.getMessage());

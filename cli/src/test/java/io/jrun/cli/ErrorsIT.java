@@ -58,6 +58,39 @@ class ErrorsIT extends CliTest {
     }
 
     @Test
+    void endlessHugeOrBlockingConfigIsReadWithABound() throws Exception {
+        Path b = Files.createDirectories(tmp.resolve("b"));
+        Path config = b.resolve("config.json");
+        Files.createSymbolicLink(config, Path.of("/dev/zero"));
+        assertEquals("read " + config + ": not a regular file (a FIFO, a device or a socket)", failure(b));
+        Files.delete(config);
+        assertEquals(0, new ProcessBuilder("mkfifo", config.toString()).start().waitFor());
+        assertEquals("read " + config + ": not a regular file (a FIFO, a device or a socket)", failure(b));
+        Files.delete(config);
+        try (var ch = java.nio.channels.FileChannel.open(config, java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(new byte[] {' '}), 64L << 20); // sparse: 64 MiB of nothing
+        }
+        assertEquals("read " + config + ": " + ((64L << 20) + 1) + " bytes, more than the limit of 16777216",
+                failure(b));
+    }
+
+    @Test
+    void pathsJavaCannotNameAreOneLine() throws Exception {
+        TestBundle t = TestBundle.in(tmp.resolve("b"));
+        t.root().put("path", "root\u0000fs");
+        assertEquals("path \"root\\x00fs\": Nul character not allowed", failure(t.write()));
+        // bytes that are not UTF-8 in the bundle's name, with the C locale: no InvalidPathException trace
+        ProcessBuilder pb = jrun.builder("run", "--bundle", tmp + "/\u00e9\u00ff", "err-3");
+        pb.environment().clear();
+        Process p = pb.start();
+        String err = new String(p.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(1, p.waitFor());
+        assertTrue(err.startsWith("jrun: bundle " + tmp + "/") && err.endsWith(": No such file or directory (ENOENT)\n")
+                && err.indexOf('\n') == err.length() - 1, err);
+    }
+
+    @Test
     void malformedJsonSaysWhere() throws Exception {
         Path b = bundleWith("{\n  \"ociVersion\": \"1.0.2\",\n  \"process\": {\"args\": [\"sh\" \"x\"]}\n}\n");
         assertEquals(b.resolve("config.json") + ": malformed JSON at line 3, column 29: expected ',' or ']'",
@@ -75,6 +108,21 @@ class ErrorsIT extends CliTest {
         assertEquals(t.write().resolve("config.json")
                 + ": process.user.uid: expected an integer from 0 to 4294967295, got the string \"root\"",
                 failure(t.dir()));
+    }
+
+    /** (uid_t)-1 means "leave unchanged" to setresuid: 4294967295 ran the program as root. */
+    @Test
+    void idsAbove2147483647AreRefused() throws Exception {
+        TestBundle t = TestBundle.in(tmp.resolve("b")).args("/bin/id", "-u");
+        t.process().put("user", Map.of("uid", 4294967295L, "gid", 0L));
+        assertEquals(t.write().resolve("config.json") + ": process.user.uid: 4294967295 is out of range"
+                + " (uids and gids must be from 0 to 2147483647)", failure(t.dir()));
+        t.process().put("user", Map.of("uid", 0L, "gid", 2147483648L));
+        assertEquals(t.write().resolve("config.json") + ": process.user.gid: 2147483648 is out of range"
+                + " (uids and gids must be from 0 to 2147483647)", failure(t.dir()));
+        t.process().put("user", Map.of("uid", 0L, "gid", 0L, "additionalGids", List.of(1L, 4294967295L)));
+        assertEquals(t.write().resolve("config.json") + ": process.user.additionalGids[1]: 4294967295 is out of"
+                + " range (uids and gids must be from 0 to 2147483647)", failure(t.dir()));
     }
 
     @Test

@@ -206,6 +206,10 @@ class LifecycleIT extends CliTest {
         assertEquals(255, missing.exit()); // runc's status for a failed exec
         assertTrue(missing.stderr().startsWith("jrun: exec \"no-such-program\": executable file not found"),
                 missing.stderr());
+        JrunCli.Result high = jrun.run("exec", "--user", "4294967295:0", id, "id", "-u");
+        assertEquals("jrun: exec process: process.user.uid: 4294967295 is out of range (uids and gids must be from 0"
+                + " to 2147483647)\n", high.stderr());
+        assertEquals(1, high.exit());
         ok("kill", id, "KILL");
         awaitDeath(init);
         JrunCli.Result stopped = jrun.run("exec", id, "true");

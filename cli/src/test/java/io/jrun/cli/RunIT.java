@@ -97,6 +97,24 @@ class RunIT extends CliTest {
         return 0;
     }
 
+    /** The plan is bounded by its bytes, not by a count of steps (it was 65,536: each word is a step). */
+    @Test
+    void argvOf100000WordsAndALongEnvRunAsRuncRunsThem() throws Exception {
+        List<String> args = new java.util.ArrayList<>(List.of("sh", "-c", "echo $#; env | grep -c ^E", "sh"));
+        for (int i = 0; i < 100_000; i++) {
+            args.add("w" + i);
+        }
+        List<String> env = new java.util.ArrayList<>(List.of("PATH=/bin:/usr/bin"));
+        for (int i = 0; i < 20_000; i++) {
+            env.add("E" + i + "=v");
+        }
+        TestBundle b = bundle().args(args.toArray(new String[0]));
+        b.process().put("env", env);
+        JrunCli.Result r = run(b);
+        assertEquals(0, r.exit(), r.stderr());
+        assertEquals("100000\n20000\n", r.stdout());
+    }
+
     @Test
     void theProgramIsPid1AndSeesOnlyItsOwnProcesses() throws Exception {
         // shell builtins only: the one process in the pid namespace is the shell itself

@@ -27,6 +27,24 @@ class SeccompIT extends CliTest {
                 "architectures", List.of("SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"), "syscalls", rules);
     }
 
+    /** Was: exit 127 and nothing said (the stage's own report of the failed execve was refused too). */
+    @Test
+    void aProfileThatRefusesExecveSaysSo() throws Exception {
+        Map<String, Object> noExec = Map.of("defaultAction", "SCMP_ACT_ERRNO", "architectures",
+                List.of("SCMP_ARCH_X86_64"), "syscalls", List.of());
+        JrunCli.Result r = run("echo never", noExec);
+        assertEquals(1, r.exit(), r.stderr());
+        assertEquals("", r.stdout());
+        assertEquals("jrun: linux.seccomp: execve blocked by seccomp: defaultAction SCMP_ACT_ERRNO applies to it and no"
+                + " rule allows it, so the program could never start\n", r.stderr());
+        JrunCli.Result killed = run("echo never", allowBut(List.of(Map.of("names", List.of("execve"),
+                "action", "SCMP_ACT_KILL"))));
+        assertEquals("jrun: linux.seccomp: execve blocked by seccomp: syscalls[0] gives it SCMP_ACT_KILL, so the"
+                + " program could never start\n", killed.stderr());
+        assertEquals(List.of(), Files.list(jrun.stateRoot()).filter(p -> !p.getFileName().toString().startsWith("."))
+                .toList());
+    }
+
     @Test
     void anErrnoRuleReturnsThatErrno() throws Exception {
         JrunCli.Result r = run("mkdir /tmp/a 2>&1; echo done", allowBut(List.of(Map.of("names",
@@ -60,9 +78,9 @@ class SeccompIT extends CliTest {
         JrunCli.Result r = run("probe ids", allowBut(List.of(Map.of("names", List.of("getuid", "getuid32"),
                 "action", "SCMP_ACT_KILL_PROCESS"))));
         assertEquals(128 + 31, r.exit(), "SIGSYS: " + r.stdout() + r.stderr());
-        // every syscall refused, execve too: the init cannot even report it, but it ends (exit is let through)
+        // every syscall refused, execve too: refused before anything runs (aProfileThatRefusesExecveSaysSo)
         JrunCli.Result deny = run("true", Map.of("defaultAction", "SCMP_ACT_ERRNO", "syscalls", List.of()));
-        assertEquals(127, deny.exit(), deny.stderr());
+        assertEquals(1, deny.exit(), deny.stderr());
     }
 
     @Test

@@ -42,13 +42,11 @@ final class InRoot {
     }
 
     /**
-     * Splits an entry's name into its components, refusing an absolute name and a {@code ..} that
-     * leaves the rootfs; "" and "." components are dropped.
+     * Splits an entry's name into its components, refusing a {@code ..} that leaves the rootfs; "" and "."
+     * components are dropped, so an absolute name ("/", "/bin/sh", as {@code umoci insert ... /} writes)
+     * is taken from the rootfs's root, as containerd and umoci take it.
      */
     static List<String> components(String name, String entry, String what) throws ImageException {
-        if (name.startsWith("/")) {
-            throw new ImageException(entry + ": " + what + " is an absolute path");
-        }
         List<String> out = new ArrayList<>();
         for (String c : name.split("/")) {
             if (c.isEmpty() || c.equals(".")) {

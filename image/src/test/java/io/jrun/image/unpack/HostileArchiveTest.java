@@ -79,10 +79,25 @@ class HostileArchiveTest {
         return fail(UnpackOptions.defaults(), layers);
     }
 
+    /** As containerd and umoci do (umoci insert ... / writes such layers): resolved inside the rootfs. */
     @Test
-    void absolutePaths() {
-        assertEquals("entry \"/etc/passwd\": its path is an absolute path",
-                fail(new TestImage.Layer().file("ok", "fine").file("/etc/passwd", "x")));
+    void absolutePathsAreInsideTheRootfs() throws Exception {
+        List<Unpacker.Layer> l = UnpackTest.layers("none", new TestImage.Layer().file("ok", "fine").dir("/", 0755)
+                .dir("/etc", 0755).file("/etc/passwd", "x").hardlink("/etc/passwd2", "/etc/passwd")
+                .file("//bin/../bin/tool", "t"));
+        BundleMaker.make(l, config(), bundle, new BundleOptions(List.of("/bin/sh"), List.of(), null, false),
+                UnpackOptions.defaults());
+        Path rootfs = bundle.resolve("rootfs");
+        assertEquals("x", Files.readString(rootfs.resolve("etc/passwd")));
+        assertEquals("x", Files.readString(rootfs.resolve("etc/passwd2")));
+        assertEquals("t", Files.readString(rootfs.resolve("bin/tool")));
+        assertEquals("fine", Files.readString(rootfs.resolve("ok")));
+    }
+
+    @Test
+    void anAbsolutePathStillCannotClimbOut() {
+        assertEquals("entry \"/../etc/passwd\": its path leaves the rootfs through \"..\"",
+                fail(new TestImage.Layer().file("/../etc/passwd", "x")));
     }
 
     @Test
@@ -111,7 +126,8 @@ class HostileArchiveTest {
     void aHardlinkToAPathOutsideTheRootfs() {
         assertEquals("entry \"h\": its hardlink target \"../../outside/secret\" leaves the rootfs through \"..\"",
                 fail(new TestImage.Layer().hardlink("h", "../../outside/secret")));
-        assertEquals("entry \"h\": its hardlink target \"" + outside.resolve("secret") + "\" is an absolute path",
+        // absolute: taken from the rootfs's root (as containerd does), where there is no such file
+        assertEquals("entry \"h\": its hardlink target \"" + outside.resolve("secret") + "\" does not exist",
                 fail(new TestImage.Layer().hardlink("h", outside.resolve("secret").toString())));
         // through an absolute symlink: resolved in the rootfs, where there is no such file
         assertEquals("entry \"h\": its hardlink target \"root" + outside.resolve("secret") + "\" does not exist",

@@ -252,6 +252,9 @@ public final class Json {
                 i++;
             }
         }
+        if (i - start > 64) {
+            throw error("a number of " + (i - start) + " characters (at most 64)");
+        }
         String t = s.substring(start, i);
         if (integral) {
             try {

@@ -124,6 +124,7 @@ public final class SeccompCompiler {
                 }
             }
         }
+        execveAllowed(s);
         // a listenerPath without a notify rule is not used (runc accepts it too): no listener is connected
         if (notify) {
             flags |= NEW_LISTENER;
@@ -240,6 +241,32 @@ public final class SeccompCompiler {
             }
         }
         asm.label(ok);
+    }
+
+    /**
+     * The filter is loaded right before the stage's execve: a profile that refuses execve would end the init
+     * there, and its report of the failure with it when write is refused too (exit 127, nothing said). The
+     * first rule naming execve without argument conditions decides, else the default; a rule with conditions
+     * may allow it, so then nothing is refused here.
+     */
+    private static void execveAllowed(Spec.Seccomp s) throws JrunException {
+        String action = s.defaultAction();
+        String why = "defaultAction " + action + " applies to it and no rule allows it";
+        for (int k = 0; k < s.syscalls().size(); k++) {
+            Spec.SyscallRule r = s.syscalls().get(k);
+            if (r.names().contains("execve")) {
+                if (!r.args().isEmpty()) {
+                    return;
+                }
+                action = r.action();
+                why = "syscalls[" + k + "] gives it " + action;
+                break;
+            }
+        }
+        if (!List.of("SCMP_ACT_ALLOW", "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY").contains(action)) {
+            throw new JrunException("linux.seccomp: execve blocked by seccomp: " + why
+                    + ", so the program could never start");
+        }
     }
 
     /** The SECCOMP_RET_* value of an OCI action. */

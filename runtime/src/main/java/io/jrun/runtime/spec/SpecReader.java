@@ -3,11 +3,7 @@ package io.jrun.runtime.spec;
 import io.jrun.runtime.JrunException;
 import io.jrun.runtime.json.Json;
 import io.jrun.runtime.json.JsonException;
-import java.io.IOException;
-import java.nio.charset.MalformedInputException;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import io.jrun.runtime.json.TextFile;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -26,22 +22,7 @@ public final class SpecReader {
     }
 
     public static Spec read(Path configJson) throws JrunException {
-        String text;
-        try {
-            if (Files.isDirectory(configJson)) {
-                throw new JrunException("read " + configJson + ": Is a directory (EISDIR)");
-            }
-            text = Files.readString(configJson);
-        } catch (NoSuchFileException e) {
-            throw new JrunException("read " + configJson + ": No such file or directory (ENOENT)");
-        } catch (AccessDeniedException e) {
-            throw new JrunException("read " + configJson + ": Permission denied (EACCES)");
-        } catch (MalformedInputException e) {
-            throw new JrunException("read " + configJson + ": not UTF-8 text");
-        } catch (IOException e) {
-            throw new JrunException("read " + configJson + ": " + e.getMessage());
-        }
-        return parse(text, configJson.toString());
+        return parse(TextFile.read(configJson, TextFile.CONFIG_LIMIT), configJson.toString());
     }
 
     public static Spec parse(String text, String file) throws JrunException {

@@ -1,9 +1,11 @@
 package io.jrun.runtime.state;
 
 import io.jrun.runtime.JrunException;
+import io.jrun.runtime.cgroups.ContainerCgroup;
 import io.jrun.runtime.json.Json;
 import io.jrun.runtime.json.JsonException;
 import io.jrun.runtime.json.JsonWriter;
+import io.jrun.runtime.json.TextFile;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -33,6 +35,8 @@ public final class StateDir {
     /** A copy of config.json as it was at create, for exec. */
     public static final String CONFIG = "config.json";
     private static final String LOCK = "lock";
+    /** jrun's record of the cgroup it made (see {@link #writeCgroupRecord}). */
+    public static final String CGROUP = "cgroup.json";
     private final Path dir;
     private final String id;
 
@@ -77,6 +81,17 @@ public final class StateDir {
         } catch (IOException e) {
             throw new JrunException("create " + dir + ": " + e.getMessage());
         }
+        try {
+            // the lock exists from the start: a later command on a full filesystem need not make it
+            Files.createFile(dir.resolve(LOCK));
+        } catch (IOException e) {
+            try {
+                Files.deleteIfExists(dir);
+            } catch (IOException ignored) {
+                // the first error is the one to report
+            }
+            throw new JrunException("create " + dir.resolve(LOCK) + ": " + e.getMessage());
+        }
         return new StateDir(dir, id);
     }
 
@@ -111,6 +126,9 @@ public final class StateDir {
     /** Holds the container's lock until closed: one jrun at a time changes a container. */
     public FileLock lock() throws JrunException {
         Path f = dir.resolve(LOCK);
+        if (Files.exists(f, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
+            throw new JrunException("lock " + f + ": not a regular file (jrun does not open it)");
+        }
         try {
             FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             return ch.lock();
@@ -126,22 +144,60 @@ public final class StateDir {
         Map<String, Object> m = s.toOci(s.started() ? "running" : "created");
         m.put("jrun.pidStartTime", s.pidStartTime());
         if (s.cgroup() != null) {
-            Map<String, Object> cg = new LinkedHashMap<>();
-            cg.put("v2", s.cgroup().v2());
-            cg.put("dirs", s.cgroup().dirs());
-            cg.put("created", s.cgroup().created());
-            m.put("jrun.cgroup", cg);
+            m.put("jrun.cgroup", cgroupJson(s.cgroup()));
         }
-        Path tmp = dir.resolve(STATE + ".tmp");
-        Path target = dir.resolve(STATE);
+        writeAtomically(STATE, JsonWriter.write(m));
+    }
+
+    private static Map<String, Object> cgroupJson(ContainerState.CgroupRecord r) {
+        Map<String, Object> cg = new LinkedHashMap<>();
+        cg.put("v2", r.v2());
+        cg.put("dirs", r.dirs());
+        cg.put("created", r.created());
+        return cg;
+    }
+
+    /**
+     * jrun's own record of the cgroup it made for this container, written before anything is placed in it:
+     * what {@code delete --force} kills and removes when state.json is lost, and what the cgroup that
+     * state.json names must be.
+     */
+    public void writeCgroupRecord(ContainerState.CgroupRecord r) throws JrunException {
+        writeAtomically(CGROUP, JsonWriter.write(cgroupJson(r)));
+    }
+
+    /** The record of {@link #writeCgroupRecord}, or null when there is none (or it cannot be read). */
+    @SuppressWarnings("unchecked")
+    public ContainerState.CgroupRecord readCgroupRecord() {
         try {
-            Files.writeString(tmp, JsonWriter.write(m));
+            Object o = Json.parse(TextFile.read(dir.resolve(CGROUP), 1 << 20));
+            return o instanceof Map<?, ?> c ? cgroupRecord((Map<String, Object>) c) : null;
+        } catch (JrunException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static ContainerState.CgroupRecord cgroupRecord(Map<String, Object> c) {
+        return new ContainerState.CgroupRecord(Boolean.TRUE.equals(c.get("v2")), strings(c.get("dirs")),
+                strings(c.get("created")));
+    }
+
+    private void writeAtomically(String name, String text) throws JrunException {
+        Path tmp = dir.resolve(name + ".tmp");
+        Path target = dir.resolve(name);
+        try {
+            Files.writeString(tmp, text);
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
             }
         } catch (IOException e) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // the first error is the one to report
+            }
             throw new JrunException("write " + target + ": " + e.getMessage());
         }
     }
@@ -149,8 +205,12 @@ public final class StateDir {
     @SuppressWarnings("unchecked")
     public ContainerState read() throws JrunException {
         Path f = dir.resolve(STATE);
+        if (!Files.exists(f, LinkOption.NOFOLLOW_LINKS)) {
+            throw new JrunException("container \"" + id + "\" does not exist");
+        }
         try {
-            Map<String, Object> m = (Map<String, Object>) Json.parse(Files.readString(f));
+            // a FIFO is refused before it is opened, a huge file before it is read
+            Map<String, Object> m = (Map<String, Object>) Json.parse(TextFile.read(f, 1 << 20));
             Map<String, String> ann = new LinkedHashMap<>();
             Object a = m.get("annotations");
             if (a instanceof Map) {
@@ -160,16 +220,29 @@ public final class StateDir {
             }
             ContainerState.CgroupRecord cg = null;
             if (m.get("jrun.cgroup") instanceof Map) {
-                Map<String, Object> c = (Map<String, Object>) m.get("jrun.cgroup");
-                cg = new ContainerState.CgroupRecord(Boolean.TRUE.equals(c.get("v2")), strings(c.get("dirs")),
-                        strings(c.get("created")));
+                cg = cgroupRecord((Map<String, Object>) m.get("jrun.cgroup"));
             }
-            return new ContainerState((String) m.get("id"), (Long) m.get("pid"), (Long) m.get("jrun.pidStartTime"),
+            long pid = (Long) m.get("pid");
+            if (pid <= 1 || !id.equals(m.get("id"))) { // kill(0 or -1) would reach far more than a container
+                throw new JrunException("read " + f + ": pid " + pid + " or id \"" + m.get("id") + "\" is not this"
+                        + " container's");
+            }
+            if (cg != null) {
+                ContainerState.CgroupRecord kept = readCgroupRecord();
+                // compared field by field: a record's equals bootstraps ObjectMethods, ~40 ms cold per command
+                if (kept != null && (kept.v2() != cg.v2() || !kept.dirs().equals(cg.dirs())
+                        || !kept.created().equals(cg.created()))) {
+                    throw new JrunException("read " + f + ": its cgroup " + cg.dirs() + " is not the one jrun recorded"
+                            + " for this container at create (" + kept.dirs() + ")");
+                }
+                ContainerCgroup.checkRecorded(cg.dirs(), cg.created(), "read " + f);
+            }
+            return new ContainerState((String) m.get("id"), pid, (Long) m.get("jrun.pidStartTime"),
                     (String) m.get("bundle"), (String) m.get("rootfs"), (String) m.get("created"), ann,
                     "running".equals(m.get("status")), cg);
-        } catch (NoSuchFileException e) {
-            throw new JrunException("container \"" + id + "\" does not exist");
-        } catch (IOException | JsonException | ClassCastException | NullPointerException e) {
+        } catch (JrunException e) {
+            throw new JrunException(e.getMessage() + " (a damaged state file)");
+        } catch (JsonException | ClassCastException | NullPointerException e) {
             throw new JrunException("read " + f + ": not a jrun state file (" + e.getMessage() + ")");
         }
     }

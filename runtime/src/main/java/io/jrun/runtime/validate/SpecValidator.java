@@ -80,6 +80,11 @@ public final class SpecValidator {
                 throw new JrunException(file + ": process.env[" + k + "]: \"" + e + "\" is not KEY=VALUE");
             }
         }
+        checkId(p.user().uid(), file, "process.user.uid");
+        checkId(p.user().gid(), file, "process.user.gid");
+        for (int k = 0; k < p.user().additionalGids().size(); k++) {
+            checkId(p.user().additionalGids().get(k), file, "process.user.additionalGids[" + k + "]");
+        }
         if (p.capabilities() != null) {
             Spec.Capabilities c = p.capabilities();
             String[] sets = {"bounding", "effective", "inheritable", "permitted", "ambient"};
@@ -149,6 +154,27 @@ public final class SpecValidator {
             }
             if (af.finalList() != null) {
                 Scheduling.cpuMask(af.finalList(), file + ": process.execCPUAffinity.final");
+            }
+        }
+    }
+
+    /** The largest uid or gid a process may get, as runc's: (uid_t)-1 would mean "unchanged" to setresuid. */
+    public static final long MAX_ID = 0x7FFF_FFFFL;
+
+    private static void checkId(long id, String file, String field) throws JrunException {
+        if (id < 0 || id > MAX_ID) {
+            throw new JrunException(file + ": " + field + ": " + id + " is out of range (uids and gids must be from 0"
+                    + " to " + MAX_ID + ")");
+        }
+    }
+
+    /** The kernel takes a mapping whose ranges end at 4294967294 at most ((u32)-1 is no id). */
+    private static void checkMappings(List<Spec.IdMapping> maps, String file, String field) throws JrunException {
+        for (int k = 0; k < maps.size(); k++) {
+            Spec.IdMapping m = maps.get(k);
+            if (m.containerId() + m.size() > 0xFFFF_FFFFL || m.hostId() + m.size() > 0xFFFF_FFFFL) {
+                throw new JrunException(file + ": " + field + "[" + k + "]: containerID " + m.containerId() + ", hostID "
+                        + m.hostId() + " and size " + m.size() + " reach past 4294967294, the largest id");
             }
         }
     }
@@ -225,6 +251,8 @@ public final class SpecValidator {
             throw new JrunException(file + ": linux.uidMappings: id mappings need a new user namespace in"
                     + " linux.namespaces");
         }
+        checkMappings(spec.linux().uidMappings(), file, "linux.uidMappings");
+        checkMappings(spec.linux().gidMappings(), file, "linux.gidMappings");
         validatePersonality(spec.linux().personality(), file);
         validateTimeOffsets(spec, file);
         if (!seen.contains("mount")) {

@@ -177,4 +177,22 @@ class SeccompCompilerTest {
                         () -> SeccompCompiler.compile(new Spec.Seccomp("SCMP_ACT_NOTIFY", null, List.of(), List.of(),
                                 "/a.sock", null, List.of()))).getMessage());
     }
+
+    @Test
+    void aProfileThatRefusesExecveIsAnError() throws JrunException {
+        assertEquals("linux.seccomp: execve blocked by seccomp: defaultAction SCMP_ACT_ERRNO applies to it and no rule"
+                + " allows it, so the program could never start", assertThrows(JrunException.class,
+                        () -> SeccompCompiler.compile(profile("SCMP_ACT_ERRNO", List.of(),
+                                rule("read", "SCMP_ACT_ALLOW", null)), "SCMP_ARCH_X86_64")).getMessage());
+        assertEquals("linux.seccomp: execve blocked by seccomp: syscalls[1] gives it SCMP_ACT_TRAP, so the program"
+                + " could never start", assertThrows(JrunException.class,
+                        () -> SeccompCompiler.compile(profile("SCMP_ACT_ALLOW", List.of(),
+                                rule("read", "SCMP_ACT_ALLOW", null), rule("execve", "SCMP_ACT_TRAP", null)),
+                                "SCMP_ARCH_X86_64")).getMessage());
+        // allowed by a rule, or maybe allowed (argument conditions): compiled
+        SeccompCompiler.compile(profile("SCMP_ACT_ERRNO", List.of(), rule("execve", "SCMP_ACT_ALLOW", null)),
+                "SCMP_ARCH_X86_64");
+        SeccompCompiler.compile(profile("SCMP_ACT_ERRNO", List.of(), rule("execve", "SCMP_ACT_ALLOW", null,
+                new Spec.ArgRule(2, 0, 0, "SCMP_CMP_NE"))), "SCMP_ARCH_X86_64");
+    }
 }

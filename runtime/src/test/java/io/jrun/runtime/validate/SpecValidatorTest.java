@@ -76,6 +76,21 @@ class SpecValidatorTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void idMappingsEndAtTheLargestId() throws JrunException {
+        assertEquals("c.json: linux.uidMappings[0]: containerID 0, hostID 4294967295 and size 1 reach past"
+                + " 4294967294, the largest id", problem(s -> {
+                    List<Object> l = new java.util.ArrayList<>((List<Object>) sub(s, "linux").get("namespaces"));
+                    l.add(Map.of("type", "user"));
+                    sub(s, "linux").put("namespaces", l);
+                    sub(s, "linux").put("uidMappings", List.of(Map.of("containerID", 0L, "hostID", 4294967295L,
+                            "size", 1L)));
+                    sub(s, "linux").put("gidMappings", List.of(Map.of("containerID", 0L, "hostID", 0L,
+                            "size", 1L)));
+                }));
+    }
+
+    @Test
     void securityRules() throws JrunException {
         assertEquals("c.json: process.capabilities.bounding: unknown capability \"CAP_FLY\"",
                 problem(s -> sub(s, "process").put("capabilities", Map.of("bounding", List.of("CAP_FLY")))));
