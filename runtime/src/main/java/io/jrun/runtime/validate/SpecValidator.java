@@ -149,10 +149,11 @@ public final class SpecValidator {
         }
         Spec.CpuAffinity af = p.execCPUAffinity();
         if (af != null) {
-            if (af.initial() != null) {
+            // an empty list sets nothing, as with runc (and as PlanCompiler leaves it out)
+            if (af.initial() != null && !af.initial().isBlank()) {
                 Scheduling.cpuMask(af.initial(), file + ": process.execCPUAffinity.initial");
             }
-            if (af.finalList() != null) {
+            if (af.finalList() != null && !af.finalList().isBlank()) {
                 Scheduling.cpuMask(af.finalList(), file + ": process.execCPUAffinity.final");
             }
         }

@@ -187,6 +187,13 @@ class SpecValidatorTest {
     }
 
     @Test
+    void anEmptyExecCPUAffinityListSetsNothing() throws JrunException {
+        Map<String, Object> spec = DefaultSpec.create(List.of("sh"));
+        sub(spec, "process").put("execCPUAffinity", Map.of("initial", "", "final", ""));
+        SpecValidator.validate(SpecReader.parse(JsonWriter.write(spec), "c.json"), "c.json");
+    }
+
+    @Test
     void idmappedMountRules() throws JrunException {
         List<Map<String, Object>> map = List.of(Map.of("containerID", 0L, "hostID", 1000L, "size", 1L));
         assertEquals("c.json: mounts[0]: uidMappings/gidMappings need the option \"idmap\" or \"ridmap\"",
