@@ -590,27 +590,36 @@ public final class Container implements AutoCloseable {
                     } catch (IOException | RuntimeException e) {
                         LOG.log(Level.DEBUG, "forward to port " + port + " of " + c.id() + ": " + e.getMessage());
                         client.close();
+                        sockets.remove(client);
                         continue;
                     }
                     sockets.add(up);
-                    engine.threads().submit(() -> pipe(client, up));
-                    engine.threads().submit(() -> pipe(up, client));
+                    java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger(2);
+                    engine.threads().submit(() -> pipe(client, up, open));
+                    engine.threads().submit(() -> pipe(up, client, open));
                 } catch (IOException e) {
                     return; // closed
                 }
             }
         }
 
-        private static void pipe(Socket from, Socket to) {
+        /** One direction; the second to end (or the first to fail) closes both sockets of the connection. */
+        private void pipe(Socket from, Socket to, java.util.concurrent.atomic.AtomicInteger open) {
+            boolean failed = false;
             try {
                 from.getInputStream().transferTo(to.getOutputStream());
                 to.shutdownOutput();
             } catch (IOException e) {
-                try {
-                    from.close();
-                    to.close();
-                } catch (IOException ignored) {
-                    // both are being torn down
+                failed = true;
+            }
+            if (open.decrementAndGet() == 0 || failed) {
+                for (Socket s : List.of(from, to)) {
+                    try {
+                        s.close();
+                    } catch (IOException ignored) {
+                        // being torn down
+                    }
+                    sockets.remove(s);
                 }
             }
         }
