@@ -206,6 +206,7 @@ public final class Container implements AutoCloseable {
         try {
             rc.start();
         } catch (JrunException e) {
+            exit.completeExceptionally(e); // nothing waits for it: close() must not wait for its exit either
             throw new ContainerException(e.getMessage(), e);
         }
         engine.threads().submit(() -> {
