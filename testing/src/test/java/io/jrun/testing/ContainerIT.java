@@ -383,6 +383,19 @@ class ContainerIT {
                 logged.toString());
     }
 
+    /** A copy file that fails (here /dev/full: ENOSPC) does not stop the pipe being read: the container never stalls. */
+    @Test
+    void anOutputFileThatCannotBeWrittenDoesNotStallTheContainer() {
+        ContainerSpec spec = busybox().withCommand("sh", "-c", "yes 0123456789 | head -c 1000000; echo; echo done")
+                .withStdoutTo(Path.of("/dev/full"));
+        try (Container c = start(spec)) {
+            assertTrue(c.waitFor(Duration.ofSeconds(60)), "the container stalled on its stdout");
+            c.close();
+            assertEquals(0, c.exitCode().getAsInt());
+            assertTrue(c.output().stdout().endsWith("\ndone\n"), c.output().tail(1));
+        }
+    }
+
     @Test
     void aBadCommandIsOneLineAndLeavesNothing() {
         ContainerException e = assertThrows(ContainerException.class, () -> start(busybox().withCommand("frobnicate")));
