@@ -83,7 +83,7 @@ final class CgroupCommands {
                     String text = file.equals("-") ? new String(System.in.readAllBytes()) : Files.readString(Path.of(file));
                     r = SpecReader.parseResources(text, file);
                 } catch (IOException e) {
-                    throw new JrunException("read " + file + ": " + e.getMessage());
+                    throw new JrunException("read " + file + ": " + io.jrun.runtime.plan.Errno.describe(e));
                 }
             } else {
                 r = fromFlags(args);

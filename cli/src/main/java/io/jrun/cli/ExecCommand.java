@@ -110,7 +110,7 @@ final class ExecCommand implements Main.Command {
                         : Files.readString(callersPath(file));
                 return SpecReader.parseProcess(text, file);
             } catch (IOException e) {
-                throw new JrunException("read " + file + ": " + e.getMessage());
+                throw new JrunException("read " + file + ": " + io.jrun.runtime.plan.Errno.describe(e));
             }
         }
         if (args.rest().size() < 2) {
