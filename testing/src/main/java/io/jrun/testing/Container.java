@@ -107,8 +107,10 @@ public final class Container implements AutoCloseable {
 
     /** Its status once it ended (128+N for signal N). */
     public OptionalInt exitCode() {
-        Integer x = exit.getNow(null);
-        return x == null ? OptionalInt.empty() : OptionalInt.of(x);
+        if (!exit.isDone() || exit.isCompletedExceptionally()) { // a failed start, a monitor gone: no status
+            return OptionalInt.empty();
+        }
+        return OptionalInt.of(exit.join());
     }
 
     /** Sets it up and starts it; returns once the spec's wait is met. */
