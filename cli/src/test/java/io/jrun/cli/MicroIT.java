@@ -212,6 +212,22 @@ class MicroIT extends CliTest {
         assertFalse(Files.exists(tmp.resolve("b")));
     }
 
+    /** The host's directories are bound read-only all the way down: a mount below one is not writable either. */
+    @Test
+    void aTracedWorkloadCannotWriteToAMountBelowAHostDirectory() throws Exception {
+        Path nested = appDir("nested");
+        assertEquals(0, new ProcessBuilder("mount", "-t", "tmpfs", "tmpfs", nested.toString()).inheritIO().start()
+                .waitFor()); // in the test's private mount namespace, which jrun's containers start from
+        try {
+            JrunCli.Result m = micro("--from-host", "--entrypoint", "/bin/sh", "--trace",
+                    "echo x > " + nested + "/written 2>/dev/null; echo done", "--bundle", tmp.resolve("b").toString());
+            assertEquals(0, m.exit(), m.stderr());
+            assertFalse(Files.exists(nested.resolve("written")), "the traced workload wrote to the host's " + nested);
+        } finally {
+            new ProcessBuilder("umount", nested.toString()).inheritIO().start().waitFor();
+        }
+    }
+
     private static long du(Path dir) throws IOException {
         long[] n = {0};
         try (var s = Files.walk(dir)) {

@@ -343,6 +343,21 @@ class RunIT extends CliTest {
         assertEquals(0, p.exitValue());
     }
 
+    /** A --keep run that fails before its start (here its pid file) still removes its cgroup (HostLeakCheck). */
+    @Test
+    void aKeptRunWhosePidFileFailsLeavesNothing() throws Exception {
+        TestBundle b = bundle().sh("echo never");
+        b.write();
+        Path pidFile = tmp.resolve("no-such-dir").resolve("init.pid");
+        JrunCli.Result r = jrun.run("run", "--keep", "--pid-file", pidFile.toString(), "--bundle", b.dir().toString(),
+                id());
+        assertEquals(1, r.exit(), r.stderr());
+        assertEquals("", r.stdout());
+        assertEquals("jrun: write pid file " + pidFile + ": No such file or directory (ENOENT)\n", r.stderr());
+        assertEquals(1, r.stderr().lines().count(), r.stderr());
+        assertStateRootEmpty();
+    }
+
     static Map<String, Object> mount(String dest, String type, String source, String... options) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("destination", dest);

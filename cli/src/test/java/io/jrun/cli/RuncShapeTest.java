@@ -136,4 +136,18 @@ class RuncShapeTest {
         Flags.Parsed empty = new ExecCommand().flags().parse(new String[] {"--cgroup", "pids:", "c1"}, 0, true);
         assertThrows(Flags.UsageException.class, () -> ExecCommand.subCgroups(empty));
     }
+
+    /** A file the caller names that cannot be read is one line with the path and the errno, no stack, no bare path. */
+    @Test
+    void anUnreadableProcessOrResourcesFileNamesTheErrno(@TempDir Path tmp) {
+        Path missing = tmp.resolve("missing.json");
+        Captured exec = Captured.run("--root", tmp.resolve("state").toString(), "exec", "--process", missing.toString(),
+                "c1");
+        assertEquals(255, exec.exit(), exec.stderr());
+        assertEquals("jrun: read " + missing + ": No such file or directory (ENOENT)\n", exec.stderr());
+        Captured update = Captured.run("--root", tmp.resolve("state").toString(), "update", "--resources",
+                missing.toString(), "c1");
+        assertEquals(1, update.exit(), update.stderr());
+        assertEquals("jrun: read " + missing + ": No such file or directory (ENOENT)\n", update.stderr());
+    }
 }

@@ -161,7 +161,7 @@ public final class Container implements AutoCloseable {
             } catch (IOException | UncheckedIOException e) {
                 // the monitor is gone either way
             }
-            if (exit == null && stateDir != null && (!keepState)) {
+            if (exit == null && stateDir != null) { // its state went above, kept or not: its cgroup goes too
                 Jrun.removeCgroup(cgroup); // killed by closing the channel: retried until its processes are gone
             }
         }

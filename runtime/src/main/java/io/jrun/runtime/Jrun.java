@@ -717,7 +717,7 @@ public final class Jrun {
             Files.move(tmp, abs, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            throw new JrunException("write pid file " + pidFile + ": " + e.getMessage());
+            throw new JrunException("write pid file " + pidFile + ": " + io.jrun.runtime.plan.Errno.describe(e));
         }
     }
 

@@ -58,7 +58,8 @@ final class ConfigOverrides {
             m.put("destination", b.containerPath());
             m.put("type", "bind");
             m.put("source", b.hostPath().toString());
-            m.put("options", List.of("rbind", b.readOnly() ? "ro" : "rw"));
+            // rro: read-only all the way down (mount_setattr AT_RECURSIVE), as "ro" alone is only for the top mount
+            m.put("options", b.readOnly() ? List.of("rbind", "ro", "rro") : List.of("rbind", "rw"));
             mounts.add(m);
         }
         for (ContainerSpec.Tmpfs t : spec.tmpfs()) {

@@ -107,8 +107,10 @@ public final class Container implements AutoCloseable {
 
     /** Its status once it ended (128+N for signal N). */
     public OptionalInt exitCode() {
-        Integer x = exit.getNow(null);
-        return x == null ? OptionalInt.empty() : OptionalInt.of(x);
+        if (!exit.isDone() || exit.isCompletedExceptionally()) { // a failed start, a monitor gone: no status
+            return OptionalInt.empty();
+        }
+        return OptionalInt.of(exit.join());
     }
 
     /** Sets it up and starts it; returns once the spec's wait is met. */
@@ -206,6 +208,7 @@ public final class Container implements AutoCloseable {
         try {
             rc.start();
         } catch (JrunException e) {
+            exit.completeExceptionally(e); // nothing waits for it: close() must not wait for its exit either
             throw new ContainerException(e.getMessage(), e);
         }
         engine.threads().submit(() -> {
@@ -590,27 +593,36 @@ public final class Container implements AutoCloseable {
                     } catch (IOException | RuntimeException e) {
                         LOG.log(Level.DEBUG, "forward to port " + port + " of " + c.id() + ": " + e.getMessage());
                         client.close();
+                        sockets.remove(client);
                         continue;
                     }
                     sockets.add(up);
-                    engine.threads().submit(() -> pipe(client, up));
-                    engine.threads().submit(() -> pipe(up, client));
+                    java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger(2);
+                    engine.threads().submit(() -> pipe(client, up, open));
+                    engine.threads().submit(() -> pipe(up, client, open));
                 } catch (IOException e) {
                     return; // closed
                 }
             }
         }
 
-        private static void pipe(Socket from, Socket to) {
+        /** One direction; the second to end (or the first to fail) closes both sockets of the connection. */
+        private void pipe(Socket from, Socket to, java.util.concurrent.atomic.AtomicInteger open) {
+            boolean failed = false;
             try {
                 from.getInputStream().transferTo(to.getOutputStream());
                 to.shutdownOutput();
             } catch (IOException e) {
-                try {
-                    from.close();
-                    to.close();
-                } catch (IOException ignored) {
-                    // both are being torn down
+                failed = true;
+            }
+            if (open.decrementAndGet() == 0 || failed) {
+                for (Socket s : List.of(from, to)) {
+                    try {
+                        s.close();
+                    } catch (IOException ignored) {
+                        // being torn down
+                    }
+                    sockets.remove(s);
                 }
             }
         }

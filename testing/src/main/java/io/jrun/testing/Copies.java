@@ -114,8 +114,13 @@ final class Copies {
         }
     }
 
-    /** Writes the entries under {@code top/} (and {@code top} itself) to {@code dest}; refuses names that leave it. */
-    private static void extract(TarArchiveInputStream tar, String top, Path dest) throws IOException {
+    /**
+     * Writes the entries under {@code top/} (and {@code top} itself) to {@code dest}; refuses names
+     * that leave it, and entries whose way there passes a symlink (the stream comes from the
+     * container: a symlink it made must not carry a later entry, a directory's mode or a hard
+     * link's target onto the host's files).
+     */
+    static void extract(TarArchiveInputStream tar, String top, Path dest) throws IOException {
         List<Object[]> dirModes = new ArrayList<>();
         for (TarArchiveEntry e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
             String n = e.getName();
@@ -136,6 +141,7 @@ final class Copies {
             if (!out.startsWith(dest)) {
                 throw new IOException("entry " + e.getName() + " leaves " + dest);
             }
+            requireNoSymlink(dest, out, e.isDirectory(), e.getName());
             Files.createDirectories(out.getParent());
             if (e.isDirectory()) {
                 Files.createDirectories(out);
@@ -149,6 +155,7 @@ final class Copies {
                 if (!target.startsWith(dest)) {
                     throw new IOException("hard link " + e.getName() + " leaves " + dest);
                 }
+                requireNoSymlink(dest, target, false, e.getName() + " (hard link to " + e.getLinkName() + ")");
                 Files.deleteIfExists(out);
                 Files.createLink(out, target);
             } else if (e.isFile()) {
@@ -157,7 +164,25 @@ final class Copies {
             }
         }
         for (int i = dirModes.size() - 1; i >= 0; i--) {
-            Files.setPosixFilePermissions((Path) dirModes.get(i)[0], perms((Integer) dirModes.get(i)[1]));
+            Path dir = (Path) dirModes.get(i)[0];
+            if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) { // not replaced by a later symlink entry
+                Files.setPosixFilePermissions(dir, perms((Integer) dirModes.get(i)[1]));
+            }
+        }
+    }
+
+    /** Refuses {@code p} below {@code dest} when a component on the way (and {@code p} itself if {@code last}) is a symlink. */
+    private static void requireNoSymlink(Path dest, Path p, boolean last, String entry) throws IOException {
+        if (p.equals(dest)) {
+            return;
+        }
+        Path rel = dest.relativize(p);
+        Path at = dest;
+        for (int i = 0; i < rel.getNameCount() - (last ? 0 : 1); i++) {
+            at = at.resolve(rel.getName(i));
+            if (Files.isSymbolicLink(at)) {
+                throw new IOException("entry " + entry + " passes the symlink " + at);
+            }
         }
     }
 

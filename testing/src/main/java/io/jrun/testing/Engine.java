@@ -16,8 +16,6 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -26,7 +24,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 
 /**
  * Where this JVM's containers live: a state root for the runtime, unpacked images (each once per
@@ -266,15 +263,8 @@ public final class Engine {
     }
 
     static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        List<Path> all = new ArrayList<>();
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(all::add);
-        }
-        for (Path p : all) {
-            Files.deleteIfExists(p);
+        if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            io.jrun.image.unpack.Unpacker.deleteTree(dir); // the image module's: no symlink followed, none listed in memory
         }
     }
 

@@ -67,9 +67,10 @@ public final class Output {
         ByteArrayOutputStream text = isStderr ? stderr : stdout;
         ByteArrayOutputStream partial = new ByteArrayOutputStream();
         byte[] buf = new byte[16384];
-        try (InputStream src = in; OutputStream copy = open(file)) {
+        OutputStream copy = open(file);
+        try (InputStream src = in) {
             for (int n = src.read(buf); n >= 0; n = src.read(buf)) {
-                copy.write(buf, 0, n);
+                copy = write(copy, buf, n, file);
                 List<String> done = new ArrayList<>();
                 synchronized (lock) {
                     if (text.size() < MAX_TEXT) {
@@ -98,6 +99,28 @@ public final class Output {
             }
         } catch (IOException e) {
             LOG.log(Level.DEBUG, "container output: read ended: {0}", e.getMessage());
+        } finally {
+            try {
+                copy.close();
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "container output to " + file + ": " + e);
+            }
+        }
+    }
+
+    /** Writes to the copy; one that fails (disk full) is warned about and dropped, and the pipe is read on. */
+    private static OutputStream write(OutputStream copy, byte[] buf, int n, Path file) {
+        try {
+            copy.write(buf, 0, n);
+            return copy;
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "container output to " + file + ": " + e + "; the rest is not copied there");
+            try {
+                copy.close();
+            } catch (IOException ignored) {
+                // warned above
+            }
+            return OutputStream.nullOutputStream();
         }
     }
 

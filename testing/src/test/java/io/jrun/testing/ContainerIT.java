@@ -181,6 +181,28 @@ class ContainerIT {
         assertEquals("back\n", Files.readString(shared.resolve("out")));
     }
 
+    /** A read-only bind is read-only all the way down: a mount below its source is not writable through it either. */
+    @Test
+    void aReadOnlyBindIsReadOnlyBelowToo() throws Exception {
+        Path shared = Files.createDirectories(tmp.resolve("ro-shared"));
+        Path nested = Files.createDirectories(shared.resolve("nested"));
+        assertEquals(0, new ProcessBuilder("mount", "-t", "tmpfs", "tmpfs", nested.toString()).inheritIO().start()
+                .waitFor()); // in the test's private mount namespace, which the containers start from
+        try {
+            ContainerSpec spec = busybox().withReadOnlyBind(shared, "/shared").withCommand("sh", "-c",
+                    "echo x > /shared/top 2>/dev/null && echo top-writable; echo x > /shared/nested/below 2>/dev/null"
+                            + " && echo below-writable; echo done");
+            try (Container c = start(spec)) {
+                c.waitFor(Duration.ofSeconds(30));
+                c.close();
+                assertEquals("done\n", c.output().stdout());
+            }
+            assertFalse(Files.exists(nested.resolve("below")));
+        } finally {
+            new ProcessBuilder("umount", nested.toString()).inheritIO().start().waitFor();
+        }
+    }
+
     @Test
     void execCopyInAndCopyOutWorkInsideTheContainer() throws Exception {
         Path tree = Files.createDirectories(tmp.resolve("tree/sub"));
@@ -381,6 +403,19 @@ class ContainerIT {
         assertEquals("", err.toString());
         assertTrue(logged.stream().anyMatch(m -> m.contains("the kernel's OOM killer killed a process of it")),
                 logged.toString());
+    }
+
+    /** A copy file that fails (here /dev/full: ENOSPC) does not stop the pipe being read: the container never stalls. */
+    @Test
+    void anOutputFileThatCannotBeWrittenDoesNotStallTheContainer() {
+        ContainerSpec spec = busybox().withCommand("sh", "-c", "yes 0123456789 | head -c 1000000; echo; echo done")
+                .withStdoutTo(Path.of("/dev/full"));
+        try (Container c = start(spec)) {
+            assertTrue(c.waitFor(Duration.ofSeconds(60)), "the container stalled on its stdout");
+            c.close();
+            assertEquals(0, c.exitCode().getAsInt());
+            assertTrue(c.output().stdout().endsWith("\ndone\n"), c.output().tail(1));
+        }
     }
 
     @Test

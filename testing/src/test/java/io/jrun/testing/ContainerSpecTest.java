@@ -75,7 +75,7 @@ class ContainerSpecTest {
         assertEquals(2000, s.process().user().gid());
         assertEquals("web", s.hostname());
         assertEquals(new Spec.Root(tmp.resolve("rootfs").toString(), true), s.root());
-        assertTrue(s.mounts().contains(new Spec.Mount("/data", "bind", host.toString(), List.of("rbind", "ro"))));
+        assertTrue(s.mounts().contains(new Spec.Mount("/data", "bind", host.toString(), List.of("rbind", "ro", "rro"))));
         assertTrue(s.mounts().contains(new Spec.Mount("/tmp", "tmpfs", "tmpfs", List.of("nosuid", "nodev", "size=1m"))));
         assertEquals(1L << 26, s.linux().resources().memory().limit());
         assertTrue(s.linux().namespaces().contains(new Spec.Namespace("network", null)));

@@ -131,6 +131,35 @@ class LeakIT {
     }
 
     @Test
+    void connectionsThroughAHostPortLeaveTheJvmsFdsAsTheyWere() throws Exception {
+        ContainerSpec spec = ContainerSpec.fromRootfs(BusyboxImage.rootfs()).withCommand("sh", "-c",
+                "mkdir /www && echo hello > /www/index.html && exec httpd -f -p 8080 -h /www")
+                .waitingFor(Wait.forHttp(8080, "/", 200));
+        try (Container c = spec.start(BusyboxImage.engine())) {
+            int port = c.hostPort(8080);
+            get(port); // the first one loads what a connection needs
+            long before = fds();
+            for (int i = 0; i < 30; i++) {
+                assertEquals("hello\n", get(port));
+            }
+            long after = fds();
+            for (int i = 0; i < 500 && after > before + 3; i++) { // the forwarder sees each end on its own threads
+                Thread.sleep(10);
+                after = fds();
+            }
+            assertTrue(after <= before + 3, "fds before " + before + ", after 30 connections " + after);
+        }
+    }
+
+    private static String get(int port) throws Exception {
+        try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
+            s.getOutputStream().write("GET /index.html HTTP/1.0\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String r = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+            return r.substring(r.indexOf("\r\n\r\n") + 4);
+        }
+    }
+
+    @Test
     void manyContainersFromManyThreads() throws Exception {
         int threads = 8;
         int each = 5;

@@ -53,6 +53,14 @@ public record ElfFile(boolean is64, int machine, int type, String interpreter, L
     }
 
     static ElfFile parse(ByteBuffer b, Path file) throws IOException {
+        try {
+            return parseChecked(b, file);
+        } catch (IndexOutOfBoundsException e) { // a field the checks below did not cover: a short header, an odd offset
+            throw new IOException("read ELF " + file + ": a header points past the end of the file");
+        }
+    }
+
+    private static ElfFile parseChecked(ByteBuffer b, Path file) throws IOException {
         if (b.get(0) != 0x7f || b.get(1) != 'E' || b.get(2) != 'L' || b.get(3) != 'F') {
             return null;
         }

@@ -127,7 +127,8 @@ public final class Tracer {
         spec.put("root", Map.of("path", rootfs.toAbsolutePath().toString(), "readonly", true));
         List<Object> mounts = new ArrayList<>();
         for (String b : binds) {
-            mounts.add(Map.of("destination", b, "type", "bind", "source", b, "options", List.of("rbind", "ro")));
+            // rro: the mounts below a host directory read-only too (mount_setattr AT_RECURSIVE), not only its own
+            mounts.add(Map.of("destination", b, "type", "bind", "source", b, "options", List.of("rbind", "ro", "rro")));
         }
         mounts.addAll((List<Object>) spec.get("mounts"));
         mounts.add(Map.of("destination", "/tmp", "type", "tmpfs", "source", "tmpfs",

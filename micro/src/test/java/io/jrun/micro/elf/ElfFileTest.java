@@ -50,6 +50,47 @@ class ElfFileTest {
         assertTrue(ex.getMessage().contains("read ELF " + cut), ex.getMessage());
     }
 
+    /** A malformed ELF (an image's, or a host file's) is one IOException naming it, never an unchecked exception. */
+    @Test
+    void malformedHeadersAreAnIoErrorNamingTheFile() throws Exception {
+        byte[] python = Files.readAllBytes(Path.of("/usr/bin/python3.11"));
+        // a 64-bit header shorter than 64 bytes
+        java.util.List<byte[]> bad = new java.util.ArrayList<>();
+        bad.add(java.util.Arrays.copyOf(python, 56));
+        // program headers of 8 bytes each, where p_offset and the rest lie beyond
+        byte[] smallEntries = java.util.Arrays.copyOf(python, 72);
+        java.nio.ByteBuffer.wrap(smallEntries).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(32, 64)
+                .putShort(54, (short) 8).putShort(56, (short) 1);
+        bad.add(smallEntries);
+        // a DT_NEEDED offset far beyond the string table
+        byte[] farNeeded = python.clone();
+        ElfFile ok = ElfFile.read(Path.of("/usr/bin/python3.11"));
+        assertEquals(4, ok.needed().size());
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(farNeeded).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        long phoff = b.getLong(32);
+        int phentsize = b.getShort(54) & 0xffff;
+        int phnum = b.getShort(56) & 0xffff;
+        for (int i = 0; i < phnum; i++) {
+            int p = (int) (phoff + (long) i * phentsize);
+            if (b.getInt(p) == 2) { // PT_DYNAMIC
+                int dyn = (int) b.getLong(p + 8);
+                for (int at = dyn; b.getLong(at) != 0; at += 16) {
+                    if (b.getLong(at) == 1) { // DT_NEEDED
+                        b.putLong(at + 8, 0x80000000L);
+                    }
+                }
+            }
+        }
+        bad.add(farNeeded);
+        for (int i = 0; i < bad.size(); i++) {
+            Path f = tmp.resolve("bad-" + i);
+            Files.write(f, bad.get(i));
+            java.io.IOException ex = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                    () -> ElfFile.read(f), f.toString());
+            assertTrue(ex.getMessage().startsWith("read ELF " + f + ": "), ex.getMessage());
+        }
+    }
+
     @Test
     void readsRpathAndRunpathAsTheLinkerWroteThem() throws Exception {
         Path c = tmp.resolve("m.c");

@@ -22,7 +22,7 @@ class TracerTest {
         assertEquals(1000L, ((Map<String, Object>) process.get("user")).get("uid"));
         assertEquals(Map.of("path", "/w/view", "readonly", true), spec.get("root"));
         List<Map<String, Object>> mounts = (List<Map<String, Object>>) spec.get("mounts");
-        assertEquals(Map.of("destination", "/usr", "type", "bind", "source", "/usr", "options", List.of("rbind", "ro")),
+        assertEquals(Map.of("destination", "/usr", "type", "bind", "source", "/usr", "options", List.of("rbind", "ro", "rro")),
                 mounts.get(0));
         assertEquals("/tmp", mounts.get(mounts.size() - 1).get("destination"));
         Map<String, Object> seccomp = (Map<String, Object>) ((Map<String, Object>) spec.get("linux")).get("seccomp");

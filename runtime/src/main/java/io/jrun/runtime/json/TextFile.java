@@ -7,9 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 
@@ -28,12 +26,8 @@ public final class TextFile {
         BasicFileAttributes a;
         try {
             a = Files.readAttributes(f, BasicFileAttributes.class);
-        } catch (NoSuchFileException e) {
-            throw new JrunException("read " + f + ": No such file or directory (ENOENT)");
-        } catch (AccessDeniedException e) {
-            throw new JrunException("read " + f + ": Permission denied (EACCES)");
         } catch (IOException e) {
-            throw new JrunException("read " + f + ": " + e.getMessage());
+            throw new JrunException("read " + f + ": " + io.jrun.runtime.plan.Errno.describe(e));
         }
         if (a.isDirectory()) {
             throw new JrunException("read " + f + ": Is a directory (EISDIR)");
@@ -63,12 +57,8 @@ public final class TextFile {
         byte[] b;
         try (InputStream in = given != null ? given : Files.newInputStream(Path.of(name))) {
             b = in.readNBytes(max + 1);
-        } catch (NoSuchFileException e) {
-            throw new JrunException("read " + name + ": No such file or directory (ENOENT)");
-        } catch (AccessDeniedException e) {
-            throw new JrunException("read " + name + ": Permission denied (EACCES)");
         } catch (IOException e) {
-            throw new JrunException("read " + name + ": " + e.getMessage());
+            throw new JrunException("read " + name + ": " + io.jrun.runtime.plan.Errno.describe(e));
         }
         if (b.length > max) {
             throw new JrunException("read " + name + ": more than the limit of " + max + " bytes");

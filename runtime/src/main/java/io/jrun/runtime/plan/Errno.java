@@ -40,6 +40,33 @@ public final class Errno {
         return "errno " + errno;
     }
 
+    /**
+     * The reason of a failed file operation as users read it, e.g. "No such file or directory
+     * (ENOENT)": Java's NoSuchFileException and its kin carry only the path, which the caller's
+     * message names already.
+     */
+    public static String describe(java.io.IOException e) {
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return describe(2);
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return describe(13);
+        }
+        if (e instanceof java.nio.file.FileAlreadyExistsException) {
+            return describe(17);
+        }
+        if (e instanceof java.nio.file.NotDirectoryException) {
+            return describe(20);
+        }
+        if (e instanceof java.nio.file.DirectoryNotEmptyException) {
+            return describe(39);
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return describe(f.getReason());
+        }
+        return describe(String.valueOf(e.getMessage()));
+    }
+
     /** "Invalid argument" (as Java reports a failed syscall) → "Invalid argument (EINVAL)". */
     public static String describe(String message) {
         for (String[] row : TABLE) {
