@@ -104,11 +104,11 @@ final class CgroupCommands {
             }
             Spec.Memory m = limit == null && reservation == null && swap == null ? null
                     : new Spec.Memory(limit, reservation, swap, null, null);
-            Long shares = unsigned(args, "cpu-share");
-            Long period = unsigned(args, "cpu-period");
-            Long rtPeriod = unsigned(args, "cpu-rt-period");
-            Long quota = signed(args, "cpu-quota");
-            Long rtRuntime = signed(args, "cpu-rt-runtime");
+            Long shares = number(args, "cpu-share", true);
+            Long period = number(args, "cpu-period", true);
+            Long rtPeriod = number(args, "cpu-rt-period", true);
+            Long quota = number(args, "cpu-quota", false);
+            Long rtRuntime = number(args, "cpu-rt-runtime", false);
             String cpus = args.get("cpuset-cpus");
             String mems = args.get("cpuset-mems");
             Spec.Cpu c = shares == null && period == null && rtPeriod == null && quota == null && rtRuntime == null
@@ -120,27 +120,17 @@ final class CgroupCommands {
             return new Spec.Resources(m, c, integer(args, "pids-limit"), b, List.of(), List.of(), Map.of());
         }
 
-        private static Long unsigned(Flags.Parsed args, String flag) throws Flags.UsageException {
+        /** runc's uint64/int64 flags, with its error for each kind. */
+        private static Long number(Flags.Parsed args, String flag, boolean unsigned) throws Flags.UsageException {
             String v = args.get(flag);
             if (v == null || v.isEmpty()) {
                 return null;
             }
             try {
-                return Long.parseUnsignedLong(v);
+                return unsigned ? Long.parseUnsignedLong(v) : Long.parseLong(v);
             } catch (NumberFormatException e) {
-                throw new Flags.UsageException("invalid value for " + flag + ": \"" + v + "\" is not an unsigned integer");
-            }
-        }
-
-        private static Long signed(Flags.Parsed args, String flag) throws Flags.UsageException {
-            String v = args.get(flag);
-            if (v == null || v.isEmpty()) {
-                return null;
-            }
-            try {
-                return Long.parseLong(v);
-            } catch (NumberFormatException e) {
-                throw new Flags.UsageException("invalid value for " + flag + ": \"" + v + "\" is not an integer");
+                throw new Flags.UsageException("invalid value for " + flag + ": \"" + v + "\" is not an "
+                        + (unsigned ? "unsigned integer" : "integer"));
             }
         }
 
