@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A running stage monitor and the channel to it: either the CLI launcher that
@@ -23,6 +24,7 @@ import java.util.Optional;
  */
 public final class StageProcess implements AutoCloseable {
     private static final String CONTROL_FDS = "JRUN_CONTROL_FDS";
+    private static final AtomicLong SPAWNS = new AtomicLong();
     private static boolean hostUsed;
 
     private final ControlChannel channel;
@@ -86,8 +88,10 @@ public final class StageProcess implements AutoCloseable {
      * directory {@code socketDir}; the container's stdio follows {@code builder}'s redirects.
      */
     public static StageProcess spawn(Path stage, Path socketDir, ProcessBuilder builder) throws IOException {
-        Path sock = socketDir.resolve("stage-" + Long.toHexString(System.nanoTime()) + ".sock"); // execs run side by side
-        Files.deleteIfExists(sock);
+        // execs run side by side: a name no other spawn of this JVM can have (bind fails rather than take over a
+        // socket another thread just bound, whose stage would then talk to the wrong controller)
+        Path sock = socketDir.resolve("stage-" + ProcessHandle.current().pid() + "-" + SPAWNS.incrementAndGet() + "-"
+                + Long.toHexString(System.nanoTime()) + ".sock");
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
              Selector selector = Selector.open()) {
             server.bind(UnixDomainSocketAddress.of(sock));

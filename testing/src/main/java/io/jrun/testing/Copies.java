@@ -37,15 +37,20 @@ final class Copies {
         boolean tree = Files.isDirectory(src, LinkOption.NOFOLLOW_LINKS);
         String target = tree ? containerPath : parent(containerPath);
         String name = tree ? null : basename(containerPath);
-        untarIn(c, target, "copy " + host + " to " + containerPath, out -> {
+        List<Path> entries = new ArrayList<>();
+        if (tree) {
+            try (Stream<Path> walk = Files.walk(src)) {
+                walk.sorted().filter(p -> !p.equals(src)).forEach(entries::add);
+            } catch (IOException e) {
+                throw new ContainerException("copy " + host + " into " + c.id() + ": " + e.getMessage());
+            }
+        }
+        String first = tree ? (entries.isEmpty() ? null : src.relativize(entries.get(0)).toString()) : name;
+        untarIn(c, target, first, "copy " + host + " to " + containerPath, out -> {
             try (TarArchiveOutputStream tar = tar(out)) {
                 if (tree) {
-                    try (Stream<Path> walk = Files.walk(src)) {
-                        for (Path p : (Iterable<Path>) walk.sorted()::iterator) {
-                            if (!p.equals(src)) {
-                                add(tar, p, src.relativize(p).toString());
-                            }
-                        }
+                    for (Path p : entries) {
+                        add(tar, p, src.relativize(p).toString());
                     }
                 } else {
                     add(tar, src, name);
@@ -56,7 +61,7 @@ final class Copies {
 
     static void copyIn(Container c, byte[] content, String containerPath, int mode) {
         requireAbsolute(containerPath);
-        untarIn(c, parent(containerPath), "write " + containerPath, out -> {
+        untarIn(c, parent(containerPath), basename(containerPath), "write " + containerPath, out -> {
             try (TarArchiveOutputStream tar = tar(out)) {
                 TarArchiveEntry e = new TarArchiveEntry(basename(containerPath));
                 e.setSize(content.length);
@@ -69,9 +74,16 @@ final class Copies {
         });
     }
 
-    private static void untarIn(Container c, String dir, String what, Container.StdinWriter writer) {
+    /**
+     * Unpacks the tar stream {@code writer} writes into {@code dir} in the container.  busybox tar
+     * exits 0 on a stream that ends before its first header ("short read"), so success also needs
+     * {@code first}, the stream's first entry, to be there afterwards.
+     */
+    private static void untarIn(Container c, String dir, String first, String what, Container.StdinWriter writer) {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = c.exec(List.of("sh", "-c", "mkdir -p \"$1\" && exec tar -x -f - -C \"$1\"", "sh", dir), writer,
+        String script = "mkdir -p \"$1\" && tar -x -f - -C \"$1\" || exit"
+                + "; [ -z \"$2\" ] || [ -e \"$1/$2\" ] || [ -L \"$1/$2\" ] || { echo \"$1/$2: not there after tar\" >&2; exit 1; }";
+        int status = c.exec(List.of("sh", "-c", script, "sh", dir, first == null ? "" : first), writer,
                 OutputStream.nullOutputStream(), err, true);
         if (status != 0) {
             throw new ContainerException(what + " in " + c.id() + ": tar exited with " + status + ": "
