@@ -7,7 +7,7 @@
  * reads the path argument from /proc/PID/mem, makes it absolute (a relative path against the
  * dirfd's /proc/PID/fd/N or the cwd's /proc/PID/cwd), drops it when the notification is no
  * longer valid (the memory read may have raced with the caller's exit or a reused pid), writes
- * "SYSCALL<TAB>PATH" to OUTFILE and lets the call go on (SECCOMP_USER_NOTIF_FLAG_CONTINUE):
+ * "SYSCALL<TAB>PATH<NUL>" to OUTFILE (a path may hold a newline; only NUL ends it) and lets the call go on (SECCOMP_USER_NOTIF_FLAG_CONTINUE):
  * the kernel runs it as if there were no filter, so calls that fail with ENOENT are recorded too.
  * Ends when no process is left under the filter.
  *
@@ -238,9 +238,9 @@ int main(int argc, char **argv)
             /* valid still: the path read is the caller's, not a reused pid's */
             if (have_base && ioctl(fd, NOTIF_ID_VALID, &req.id) == 0) {
                 if (arg[0] == '/')
-                    fprintf(out, "%s\t%s\n", call->name, arg);
+                    fprintf(out, "%s\t%s%c", call->name, arg, 0);
                 else
-                    fprintf(out, "%s\t%s/%s\n", call->name, strcmp(base, "/") ? base : "", arg);
+                    fprintf(out, "%s\t%s/%s%c", call->name, strcmp(base, "/") ? base : "", arg, 0);
             }
         }
         struct notif_resp resp = { .id = req.id, .val = 0, .error = 0, .flags = FLAG_CONTINUE };

@@ -99,18 +99,44 @@ public final class Tracer {
             }
         }
         try {
-            Set<String> touched = new LinkedHashSet<>();
-            for (String line : Files.readAllLines(paths, StandardCharsets.UTF_8)) {
-                int tab = line.indexOf('\t');
-                if (tab > 0) {
-                    touched.add(line.substring(tab + 1));
-                }
-            }
             return new Result(status, Files.readString(out, StandardCharsets.UTF_8),
-                    Files.readString(err, StandardCharsets.UTF_8), touched);
+                    Files.readString(err, StandardCharsets.UTF_8), touchedPaths(Files.readAllBytes(paths)));
         } catch (IOException e) {
             throw MicroException.io("read the trace in " + dir, e);
         }
+    }
+
+    /**
+     * The paths of the agent's "SYSCALL<TAB>PATH<NUL>" records, in first-seen order.  A path that
+     * is not UTF-8 cannot be named by a Java {@code Path} faithfully: it is left out, with a warning
+     * (the verifying re-run then shows whether the workload needed it).
+     */
+    static Set<String> touchedPaths(byte[] trace) {
+        Set<String> touched = new LinkedHashSet<>();
+        int skipped = 0;
+        for (int start = 0, end; start < trace.length; start = end + 1) {
+            end = start;
+            while (end < trace.length && trace[end] != 0) {
+                end++;
+            }
+            int tab = start;
+            while (tab < end && trace[tab] != '\t') {
+                tab++;
+            }
+            if (tab == start || tab >= end - 1) {
+                continue; // no name, or no path: nothing to keep
+            }
+            try {
+                touched.add(StandardCharsets.UTF_8.newDecoder()
+                        .decode(java.nio.ByteBuffer.wrap(trace, tab + 1, end - tab - 1)).toString());
+            } catch (java.nio.charset.CharacterCodingException e) {
+                skipped++;
+            }
+        }
+        if (skipped > 0) {
+            io.jrun.runtime.Warnings.warn("jrun micro: " + skipped + " traced path(s) are not UTF-8 and were left out");
+        }
+        return touched;
     }
 
     @SuppressWarnings("unchecked")

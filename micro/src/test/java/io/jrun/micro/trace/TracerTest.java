@@ -11,6 +11,16 @@ import org.junit.jupiter.api.Test;
 
 /** The traced container's config: notify on the path calls, the host's directories bound read-only, /tmp its own. */
 class TracerTest {
+    /** Records end at NUL, so a newline is part of a path; a non-UTF-8 path is left out, not misread. */
+    @Test
+    void traceRecordsEndAtNul() {
+        byte[] trace = ("openat\t/etc/passwd\0execve\t/bin/a\nb\0openat\t/x\u00e9\0openat\t/etc/passwd\0")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] bad = {'s', 't', 'a', 't', '\t', '/', (byte) 0xff, 0, 'o', '\t', '/', 'y', 0};
+        assertEquals(List.of("/etc/passwd", "/bin/a\nb", "/x\u00e9"), List.copyOf(Tracer.touchedPaths(trace)));
+        assertEquals(List.of("/y"), List.copyOf(Tracer.touchedPaths(bad)));
+    }
+
     @Test
     @SuppressWarnings("unchecked")
     void theConfigNotifiesThePathCallsAndBindsTheHostsDirectories() {
