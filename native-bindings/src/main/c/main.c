@@ -23,7 +23,12 @@
  *              front-end may exit with the container's status without waiting for the JVM)
  *              | "detach" (the container outlives the monitor: exit, leaving it running)
  *              | "resume" (go on from a hook point)
+ * (the plan's ops and these lines are defined in src/main/protocol/protocol.def, generated into protocol.h).
  * A control channel that closes kills the container: it never outlives its controller.
+ *
+ * By job: main.c dispatches on argv; sealed.c re-executes from a sealed copy; frontend.c starts the JVM;
+ * preclone.c runs the pre-clone steps and clones; monitor.c is the monitor loop; child.c runs the init's
+ * steps; commands/ holds the commands that need no JVM.
  */
 #include "launcher.h"
 

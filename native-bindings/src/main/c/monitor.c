@@ -62,7 +62,7 @@ void say_error(struct monitor *m, uint32_t step, int err, const char *detail)
     for (; detail && detail[i] && i < sizeof(clean) - 1; i++)
         clean[i] = (detail[i] == '\n') ? ' ' : detail[i];
     clean[i] = '\0';
-    say(m, "error %u %d %s", step, err, clean);
+    say(m, EVENT_ERROR, step, err, clean);
 }
 
 /* Reads "PLAN" u32 length, then the plan itself. Returns NULL on EOF before any byte. */
@@ -76,7 +76,7 @@ unsigned char *read_plan(int fd, size_t *len)
     while (n < 0 && errno == EINTR);
     if (n == 0)
         return NULL;
-    if (n < 0 || read_all(fd, hdr + 1, 7) || memcmp(hdr, "PLAN", 4))
+    if (n < 0 || read_all(fd, hdr + 1, 7) || memcmp(hdr, PLAN_FRAME, 4))
         die("read plan: malformed control message");
     *len = (size_t)hdr[4] | ((size_t)hdr[5] << 8) | ((size_t)hdr[6] << 16) | ((size_t)hdr[7] << 24);
     if (*len > PLAN_MAX_BYTES)
@@ -131,7 +131,7 @@ int reap(struct monitor *m)
             while (m->report_fd >= 0)
                 read_report(m, 1);
             status = si.si_code == CLD_EXITED ? (si.si_status & 0xff) << 8 : si.si_status & 0x7f;
-            say(m, "exited %d", status);
+            say(m, EVENT_EXITED, status);
             m->init = -1;
             m->init_status = status;
             init_done = 1;
@@ -147,7 +147,7 @@ int reap(struct monitor *m)
             /* what the init reported before it died comes first */
             while (m->report_fd >= 0)
                 read_report(m, 1);
-            say(m, "exited %d", status);
+            say(m, EVENT_EXITED, status);
             m->init = -1;
             m->init_status = status;
             init_done = 1;
@@ -173,21 +173,21 @@ void kill_init_and_wait(struct monitor *m)
 static void handle_line(struct monitor *m, const char *line)
 {
     int sig;
-    if (!strcmp(line, "start")) {
+    if (!strcmp(line, CONTROL_START)) {
         if (m->start_fd >= 0) {
             write_all(m->start_fd, "G", 1);
             close(m->start_fd);
             m->start_fd = -1;
         }
-    } else if (!strcmp(line, "resume")) {
+    } else if (!strcmp(line, CONTROL_RESUME)) {
         if (m->start_fd >= 0)
             write_all(m->start_fd, "R", 1);
-    } else if (!strcmp(line, "done")) {
+    } else if (!strcmp(line, CONTROL_DONE)) {
         m->done = 1;
-    } else if (!strcmp(line, "detach")) {
+    } else if (!strcmp(line, CONTROL_DETACH)) {
         m->detached = 1;
         m->init = -1; /* no longer ours to wait for or kill */
-    } else if (sscanf(line, "kill %d", &sig) == 1) {
+    } else if (sscanf(line, CONTROL_KILL, &sig) == 1) {
         if (m->init > 0)
             kill(m->init, sig);
     }
@@ -330,7 +330,7 @@ static void read_report(struct monitor *m, int init_exited)
         n = read(m->report_fd, &msg, sizeof(msg));
     while (n < 0 && errno == EINTR);
     if (n == (ssize_t)sizeof(msg) && msg.type == CHILD_PAUSED) {
-        say(m, "paused %u %d", msg.step, (int)m->init);
+        say(m, EVENT_PAUSED, msg.step, (int)m->init);
         return;
     }
     if (n == (ssize_t)sizeof(msg) && msg.type == CHILD_EXEC) {
@@ -357,7 +357,7 @@ static void read_report(struct monitor *m, int init_exited)
                 return;
             }
         }
-        say(m, "created %d", (int)m->init);
+        say(m, EVENT_CREATED, (int)m->init);
         m->created = 1;
         for (size_t i = 0; i < NFORWARDED; i++)
             if (m->pending & (1u << i))
@@ -369,7 +369,7 @@ static void read_report(struct monitor *m, int init_exited)
         msg.detail[sizeof(msg.detail) - 1] = '\0';
         say_error(m, msg.step, msg.err, msg.detail);
     } else if (n == 0 && !init_exited && m->exec_seen) {
-        say(m, "started"); /* the pipe is close-on-exec: EOF after "about to exec" means execve succeeded */
+        say(m, EVENT_STARTED); /* the pipe is close-on-exec: EOF after "about to exec" means execve succeeded */
     }
     close(m->report_fd);
     m->report_fd = -1;
