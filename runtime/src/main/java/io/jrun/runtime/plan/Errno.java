@@ -14,7 +14,7 @@ public final class Errno {
 
     private Errno() {}
 
-    /** "Operation not permitted (EPERM)", or "errno 99" for a number not in the table. */
+    /** "Operation not permitted (EPERM)", or "errno 4095" for a number the kernel's headers do not name. */
     public static String describe(int errno) {
         if (errno > 0 && errno < TABLE.length && TABLE[errno] != null) {
             return TABLE[errno][1] + " (" + TABLE[errno][0] + ")";
