@@ -12,5 +12,9 @@ else
   echo "build-native: musl-gcc not found (apt-get install musl-tools); using gcc with static glibc" >&2
   cc=gcc
 fi
-$cc $cflags -o "$out.tmp" "$src"/main.c "$src"/child.c "$src"/plan.c "$src"/rootpath.c "$src"/cgdev.c
+# protocol.h, from src/main/protocol/protocol.def
+gen=$(dirname "$0")/target/generated-sources/protocol-c
+sh "$(dirname "$0")"/generate-protocol.sh c "$gen"
+# every .c under src/main/c (the launcher by job, commands/, the init's steps)
+$cc $cflags -I"$src" -I"$gen" -o "$out.tmp" $(find "$src" -name '*.c' | sort)
 mv "$out.tmp" "$out"

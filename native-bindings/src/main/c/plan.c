@@ -1,4 +1,5 @@
-/* Decoding of the plan, with every length checked against the buffer. */
+/* Decoding of the plan, with every length checked against the buffer and every step against its op's signature. */
+#define PROTOCOL_DEFINE_TABLES
 #include "plan.h"
 
 #include <errno.h>
@@ -64,6 +65,26 @@ static int take_arg(struct reader *r, struct plan_arg *a)
     return 0;
 }
 
+/* Whether the step's arguments are those protocol.def gives its op; an op not in it is left to the executor. */
+static int matches_signature(const struct plan_step *s)
+{
+    const char *sig = s->op <= PLAN_OP_MAX ? plan_op_args[s->op] : NULL;
+    if (!sig)
+        return 1;
+    size_t fixed = strlen(sig);
+    int repeats = fixed && sig[fixed - 1] == '*';
+    if (repeats)
+        fixed -= 2;
+    if (s->nargs < fixed || (!repeats && s->nargs > fixed))
+        return 0;
+    for (size_t j = 0; j < s->nargs; j++) {
+        char kind = sig[j < fixed ? j : fixed];
+        if (s->args[j].kind != (kind == 'u' ? ARG_U64 : ARG_STR))
+            return 0;
+    }
+    return 1;
+}
+
 int plan_decode(const unsigned char *buf, size_t len, struct plan *out)
 {
     struct reader r = { buf, len };
@@ -94,6 +115,8 @@ int plan_decode(const unsigned char *buf, size_t len, struct plan *out)
         for (uint16_t j = 0; j < s->nargs; j++)
             if (take_arg(&r, &s->args[j]))
                 return -EBADMSG;
+        if (!matches_signature(s))
+            return -EBADMSG;
     }
     return r.left == 0 ? 0 : -EBADMSG;
 }

@@ -11,7 +11,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * Java's end of the control channel with a stage monitor: the plan goes out once,
  * then "start" and "kill SIG", and "done" once Java has cleaned up after the exit;
- * events come back a line each.  Closing it makes the monitor kill the container.
+ * events come back a line each ({@link Protocol}, from protocol.def).  Closing it makes the monitor kill the
+ * container.
  */
 public final class ControlChannel implements Closeable {
     private final InputStream in;
@@ -26,7 +27,7 @@ public final class ControlChannel implements Closeable {
 
     public void sendPlan(byte[] plan) throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream(plan.length + 8);
-        b.writeBytes("PLAN".getBytes(StandardCharsets.US_ASCII));
+        b.writeBytes(Protocol.PLAN_FRAME.getBytes(StandardCharsets.US_ASCII));
         PlanEncoder.u32(b, plan.length);
         b.writeBytes(plan);
         synchronized (out) {
@@ -36,26 +37,26 @@ public final class ControlChannel implements Closeable {
     }
 
     public void start() throws IOException {
-        send("start");
+        send(Protocol.CONTROL_START);
     }
 
     public void kill(int signal) throws IOException {
-        send("kill " + signal);
+        send(Protocol.CONTROL_KILL + " " + signal);
     }
 
     /** Java's side is cleaned up after the container's exit: the CLI launcher may exit at once. */
     public void done() throws IOException {
-        send("done");
+        send(Protocol.CONTROL_DONE);
     }
 
     /** Lets an init stopped at a hook point go on. */
     public void resume() throws IOException {
-        send("resume");
+        send(Protocol.CONTROL_RESUME);
     }
 
     /** The container outlives its monitor (create, run --detach): the monitor exits without killing it. */
     public void detach() throws IOException {
-        send("detach");
+        send(Protocol.CONTROL_DETACH);
     }
 
     private void send(String line) throws IOException {

@@ -4,14 +4,14 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
-/** Writes steps in the wire format of {@code plan.h}: the only encoder of it. */
+/** Writes steps in the wire format of {@code protocol.def} (see {@link Protocol}): the only encoder of it. */
 public final class PlanEncoder {
-    public static final int VERSION = 1;
-    public static final int MAX_BYTES = 16 << 20;
-    private static final int ARG_U64 = 1;
-    private static final int ARG_STR = 2;
+    public static final int VERSION = Protocol.PLAN_VERSION;
+    public static final int MAX_BYTES = Protocol.PLAN_MAX_BYTES;
+    private static final int ARG_U64 = Protocol.ARG_U64;
+    private static final int ARG_STR = Protocol.ARG_STR;
 
-    /** One step: an op and its arguments, each a {@link Long} or a {@link String}. */
+    /** One step: an op and its arguments, each a {@link Long} or a {@link String}, as its signature says. */
     public record Step(StageOp op, List<Object> args) {
         public Step {
             args = List.copyOf(args);
@@ -20,6 +20,18 @@ public final class PlanEncoder {
                     throw new IllegalArgumentException(op + ": argument " + a + " is neither a long nor a string");
                 }
             }
+            if (!op.accepts(args)) {
+                throw new IllegalArgumentException(op + ": arguments " + kinds(args) + " do not match its signature \""
+                        + op.signature() + "\" (protocol.def)");
+            }
+        }
+
+        private static String kinds(List<Object> args) {
+            StringBuilder b = new StringBuilder("\"");
+            for (Object a : args) {
+                b.append(a instanceof Long ? 'u' : 's');
+            }
+            return b.append('"').toString();
         }
     }
 
@@ -27,7 +39,7 @@ public final class PlanEncoder {
 
     public static byte[] encode(List<Step> steps) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(4096);
-        out.writeBytes("JRUNPLAN".getBytes(StandardCharsets.US_ASCII));
+        out.writeBytes(Protocol.PLAN_MAGIC.getBytes(StandardCharsets.US_ASCII));
         u32(out, VERSION);
         u32(out, steps.size());
         for (Step s : steps) {

@@ -1,6 +1,6 @@
 package io.jrun.nativebind;
 
-/** What the stage's monitor reports over the control channel. */
+/** What the stage's monitor reports over the control channel: the event lines of protocol.def. */
 public sealed interface StageEvent {
     /** The container's init is set up and waits for start. {@code pid} is in the caller's pid namespace. */
     record Created(int pid) implements StageEvent {}
@@ -34,15 +34,15 @@ public sealed interface StageEvent {
         String[] w = line.split(" ", 4);
         try {
             switch (w[0]) {
-                case "created":
+                case Protocol.EVENT_CREATED:
                     return new Created(Integer.parseInt(w[1]));
-                case "started":
+                case Protocol.EVENT_STARTED:
                     return new Started();
-                case "paused":
+                case Protocol.EVENT_PAUSED:
                     return new Paused(Integer.parseInt(w[1]), Integer.parseInt(w[2]));
-                case "exited":
+                case Protocol.EVENT_EXITED:
                     return new Exited(Integer.parseInt(w[1]));
-                case "error":
+                case Protocol.EVENT_ERROR:
                     return new Failed(Integer.parseInt(w[1]), Integer.parseInt(w[2]), w.length > 3 ? w[3] : "");
                 default:
                     break;

@@ -35,4 +35,34 @@ class PlanEncoderTest {
         assertEquals(3, new StageEvent.Exited(3 << 8).shellStatus());
         assertThrows(IllegalStateException.class, () -> StageEvent.parse("bogus"));
     }
+
+    @Test
+    void refusesArgumentsNotOfTheOpsSignature() {
+        assertThrows(IllegalArgumentException.class, () -> new PlanEncoder.Step(StageOp.SETNS, List.of("/x", 1L)));
+        assertThrows(IllegalArgumentException.class, () -> new PlanEncoder.Step(StageOp.HOSTNAME, List.of()));
+        assertThrows(IllegalArgumentException.class, () -> new PlanEncoder.Step(StageOp.PIVOT_ROOT, List.of(0L)));
+        assertThrows(IllegalArgumentException.class, () -> new PlanEncoder.Step(StageOp.SECCOMP, List.of(0L, "x")));
+        assertThrows(IllegalArgumentException.class, () -> new PlanEncoder.Step(StageOp.SECCOMP, List.of()));
+        assertEquals("uu*", StageOp.SECCOMP.signature());
+        new PlanEncoder.Step(StageOp.SECCOMP, List.of(0L));
+        new PlanEncoder.Step(StageOp.SECCOMP, List.of(0L, 1L, 2L));
+        new PlanEncoder.Step(StageOp.SETGROUPS, List.of());
+        new PlanEncoder.Step(StageOp.SECCOMP_LISTENER, List.of("/sock", "{", "}"));
+    }
+
+    @Test
+    void parsesEveryEventTheProtocolDefines() {
+        for (String line : Protocol.EVENTS) {
+            String[] w = line.split(" ");
+            StringBuilder sample = new StringBuilder(w[0]);
+            for (int i = 1; i < w.length; i++) {
+                sample.append(w[i].endsWith(":rest") ? " open /x" : " 7");
+            }
+            StageEvent e = StageEvent.parse(sample.toString());
+            String word = e instanceof StageEvent.Created ? "created" : e instanceof StageEvent.Failed ? "error"
+                    : e instanceof StageEvent.Paused ? "paused" : e instanceof StageEvent.Started ? "started"
+                    : e instanceof StageEvent.Exited ? "exited" : "?";
+            assertEquals(w[0], word);
+        }
+    }
 }

@@ -1,6 +1,7 @@
 package io.jrun.nativebind;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,29 +12,60 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** The Java and C sides of the plan format are written by hand: this keeps them equal. */
+/**
+ * Both sides of the protocol are generated from protocol.def: this reads the C header the stage was built
+ * with and fails when it and the Java classes disagree (a generator that drifted, a stale header).
+ */
 class PlanHeaderTest {
-    private static final Path HEADER = Path.of("src/main/c/plan.h");
+    private static final Path HEADER = Path.of("target/generated-sources/protocol-c/protocol.h");
 
     @Test
-    void everyOpHasTheHeadersNumber() throws IOException {
-        Map<String, Integer> header = new TreeMap<>();
-        Matcher m = Pattern.compile("#define OP_([A-Z_]+) (\\d+)").matcher(Files.readString(HEADER));
-        while (m.find()) {
-            header.put(m.group(1), Integer.parseInt(m.group(2)));
+    void everyOpHasTheHeadersNumberAndSignature() throws IOException {
+        String h = Files.readString(HEADER);
+        Map<Integer, String> signatures = new TreeMap<>();
+        Matcher s = Pattern.compile("\\[(\\d+)\\] = \"([us*]*)\"").matcher(h);
+        while (s.find()) {
+            signatures.put(Integer.parseInt(s.group(1)), s.group(2));
         }
-        Map<String, Integer> java = new TreeMap<>();
+        Map<String, String> header = new TreeMap<>();
+        Matcher m = Pattern.compile("#define OP_([A-Z_0-9]+) (\\d+)\n").matcher(h);
+        while (m.find()) {
+            header.put(m.group(1), m.group(2) + " " + signatures.get(Integer.parseInt(m.group(2))));
+        }
+        Map<String, String> java = new TreeMap<>();
         for (StageOp op : StageOp.values()) {
-            java.put(op.name(), op.code());
+            java.put(op.name(), op.code() + " " + op.signature());
         }
         assertEquals(header, java);
+        assertEquals(java.size(), signatures.size());
     }
 
     @Test
-    void versionAndLimitMatchTheHeader() throws IOException {
+    void framingVersionAndLimitMatchTheHeader() throws IOException {
         String h = Files.readString(HEADER);
-        assertEquals(true, h.contains("#define PLAN_VERSION " + PlanEncoder.VERSION + "\n"));
-        assertEquals(true, h.contains("#define PLAN_MAX_BYTES (16u << 20)"));
+        assertTrue(h.contains("#define PLAN_VERSION " + PlanEncoder.VERSION + "u\n"));
+        assertTrue(h.contains("#define PLAN_MAX_BYTES " + PlanEncoder.MAX_BYTES + "u\n"));
+        assertTrue(h.contains("#define PLAN_MAGIC \"" + Protocol.PLAN_MAGIC + "\"\n"));
+        assertTrue(h.contains("#define PLAN_FRAME \"" + Protocol.PLAN_FRAME + "\"\n"));
         assertEquals(16 << 20, PlanEncoder.MAX_BYTES);
+        assertEquals("JRUNPLAN", Protocol.PLAN_MAGIC);
+    }
+
+    @Test
+    void everyLineHasTheHeadersFormat() throws IOException {
+        String h = Files.readString(HEADER);
+        for (String kind : new String[] {"EVENT", "CONTROL"}) {
+            for (String line : kind.equals("EVENT") ? Protocol.EVENTS : Protocol.CONTROLS) {
+                String[] w = line.split(" ");
+                StringBuilder format = new StringBuilder(w[0]);
+                for (int i = 1; i < w.length; i++) {
+                    format.append(w[i].endsWith(":d") ? " %d" : w[i].endsWith(":u") ? " %u" : " %s");
+                }
+                String define = "#define " + kind + "_" + w[0].toUpperCase() + " \"" + format + "\"\n";
+                assertTrue(h.contains(define), define);
+            }
+        }
+        assertEquals(5, Protocol.EVENTS.length);
+        assertEquals(5, Protocol.CONTROLS.length);
     }
 }
