@@ -213,7 +213,8 @@ class ContainerIT {
             assertEquals(new ExecResult(4, "hi\n", "oops\n"), r);
 
             // a symlink in the container leads to its own /srv, never to the host's
-            assertEquals(0, c.exec("sh", "-c", "mkdir /srv && ln -s /srv /data").exitCode());
+            // (other modules' tests leave mount points such as /data in the shared fixture rootfs)
+            assertEquals(0, c.exec("sh", "-c", "rm -rf /data /srv && mkdir /srv && ln -s /srv /data").exitCode());
             c.copyIn(tree.getParent(), "/data/app");
             assertEquals("file f", new String(c.readFile("/srv/app/sub/f"), StandardCharsets.UTF_8));
             assertEquals("file f", c.exec("cat", "/srv/app/link").stdout());
