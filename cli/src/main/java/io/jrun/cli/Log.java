@@ -66,6 +66,20 @@ final class Log {
         }
     }
 
+    /** The runtime's debug lines ({@link io.jrun.runtime.Debug}) as this log's; a class, not a lambda (cold start-up). */
+    static final class DebugLines implements java.util.function.Consumer<String> {
+        private final Log log;
+
+        DebugLines(Log log) {
+            this.log = log;
+        }
+
+        @Override
+        public void accept(String line) {
+            log.debug(line);
+        }
+    }
+
     private void append(String level, String message) {
         if (file == null) {
             return;
