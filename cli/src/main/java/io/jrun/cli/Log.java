@@ -87,7 +87,7 @@ final class Log {
         try {
             Files.writeString(file, line(level, message) + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         } catch (IOException e) {
-            System.err.println("jrun: write log " + file + ": " + e.getMessage());
+            System.err.println("jrun: write log " + file + ": " + io.jrun.runtime.plan.Errno.describe(e));
         }
     }
 
