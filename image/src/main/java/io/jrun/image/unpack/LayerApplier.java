@@ -80,6 +80,7 @@ final class LayerApplier {
     }
 
     private void entry(TarArchiveInputStream tar, TarArchiveEntry e, String what) throws ImageException, IOException {
+        in.settle(); // no directory of the entry before is in use
         List<String> comps = InRoot.components(e.getName(), what, "its path");
         if (comps.isEmpty()) { // the rootfs itself
             if (e.isDirectory()) {

@@ -104,6 +104,7 @@ final class RootDir implements AutoCloseable {
     private final Path root;
     private final Dir rootDir;
     private final LinkedHashMap<String, Dir> cache = new LinkedHashMap<>(16, 0.75f, true); // by entry-relative name
+    private final List<Integer> retired = new ArrayList<>(); // forgotten, still open until the entry ends
 
     private RootDir(Path root, int fd) {
         this.root = root;
@@ -197,19 +198,31 @@ final class RootDir implements AutoCloseable {
         }
     }
 
-    /** Forget held directories: something in the tree was removed or replaced. */
+    /**
+     * Forget held directories: something in the tree was removed or replaced. They stay open until
+     * {@link #settle()}: the entry being applied still uses the one it got.
+     */
     void invalidate() {
         for (Dir d : cache.values()) {
             if (d.fd() != rootDir.fd()) {
-                Holder.LIBC.close(d.fd());
+                retired.add(d.fd());
             }
         }
         cache.clear();
     }
 
+    /** Closes what {@link #invalidate()} forgot: between entries, when no directory is in use. */
+    void settle() {
+        for (int fd : retired) {
+            Holder.LIBC.close(fd);
+        }
+        retired.clear();
+    }
+
     @Override
     public void close() {
         invalidate();
+        settle();
         Holder.LIBC.close(rootDir.fd());
     }
 
@@ -217,7 +230,7 @@ final class RootDir implements AutoCloseable {
      * The real directory that the components name inside the rootfs, held open, following the image's
      * symlinks within it; with {@code create}, missing directories are made (mode 0755) on the way.
      * Returns null when a component is missing and {@code create} is false. The directory stays
-     * open until {@link #invalidate()} or until more than {@value #CACHED} others were asked for since.
+     * open at least until the next {@link #settle()}.
      */
     Dir directory(List<String> comps, String entry, boolean create) throws ImageException {
         String key = String.join("/", comps);
@@ -233,7 +246,7 @@ final class RootDir implements AutoCloseable {
                 Dir old = eldest.next().getValue();
                 eldest.remove();
                 if (old.fd() != rootDir.fd() && !cache.containsValue(old)) {
-                    Holder.LIBC.close(old.fd());
+                    retired.add(old.fd()); // the entry may still use it
                 }
             }
         }
