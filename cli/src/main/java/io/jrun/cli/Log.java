@@ -66,6 +66,20 @@ final class Log {
         }
     }
 
+    /** The runtime's debug lines ({@link io.jrun.runtime.Debug}) as this log's; a class, not a lambda (cold start-up). */
+    static final class DebugLines implements java.util.function.Consumer<String> {
+        private final Log log;
+
+        DebugLines(Log log) {
+            this.log = log;
+        }
+
+        @Override
+        public void accept(String line) {
+            log.debug(line);
+        }
+    }
+
     private void append(String level, String message) {
         if (file == null) {
             return;
@@ -73,7 +87,7 @@ final class Log {
         try {
             Files.writeString(file, line(level, message) + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         } catch (IOException e) {
-            System.err.println("jrun: write log " + file + ": " + e.getMessage());
+            System.err.println("jrun: write log " + file + ": " + io.jrun.runtime.plan.Errno.describe(e));
         }
     }
 

@@ -153,6 +153,7 @@ public final class Main {
             boolean debug = g.is("debug");
             if (debug) {
                 log.debug("jrun " + VERSION + ": " + String.join(" ", args));
+                io.jrun.runtime.Debug.sendTo(new Log.DebugLines(log)); // the runtime's steps
             }
             Invocation inv = parse(g);
             int status = inv.command().run(inv.global(), inv.args());

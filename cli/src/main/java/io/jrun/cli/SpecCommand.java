@@ -52,7 +52,7 @@ final class SpecCommand implements Main.Command {
                     : args.is("rootless") ? DefaultSpec.rootless(sh, ids("Uid:"), ids("Gid:")) : DefaultSpec.runc(sh);
             Files.writeString(config, JsonWriter.pretty(spec));
         } catch (IOException e) {
-            throw new JrunException("write " + config + ": " + e.getMessage());
+            throw new JrunException("write " + config + ": " + io.jrun.runtime.plan.Errno.describe(e));
         }
         return 0;
     }

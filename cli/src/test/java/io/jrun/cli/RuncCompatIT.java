@@ -75,6 +75,48 @@ class RuncCompatIT extends CliTest {
         throw new AssertionError("no " + controller + " cgroup for " + pid);
     }
 
+    /** As runc's --debug: each step of create, start and delete in the log file, in its format; without --debug none. */
+    @Test
+    void debugWritesEachStepToTheLog() throws Exception {
+        Path b = bundle("exit 0");
+        String id = id();
+        Path json = tmp.resolve("debug.json");
+        String[] g = {"--debug", "--log", json.toString(), "--log-format", "json"};
+        ok(concat(g, "create", "--bundle", b.toString(), id));
+        ok(concat(g, "start", id));
+        ok(concat(g, "delete", "--force", id));
+        List<String> msgs = new ArrayList<>();
+        for (String line : Files.readAllLines(json)) {
+            Map<?, ?> m = (Map<?, ?>) Json.parse(line);
+            assertEquals("debug", m.get("level"), line);
+            msgs.add((String) m.get("msg"));
+        }
+        String all = String.join("\n", msgs);
+        for (String step : List.of("config: read " + b.toAbsolutePath().normalize().resolve("config.json"),
+                "config: validated", "cgroup: created /sys/fs/cgroup/", "plan step 0: ", "stage: plan sent",
+                "stage: created, init pid ", "cgroup: resources and device rules written", "state: running recorded",
+                "start: exec fifo opened", "cgroup: removed /sys/fs/cgroup/", "state: removed ")) {
+            assertTrue(msgs.stream().anyMatch(l -> l.startsWith(step)), "no \"" + step + "\" in\n" + all);
+        }
+        assertTrue(msgs.stream().anyMatch(l -> l.matches("plan step \\d+: (pivot_root|mount) .*")), all);
+
+        Path text = tmp.resolve("debug.txt");
+        ok("--debug", "--log", text.toString(), "run", "--bundle", b.toString(), id());
+        String t = Files.readString(text);
+        assertTrue(t.contains(" level=debug msg=\"plan step 0: "), t);
+        assertTrue(t.contains(" level=debug msg=\"state: removed "), t);
+
+        Path plain = tmp.resolve("plain.txt");
+        ok("--log", plain.toString(), "run", "--bundle", b.toString(), id());
+        assertFalse(Files.exists(plain) && Files.readString(plain).contains("level=debug"), "debug lines without --debug");
+    }
+
+    static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
     @Test
     @SuppressWarnings("unchecked")
     void aBundleFromJrunSpecRunsAsRuncs() throws Exception {

@@ -82,6 +82,12 @@ class RuncShapeTest {
         assertEquals(1, bad.exit());
         assertEquals("jrun: invalid log-format: xml\n", bad.stderr());
         assertEquals("\"a\\\"b\\\\c\\nd\\te\\x01\"", Log.quote("a\"b\\c\nd\te\u0001"));
+        // a log file that cannot be written: one line with the errno (was: the path twice, no errno)
+        Path unwritable = tmp.resolve("no-such-dir/log.txt");
+        Captured w = Captured.run("--log", unwritable.toString(), "--root", tmp.toString(), "state", "x");
+        assertEquals(1, w.exit());
+        assertEquals("jrun: container \"x\" does not exist\njrun: write log " + unwritable
+                + ": No such file or directory (ENOENT)\n", w.stderr());
     }
 
     @Test

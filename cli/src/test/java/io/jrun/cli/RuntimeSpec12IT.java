@@ -43,6 +43,27 @@ class RuntimeSpec12IT extends CliTest {
         assertEquals("best-effort: prio 6\n5 3\n", r.stdout());
     }
 
+    /**
+     * As runc: without noNewPrivileges the filter goes in after the rlimits, I/O priority and scheduler,
+     * so a profile that refuses those syscalls to the program still lets the set-up apply them.
+     */
+    @Test
+    void aFilterRefusingSchedulingStillLetsTheSetUpApplyIt() throws Exception {
+        TestBundle b = bundle().sh("ionice -p $$; cut -d' ' -f19,41 /proc/$$/stat;"
+                + " grep 'open files' /proc/$$/limits | tr -s ' ' | cut -d' ' -f4;"
+                + " ionice -c 3 -p $$ 2>/dev/null && echo allowed || echo refused");
+        b.process().put("noNewPrivileges", false);
+        b.process().put("ioPriority", Map.of("class", "IOPRIO_CLASS_BE", "priority", 6L));
+        b.process().put("scheduler", Map.of("policy", "SCHED_BATCH", "nice", 5L));
+        b.process().put("rlimits", List.of(Map.of("type", "RLIMIT_NOFILE", "soft", 100L, "hard", 100L)));
+        b.linux().put("seccomp", Map.of("defaultAction", "SCMP_ACT_ALLOW", "architectures", List.of("SCMP_ARCH_X86_64"),
+                "syscalls", List.of(Map.of("names", List.of("ioprio_set", "sched_setattr", "sched_setscheduler",
+                        "setpriority", "setrlimit", "prlimit64"), "action", "SCMP_ACT_ERRNO", "errnoRet", 1L))));
+        JrunCli.Result r = jrun.run("run", "--bundle", b.write().toString(), id());
+        assertEquals(0, r.exit(), r.stderr());
+        assertEquals("best-effort: prio 6\n5 3\n100\nrefused\n", r.stdout());
+    }
+
     @Test
     void aBadSchedulerIsOneLine() throws Exception {
         TestBundle b = bundle().sh("true");

@@ -71,6 +71,29 @@ class SeccompHooksIT extends CliTest {
         assertEquals("hook-refused\nprogram-refused\n", Files.readString(out.resolve("log")));
     }
 
+    /**
+     * As runc's init runs them: as the process's user and groups, with its capabilities (runc's
+     * exec of the hook from the init keeps them), not as root with every capability.
+     */
+    @Test
+    void startContainerHooksRunAsTheProcessWithItsCapabilities() throws Exception {
+        Path out = Files.createDirectories(tmp.resolve("ids"));
+        Files.setPosixFilePermissions(out, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        String show = "grep -E '^(Uid|Gid|Groups|CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs):' /proc/self/status > /shared/";
+        TestBundle b = bundle().sh(show + "program");
+        b.mount(Map.of("destination", "/shared", "type", "bind", "source", out.toString(),
+                "options", List.of("rbind", "rw")));
+        b.process().put("user", Map.of("uid", 1000L, "gid", 1000L, "additionalGids", List.of(2000L)));
+        b.set("hooks", Map.of("startContainer", List.of(hook(show + "hook"))));
+        JrunCli.Result r = jrun.run("run", "--bundle", b.write().toString(), id());
+        assertEquals(0, r.exit(), r.stderr());
+        String program = Files.readString(out.resolve("program"));
+        assertEquals(program, Files.readString(out.resolve("hook")));
+        org.junit.jupiter.api.Assertions.assertTrue(program.startsWith("Uid:\t1000\t1000\t1000\t1000\nGid:\t1000\t"),
+                program);
+        org.junit.jupiter.api.Assertions.assertTrue(program.contains("CapEff:\t0000000000000000"), program);
+    }
+
     @Test
     void aMountMadeByACreateContainerHookIsSeenInside() throws Exception {
         TestBundle b = bundle().copyRootfs().sh("cat /mnt/from-hook; grep -c ' /mnt tmpfs ' /proc/mounts");

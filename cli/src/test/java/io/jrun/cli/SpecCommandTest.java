@@ -93,4 +93,14 @@ class SpecCommandTest {
         assertEquals("{}", Files.readString(tmp.resolve("config.json")));
         assertFalse(Captured.run("spec", "--bundle", tmp.toString(), "extra").exit() == 0);
     }
+
+    /** One line naming the operation, the path and the errno (was: the path twice, no errno). */
+    @Test
+    void aWriteThatFailsNamesTheErrno() {
+        Path missing = tmp.resolve("no-such-dir");
+        Captured c = Captured.run("spec", "--bundle", missing.toString());
+        assertEquals(1, c.exit());
+        assertEquals("jrun: write " + missing.resolve("config.json") + ": No such file or directory (ENOENT)\n",
+                c.stderr());
+    }
 }

@@ -78,6 +78,7 @@ public final class Container implements AutoCloseable {
                         state.pid());
             }
             stage.channel().start();
+            Debug.log("start: init pid " + state.pid() + " let go");
             if (stateDir != null) {
                 stateDir.write(state.asStarted()); // while the program starts
             }
@@ -121,6 +122,7 @@ public final class Container implements AutoCloseable {
                 throw new JrunException("wait " + id() + ": " + e.getMessage());
             }
         }
+        Debug.log("wait: init pid " + state.pid() + " ended, status " + exit.shellStatus());
         close();
         return exit.shellStatus();
     }
@@ -144,8 +146,10 @@ public final class Container implements AutoCloseable {
             if (stateDir != null && (!keepState || exit == null)) {
                 if (exit != null) {
                     Jrun.removeCgroup(cgroup); // the init is reaped: its pid namespace is empty
+                    Debug.log("cgroup: removed");
                 }
                 stateDir.remove();
+                Debug.log("state: removed " + stateDir.path());
             }
             if (exit != null && spec != null) {
                 hooks.runWarning("poststop", spec.hooks().poststop(), state.toOci("stopped"));

@@ -80,7 +80,9 @@ public final class Jrun {
         }
         Path config = bundle.resolve("config.json");
         Spec spec = SpecReader.read(config);
+        Debug.log("config: read " + config);
         SpecValidator.validate(spec, config.toString());
+        Debug.log("config: validated");
         return spec;
     }
 
@@ -166,6 +168,9 @@ public final class Jrun {
             undo.cgroup = cgroup;
             cgroup.create();
             state.writeCgroupRecord(record(cgroup)); // before anything is placed in it: delete --force finds it
+            if (Debug.on()) {
+                Debug.log("cgroup: created " + String.join(" ", record(cgroup).dirs()));
+            }
             if (detached && spec.process().terminal() && options.consoleSocket() == null) {
                 throw new JrunException("create " + id + ": process.terminal is true: a detached container needs"
                         + " --console-socket to hand its terminal to");
@@ -178,10 +183,18 @@ public final class Jrun {
             Plan plan = PlanCompiler.compile(spec, b, new PlanCompiler.Options(options.noPivot(),
                     options.preserveFds(), detached ? state.execFifo() : null, cgroup, options.consoleSocket(),
                     listenerState));
+            if (Debug.on()) {
+                Debug.log("plan: " + plan.steps().size() + " steps for the stage");
+                for (int i = 0; i < plan.steps().size(); i++) {
+                    Debug.log("plan step " + i + ": " + plan.description(i));
+                }
+            }
             stage = openStage(state, options);
             stage.channel().sendPlan(plan.encode());
+            Debug.log("stage: plan sent, running its steps");
             StageEvent e = stage.channel().read();
             if (e instanceof StageEvent.Paused paused) { // at the hook point, before pivot_root
+                Debug.log("stage: paused before pivot_root for hooks, init pid " + paused.pid());
                 Map<String, Object> creating = new ContainerState(id, paused.pid(), 0, b.toString(),
                         rootfs.toString(), Rfc3339.now(), spec.annotations(), false, null).toOci("creating");
                 HookRunner hooks = hooks(state);
@@ -197,7 +210,9 @@ public final class Jrun {
             if (!(e instanceof StageEvent.Created c)) {
                 throw new JrunException("create " + id + ": unexpected message from the stage: " + e);
             }
+            Debug.log("stage: created, init pid " + c.pid() + " waits for start");
             cgroup.apply(DeviceDefaults.withDefaults(spec));
+            Debug.log("cgroup: resources and device rules written");
             ContainerState cs = new ContainerState(id, c.pid(), ProcFs.startTime(c.pid()), b.toString(),
                     rootfs.toString(), Rfc3339.now(), spec.annotations(), false, record(cgroup));
             // exec reads the config as it was at create, not as the bundle may be now
@@ -402,8 +417,10 @@ public final class Jrun {
             // "running" is recorded before the program is let go: a start that cannot record it (a full state
             // filesystem) does not start it, and the init keeps waiting for a start that can
             sd.write(s.asStarted());
+            Debug.log("state: running recorded in " + sd.path());
             try {
                 ExecFifo.release(sd.execFifo(), s);
+                Debug.log("start: exec fifo opened, init pid " + s.pid() + " let go");
             } catch (JrunException | IOException | RuntimeException e) {
                 try {
                     sd.write(s);
@@ -572,6 +589,7 @@ public final class Jrun {
     }
 
     private void signal(ContainerState s, int signal, boolean all) throws JrunException {
+        Debug.log("kill: signal " + signal + (all ? " to every process of the container's cgroup" : " to init pid " + s.pid()));
         Path stageDir = stateRoot.resolve(".stage");
         if (!all) {
             Signals.send(stageDir, s.pid(), s.pidStartTime(), signal);
@@ -656,6 +674,7 @@ public final class Jrun {
                     throw new JrunException("delete " + id + ": cannot delete a container that is " + status
                             + " (stop it, or use --force)");
                 }
+                Debug.log("delete: " + status + " container: SIGKILL to its processes");
                 signal(s, 9, true);
                 ContainerCgroup paused = cgroupOf(s);
                 if (paused != null && paused.isFrozen()) {
@@ -666,6 +685,9 @@ public final class Jrun {
             ContainerCgroup cg = cgroupOf(s);
             if (cg != null) {
                 cg.remove(); // without a pid namespace, children may outlive the init: remove() kills them
+                if (Debug.on()) {
+                    Debug.log("cgroup: removed " + String.join(" ", record(cg).dirs()));
+                }
             }
             Spec config = null;
             try {
@@ -674,6 +696,7 @@ public final class Jrun {
                 // a create that failed early has no config copy: no hooks to run
             }
             sd.remove();
+            Debug.log("state: removed " + sd.path());
             if (config != null) {
                 hooks(sd).runWarning("poststop", config.hooks().poststop(), s.toOci("stopped"));
             }

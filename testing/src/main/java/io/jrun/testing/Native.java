@@ -57,9 +57,27 @@ final class Native {
     }
 
     static void mountOverlay(String lower, String upper, String work, String target) {
+        overlayPath(target, "lowerdir", lower);
+        overlayPath(target, "upperdir", upper);
+        overlayPath(target, "workdir", work);
         String data = "lowerdir=" + lower + ",upperdir=" + upper + ",workdir=" + work;
         if (Holder.LIBC.mount("overlay", target, "overlay", 0, data) != 0) {
             throw new ContainerException("mount overlay on " + target + " (lowerdir " + lower + "): " + lastError());
+        }
+    }
+
+    /**
+     * Refuses a path that overlayfs's option string would split or unescape (',' between options,
+     * ':' between lower layers, '\\' escaping them): passed as it is, it would name another directory
+     * or add an option.
+     */
+    static void overlayPath(String target, String option, String path) {
+        for (int i = 0; i < path.length(); i++) {
+            char c = path.charAt(i);
+            if (c == ',' || c == ':' || c == '\\') {
+                throw new ContainerException("mount overlay on " + target + ": " + option + " " + path + " holds '" + c
+                        + "', which overlayfs's mount options cannot carry; use a directory without it: Invalid argument (EINVAL)");
+            }
         }
     }
 

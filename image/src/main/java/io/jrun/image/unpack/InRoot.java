@@ -19,8 +19,8 @@ import java.util.Map;
  * never following a symlink out of it: every component is looked at with lstat (NOFOLLOW); a
  * symlink is replaced by its target, an absolute target taken from the rootfs's own root; a
  * {@code ..} that would climb above the rootfs is an error (a hostile image, never a real one).
- * Only the unpack writes into the rootfs while it runs (a fresh directory only root can enter), so
- * what was looked at is what is used.
+ * Reads only ({@link RootfsFiles}: the image's passwd and group); the unpack, which writes, goes
+ * through {@link RootDir}'s held directory fds instead, so nothing swapped in meanwhile redirects it.
  */
 final class InRoot {
     private static final int MAX_LINKS = 40;

@@ -1,23 +1,16 @@
 package io.jrun.image.unpack;
 
 import io.jrun.image.ImageException;
-import io.jrun.image.store.Errors;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.UserDefinedFileAttributeView;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -30,24 +23,30 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  * replacing what lower layers left; {@code .wh.NAME} removes NAME of a lower layer and
  * {@code .wh..wh..opq} empties its directory of them. Directories get their mode and times at the
  * end of the whole unpack (their children change their mtime, and a read-only one must still take
- * children), in {@code dirs}.
+ * children), in {@code dirs}, by their real path inside the rootfs. Every change is made relative to
+ * a directory held open ({@link RootDir}), never through a path resolved again.
  */
 final class LayerApplier {
     private static final String WHITEOUT = ".wh.";
     private static final String OPAQUE = ".wh..wh..opq";
-    private static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
+    private static final int S_IFIFO = 0010000;
+    private static final int S_IFCHR = 0020000;
+    private static final int S_IFBLK = 0060000;
 
     /** A directory's mode and times, set after everything else. */
     record DirAttrs(int mode, FileTime mtime) {}
 
-    private final InRoot in;
+    private final RootDir in;
     private final UnpackOptions options;
-    private final Map<Path, DirAttrs> dirs;
-    private final Set<Path> touched = new HashSet<>(); // written by this layer: an opaque whiteout keeps them
+    private final Map<String, DirAttrs> dirs;
+    // real paths this layer wrote, and the directories that hold them (made implicitly or not):
+    // an opaque whiteout keeps both, and empties the second of what lower layers left in them
+    private final Set<String> touched = new HashSet<>();
+    private final Set<String> holding = new HashSet<>();
     private final byte[] buf = new byte[1 << 16];
     private String entryName = "";
 
-    LayerApplier(InRoot in, UnpackOptions options, Map<Path, DirAttrs> dirs) {
+    LayerApplier(RootDir in, UnpackOptions options, Map<String, DirAttrs> dirs) {
         this.in = in;
         this.options = options;
         this.dirs = dirs;
@@ -71,11 +70,21 @@ final class LayerApplier {
         }
     }
 
+    private void touch(String rel) {
+        touched.add(rel);
+        for (int i = rel.lastIndexOf('/'); i > 0; i = rel.lastIndexOf('/', i - 1)) {
+            if (!holding.add(rel.substring(0, i))) {
+                break;
+            }
+        }
+    }
+
     private void entry(TarArchiveInputStream tar, TarArchiveEntry e, String what) throws ImageException, IOException {
+        in.settle(); // no directory of the entry before is in use
         List<String> comps = InRoot.components(e.getName(), what, "its path");
         if (comps.isEmpty()) { // the rootfs itself
             if (e.isDirectory()) {
-                dirs.put(in.root(), new DirAttrs(e.getMode() & 07777, e.getLastModifiedTime()));
+                dirs.put("", new DirAttrs(e.getMode() & 07777, e.getLastModifiedTime()));
             }
             return;
         }
@@ -93,82 +102,79 @@ final class LayerApplier {
             throw new ImageException(what + ": size " + e.getSize() + " bytes is beyond the limit of "
                     + options.limits().maxFileSize());
         }
-        Path parent = in.directory(parentComps, what, true);
-        Path target = parent.resolve(base);
-        touched.add(target);
-        BasicFileAttributes old = InRoot.lstat(target);
+        RootDir.Dir parent = in.directory(parentComps, what, true);
+        String rel = parent.child(base);
+        Path shown = in.show(rel);
+        touch(rel);
+        BasicFileAttributes old = in.lstat(parent, base);
         if (e.isDirectory()) {
             if (old != null && !old.isDirectory()) {
-                remove(target, old, what);
+                remove(parent, base, old, what);
             }
             if (old == null || !old.isDirectory()) {
-                try {
-                    Files.createDirectory(target);
-                } catch (IOException ex) {
-                    throw new ImageException(what + ": mkdir " + target + ": " + Errors.reason(ex));
-                }
+                in.mkdir(parent, base, what);
             }
-            owner(target, e, what);
-            dirs.put(target, new DirAttrs(e.getMode() & 07777, e.getLastModifiedTime()));
-            xattrs(target, e, what);
+            int fd = in.openDirectory(parent, base, what);
+            try {
+                if (options.asRoot()) {
+                    RootDir.fchown(fd, e.getLongUserId(), e.getLongGroupId(), shown.toString(), what);
+                }
+                xattrs(fd, e);
+            } finally {
+                RootDir.close(fd);
+            }
+            dirs.put(rel, new DirAttrs(e.getMode() & 07777, e.getLastModifiedTime()));
             return;
         }
         if (old != null) {
-            remove(target, old, what);
+            remove(parent, base, old, what);
         }
         if (e.isLink()) {
-            hardlink(target, e, what);
+            hardlink(parent, base, e, what);
             return;
         }
-        try {
-            if (e.isSymbolicLink()) {
-                Files.createSymbolicLink(target, Path.of(e.getLinkName()));
-            } else if (e.isCharacterDevice() || e.isBlockDevice() || e.isFIFO()) {
-                node(target, e, what);
-            } else if (e.isFile()) {
-                try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                    for (int n; (n = tar.read(buf)) > 0; ) {
-                        out.write(buf, 0, n);
-                    }
+        if (e.isSymbolicLink()) {
+            in.symlink(parent, base, e.getLinkName(), what);
+            if (options.asRoot()) {
+                in.lchown(parent, base, e.getLongUserId(), e.getLongGroupId(), what);
+            }
+            in.ltimes(parent, base, e.getLastModifiedTime(), what);
+        } else if (e.isCharacterDevice() || e.isBlockDevice() || e.isFIFO()) {
+            node(parent, base, e, what);
+            if (options.asRoot()) {
+                in.lchown(parent, base, e.getLongUserId(), e.getLongGroupId(), what);
+                // chown clears set-id bits: the mode again
+                in.mknodMode(parent, base, e.getMode() & 07777, what);
+            }
+            in.ltimes(parent, base, e.getLastModifiedTime(), what);
+        } else if (e.isFile()) {
+            int fd = in.createFile(parent, base, what);
+            try {
+                for (int n; (n = tar.read(buf)) > 0; ) {
+                    in.writeAll(fd, buf, n, shown.toString(), what);
                 }
-            } else {
-                throw new ImageException(what + ": unsupported entry type '" + (char) e.getLinkFlag() + "'");
+                if (options.asRoot()) {
+                    RootDir.fchown(fd, e.getLongUserId(), e.getLongGroupId(), shown.toString(), what);
+                }
+                xattrs(fd, e);
+                RootDir.futimes(fd, e.getLastModifiedTime(), shown.toString(), what);
+                RootDir.fchmod(fd, e.getMode() & 07777, shown.toString(), what);
+            } finally {
+                RootDir.close(fd);
             }
-        } catch (IOException ex) {
-            if (ex instanceof LimitException) {
-                throw ex;
-            }
-            throw new ImageException(what + ": create " + target + ": " + Errors.reason(ex));
-        }
-        owner(target, e, what);
-        if (e.isCharacterDevice() || e.isBlockDevice() || e.isFIFO()) {
-            // mknod -m gave the mode; Java would set mode and times through open(2), which blocks on a
-            // fifo and has side effects on a device: they keep their creation time
-            return;
-        }
-        xattrs(target, e, what);
-        times(target, e.getLastModifiedTime(), what);
-        if (!e.isSymbolicLink()) {
-            mode(target, e.getMode() & 07777, what);
+        } else {
+            throw new ImageException(what + ": unsupported entry type '" + (char) e.getLinkFlag() + "'");
         }
     }
 
     private void whiteout(List<String> parentComps, String base, String what) throws ImageException {
-        Path parent = in.directory(parentComps, what, false);
+        RootDir.Dir parent = in.directory(parentComps, what, false);
         if (base.equals(OPAQUE)) {
             if (parent == null) {
                 return;
             }
-            List<Path> lower = new ArrayList<>();
-            try (var s = Files.list(parent)) {
-                s.filter(p -> !touched.contains(p)).forEach(lower::add);
-            } catch (IOException ex) {
-                throw new ImageException(what + ": list " + parent + ": " + Errors.reason(ex));
-            }
-            for (Path p : lower) {
-                remove(p, InRoot.lstat(p), what);
-            }
-            touched.add(parent);
+            opaque(parent, what);
+            touch(parent.rel());
             return;
         }
         String name = base.substring(WHITEOUT.length());
@@ -178,128 +184,84 @@ final class LayerApplier {
         if (parent == null) {
             return;
         }
-        Path target = parent.resolve(name);
-        BasicFileAttributes a = InRoot.lstat(target);
+        BasicFileAttributes a = in.lstat(parent, name);
         if (a != null) {
-            remove(target, a, what);
+            remove(parent, name, a, what);
         }
     }
 
-    private void hardlink(Path target, TarArchiveEntry e, String what) throws ImageException {
+    /**
+     * Empties {@code dir} of what lower layers left in it: what this layer wrote stays; a directory
+     * this layer wrote, or one that holds something it wrote (a directory made implicitly by an entry
+     * below it), stays too, emptied of lower layers' entries in turn.
+     */
+    private void opaque(RootDir.Dir dir, String what) throws ImageException {
+        for (String name : in.list(dir, what)) {
+            String rel = dir.child(name);
+            boolean ours = touched.contains(rel) || holding.contains(rel);
+            BasicFileAttributes a = in.lstat(dir, name);
+            if (a == null) {
+                continue;
+            }
+            if (ours && a.isDirectory()) {
+                int fd = in.openDirectory(dir, name, what);
+                try {
+                    opaque(new RootDir.Dir(fd, rel), what);
+                } finally {
+                    RootDir.close(fd);
+                }
+            } else if (!touched.contains(rel)) {
+                remove(dir, name, a, what);
+            }
+        }
+    }
+
+    private void hardlink(RootDir.Dir parent, String base, TarArchiveEntry e, String what) throws ImageException {
         List<String> comps = InRoot.components(e.getLinkName(), what, "its hardlink target \"" + e.getLinkName() + "\"");
         if (comps.isEmpty()) {
             throw new ImageException(what + ": a hardlink to the rootfs directory");
         }
-        Path dir = in.directory(comps.subList(0, comps.size() - 1), what, false);
-        Path source = dir == null ? null : dir.resolve(comps.get(comps.size() - 1));
-        BasicFileAttributes a = source == null ? null : InRoot.lstat(source);
+        String srcName = comps.get(comps.size() - 1);
+        RootDir.Dir dir = in.directory(comps.subList(0, comps.size() - 1), what, false);
+        BasicFileAttributes a = dir == null ? null : in.lstat(dir, srcName);
         if (a == null) {
             throw new ImageException(what + ": its hardlink target \"" + e.getLinkName() + "\" does not exist");
         }
         if (a.isDirectory()) {
             throw new ImageException(what + ": its hardlink target \"" + e.getLinkName() + "\" is a directory");
         }
-        try {
-            Files.createLink(target, source);
-        } catch (IOException ex) {
-            throw new ImageException(what + ": link " + source + " to " + target + ": " + Errors.reason(ex));
-        }
+        in.link(dir, srcName, parent, base, what);
     }
 
-    private void node(Path target, TarArchiveEntry e, String what) throws ImageException {
+    private void node(RootDir.Dir parent, String base, TarArchiveEntry e, String what) throws ImageException {
         String type = e.isFIFO() ? "p" : e.isCharacterDevice() ? "c" : "b";
         if (!e.isFIFO() && !options.asRoot()) {
             throw new ImageException(what + ": a device node (" + type + " " + e.getDevMajor() + ":" + e.getDevMinor()
                     + ") needs root to be made; unpack as root");
         }
-        List<String> cmd = new ArrayList<>(List.of("/bin/mknod", "-m", Integer.toOctalString(e.getMode() & 07777),
-                target.toString(), type));
-        if (!e.isFIFO()) {
-            cmd.add(Integer.toString(e.getDevMajor()));
-            cmd.add(Integer.toString(e.getDevMinor()));
-        }
-        try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE).start();
-            p.getOutputStream().close();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            if (p.waitFor() != 0) {
-                throw new ImageException(what + ": mknod " + target + ": " + (out.isEmpty() ? "exit " + p.exitValue()
-                        : out.substring(out.lastIndexOf(':') + 1).trim()));
-            }
-        } catch (IOException ex) {
-            throw new ImageException(what + ": mknod " + target + ": " + Errors.reason(ex));
-        } catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-            throw new ImageException(what + ": mknod " + target + ": interrupted");
-        }
+        int ifmt = e.isFIFO() ? S_IFIFO : e.isCharacterDevice() ? S_IFCHR : S_IFBLK;
+        in.mknod(parent, base, ifmt, e.getMode() & 07777, e.isFIFO() ? 0 : e.getDevMajor(), e.isFIFO() ? 0 : e.getDevMinor(), what);
     }
 
-    private void owner(Path p, TarArchiveEntry e, String what) throws ImageException {
-        if (!options.asRoot()) {
-            return;
-        }
-        try {
-            Files.setAttribute(p, "unix:uid", (int) e.getLongUserId(), NOFOLLOW);
-            Files.setAttribute(p, "unix:gid", (int) e.getLongGroupId(), NOFOLLOW);
-        } catch (IOException ex) {
-            throw new ImageException(what + ": lchown " + p + " " + e.getLongUserId() + ":" + e.getLongGroupId()
-                    + ": " + Errors.reason(ex));
-        }
-    }
-
-    static void mode(Path p, int mode, String what) throws ImageException {
-        try {
-            Files.setAttribute(p, "unix:mode", mode, NOFOLLOW);
-        } catch (IOException ex) {
-            throw new ImageException(what + ": chmod " + p + " " + Integer.toOctalString(mode) + ": " + Errors.reason(ex));
-        }
-    }
-
-    static void times(Path p, FileTime mtime, String what) throws ImageException {
-        try {
-            Files.getFileAttributeView(p, BasicFileAttributeView.class, NOFOLLOW).setTimes(mtime, mtime, null);
-        } catch (IOException ex) {
-            throw new ImageException(what + ": set times of " + p + ": " + Errors.reason(ex));
-        }
-    }
-
-    /** Extended attributes from PAX SCHILY.xattr headers: the user.* ones (all that Java can set), where the filesystem takes them. */
-    private static void xattrs(Path p, TarArchiveEntry e, String what) {
+    /** Extended attributes from PAX SCHILY.xattr headers: the user.* ones, where the filesystem takes them. */
+    private static void xattrs(int fd, TarArchiveEntry e) {
         Map<String, String> pax = e.getExtraPaxHeaders();
-        if (pax.isEmpty() || Files.isSymbolicLink(p)) {
-            return;
-        }
         for (Map.Entry<String, String> x : pax.entrySet()) {
-            if (!x.getKey().startsWith("SCHILY.xattr.user.")) {
-                continue;
-            }
-            try {
-                UserDefinedFileAttributeView v = Files.getFileAttributeView(p, UserDefinedFileAttributeView.class, NOFOLLOW);
-                v.write(x.getKey().substring("SCHILY.xattr.user.".length()),
-                        ByteBuffer.wrap(x.getValue().getBytes(StandardCharsets.ISO_8859_1)));
-            } catch (IOException | UnsupportedOperationException ex) {
-                // the filesystem does not take user xattrs (tmpfs before 6.6): the image runs without them
+            if (x.getKey().startsWith("SCHILY.xattr.user.")) {
+                // false where the filesystem does not take user xattrs (tmpfs before 6.6): the image runs without them
+                RootDir.fsetxattr(fd, x.getKey().substring("SCHILY.xattr.".length()),
+                        x.getValue().getBytes(StandardCharsets.ISO_8859_1));
             }
         }
     }
 
-    /** Removes what is at {@code p} (a directory with all it holds), never following a symlink. */
-    void remove(Path p, BasicFileAttributes a, String what) throws ImageException {
-        if (a == null) {
-            return;
-        }
-        try {
-            if (a.isDirectory()) {
-                deleteTree(p);
-            } else {
-                Files.delete(p);
-            }
-        } catch (IOException ex) {
-            throw new ImageException(what + ": remove " + p + ": " + Errors.reason(ex));
-        }
+    /** Removes {@code name} in {@code parent} (a directory with all it holds), never following a symlink. */
+    private void remove(RootDir.Dir parent, String name, BasicFileAttributes a, String what) throws ImageException {
+        in.remove(parent, name, what);
         if (a.isDirectory() || a.isSymbolicLink()) {
+            String rel = parent.child(name);
             in.invalidate();
-            dirs.keySet().removeIf(d -> d.startsWith(p));
+            dirs.keySet().removeIf(d -> d.equals(rel) || d.startsWith(rel + "/"));
         }
     }
 

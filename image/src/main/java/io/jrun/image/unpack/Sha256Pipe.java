@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 
@@ -16,20 +17,33 @@ import java.util.concurrent.BlockingQueue;
  * MessageDigest there hashes ~130 MB/s, as much time as the unpack itself; so the thread pipes the
  * bytes to coreutils' {@code sha256sum} (~4 times faster) and falls back to MessageDigest where
  * that cannot be started. Measured on a 316 MB layer: inline 4.5 s, MessageDigest beside the
- * unpack 3.1-3.7 s, sha256sum 2.6-2.8 s.
+ * unpack 3.1-3.7 s, sha256sum 2.6-2.8 s. A sha256sum that stops taking input, or gives no
+ * result once it has all, for {@value #STALL_MS} ms is killed and the layer's unpack fails.
  */
 final class Sha256Pipe implements AutoCloseable {
     private static final int PIECE = 256 << 10;
     private static final byte[] END = new byte[0];
+    static final long STALL_MS = 60_000;
+    private static final List<String> SHA256SUM = List.of("/usr/bin/sha256sum");
 
     private final BlockingQueue<byte[]> queue = new ArrayBlockingQueue<>(16);
     private final Thread thread;
+    private final List<String> command;
+    private final long stallMs;
+    private volatile Process process;
     private byte[] piece = new byte[PIECE];
     private int filled;
     private volatile String result;
     private volatile String failure;
 
     Sha256Pipe() {
+        this(SHA256SUM, STALL_MS);
+    }
+
+    /** With another hashing command (printing the hex digest first) and how long it may stall: for tests. */
+    Sha256Pipe(List<String> command, long stallMs) {
+        this.command = command;
+        this.stallMs = stallMs;
         thread = new Thread(this::hash, "jrun-diff-id");
         thread.setDaemon(true);
         thread.start();
@@ -39,7 +53,8 @@ final class Sha256Pipe implements AutoCloseable {
         Process p = null;
         try {
             try {
-                p = new ProcessBuilder("/usr/bin/sha256sum").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                process = p;
             } catch (IOException e) {
                 hashInJava();
                 return;
@@ -55,12 +70,12 @@ final class Sha256Pipe implements AutoCloseable {
             }
             int status = p.waitFor();
             if (status != 0 || line.length() < 64 || !line.substring(0, 64).matches("[0-9a-f]{64}")) {
-                failure = "sha256sum exited with status " + status;
+                failure = command.get(0) + " exited with status " + status;
                 return;
             }
             result = "sha256:" + line.substring(0, 64);
         } catch (IOException e) {
-            failure = "sha256sum: " + e.getMessage();
+            failure = command.get(0) + ": " + io.jrun.runtime.plan.Errno.describe(e);
             queue.clear();
         } catch (InterruptedException e) {
             // closed before the end: nobody waits for the result
@@ -108,10 +123,13 @@ final class Sha256Pipe implements AutoCloseable {
             put(last);
             put(END);
             try {
-                thread.join();
+                thread.join(stallMs);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted while hashing the layer");
+            }
+            if (thread.isAlive()) {
+                throw stalled("gave no result");
             }
         }
         if (result == null) {
@@ -122,10 +140,15 @@ final class Sha256Pipe implements AutoCloseable {
 
     private void put(byte[] b) throws IOException {
         try {
-            // a failed hashing thread takes nothing more: do not wait for it
+            // a failed hashing thread takes nothing more: do not wait for it; a stalled one is killed
+            long waited = 0;
             while (!queue.offer(b, 100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
                 if (!thread.isAlive()) {
                     throw new IOException("hash the layer: " + (failure != null ? failure : "the hashing thread ended"));
+                }
+                waited += 100;
+                if (waited >= stallMs) {
+                    throw stalled("took no input");
                 }
             }
         } catch (InterruptedException e) {
@@ -134,8 +157,22 @@ final class Sha256Pipe implements AutoCloseable {
         }
     }
 
+    private IOException stalled(String what) {
+        Process p = process;
+        if (p != null) {
+            p.destroyForcibly();
+        }
+        thread.interrupt();
+        return new IOException("hash the layer: " + String.join(" ", command) + " " + what + " for " + stallMs
+                + " ms: killed (Connection timed out, ETIMEDOUT)");
+    }
+
     @Override
     public void close() {
         thread.interrupt();
+        Process p = process;
+        if (p != null) {
+            p.destroyForcibly();
+        }
     }
 }

@@ -71,37 +71,61 @@ public final class Unpacker {
         if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
             throw new ImageException("unpack into " + rootfs + ": not a directory");
         }
-        InRoot in = new InRoot(root);
-        Map<Path, LayerApplier.DirAttrs> dirs = new HashMap<>();
-        for (Layer layer : layers) {
-            LayerApplier applier = new LayerApplier(in, options, dirs);
-            String short12 = layer.digest().length() > 19 ? layer.digest().substring(0, 19) : layer.digest();
-            try (InputStream blob = layer.opener().open(); LayerStream s = LayerStream.open(blob, options.limits())) {
+        try (RootDir in = RootDir.open(root)) {
+            Map<String, LayerApplier.DirAttrs> dirs = new HashMap<>();
+            for (Layer layer : layers) {
+                apply(in, dirs, layer);
+            }
+            // deepest first, so that setting a directory's mtime is not undone by its children's
+            List<Map.Entry<String, LayerApplier.DirAttrs>> list = new ArrayList<>(dirs.entrySet());
+            list.sort(Comparator.comparingInt((Map.Entry<String, LayerApplier.DirAttrs> e) -> depth(e.getKey())).reversed());
+            for (Map.Entry<String, LayerApplier.DirAttrs> e : list) {
+                String what = "unpack: directory " + (e.getKey().isEmpty() ? "/" : e.getKey());
+                int fd = in.openReal(e.getKey(), what);
+                if (fd < 0) {
+                    continue; // replaced since by a whiteout and a file: nothing of that directory is left
+                }
                 try {
-                    applier.apply(s, short12);
-                    s.drain();
-                } catch (LimitException e) {
-                    throw new ImageException("unpack layer " + short12 + " entry \"" + applier.currentEntry() + "\": "
-                            + e.getMessage());
+                    String shown = in.show(e.getKey()).toString();
+                    RootDir.futimes(fd, e.getValue().mtime(), shown, what);
+                    RootDir.fchmod(fd, e.getValue().mode(), shown, what);
+                } finally {
+                    RootDir.close(fd);
                 }
-                String diffId = s.diffId();
-                if (!diffId.equals(layer.diffId())) {
-                    throw new ImageException("unpack layer " + layer.digest() + ": diff ID mismatch: the config says "
-                            + layer.diffId() + ", the uncompressed layer is " + diffId);
-                }
-            } catch (IOException e) {
-                throw new ImageException("unpack layer " + layer.digest()
-                        + (applier.currentEntry().isEmpty() ? "" : " entry \"" + applier.currentEntry() + "\"")
-                        + ": " + Errors.reason(e));
             }
         }
-        // deepest first, so that setting a directory's mtime is not undone by its children's
-        List<Map.Entry<Path, LayerApplier.DirAttrs>> list = new ArrayList<>(dirs.entrySet());
-        list.sort(Comparator.comparingInt((Map.Entry<Path, LayerApplier.DirAttrs> e) -> e.getKey().getNameCount()).reversed());
-        for (Map.Entry<Path, LayerApplier.DirAttrs> e : list) {
-            String what = "unpack: directory " + root.relativize(e.getKey());
-            LayerApplier.times(e.getKey(), e.getValue().mtime(), what);
-            LayerApplier.mode(e.getKey(), e.getValue().mode(), what);
+    }
+
+    private static int depth(String rel) {
+        int n = rel.isEmpty() ? 0 : 1;
+        for (int i = 0; i < rel.length(); i++) {
+            if (rel.charAt(i) == '/') {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private void apply(RootDir in, Map<String, LayerApplier.DirAttrs> dirs, Layer layer) throws ImageException {
+        LayerApplier applier = new LayerApplier(in, options, dirs);
+        String short12 = layer.digest().length() > 19 ? layer.digest().substring(0, 19) : layer.digest();
+        try (InputStream blob = layer.opener().open(); LayerStream s = LayerStream.open(blob, options.limits())) {
+            try {
+                applier.apply(s, short12);
+                s.drain();
+            } catch (LimitException e) {
+                throw new ImageException("unpack layer " + short12 + " entry \"" + applier.currentEntry() + "\": "
+                        + e.getMessage());
+            }
+            String diffId = s.diffId();
+            if (!diffId.equals(layer.diffId())) {
+                throw new ImageException("unpack layer " + layer.digest() + ": diff ID mismatch: the config says "
+                        + layer.diffId() + ", the uncompressed layer is " + diffId);
+            }
+        } catch (IOException e) {
+            throw new ImageException("unpack layer " + layer.digest()
+                    + (applier.currentEntry().isEmpty() ? "" : " entry \"" + applier.currentEntry() + "\"")
+                    + ": " + Errors.reason(e));
         }
     }
 

@@ -252,4 +252,79 @@ class HostileArchiveTest {
         assertEquals("unpack into " + bundle + ": Directory not empty (ENOTEMPTY)", e.getMessage());
         assertEquals("{}", Files.readString(bundle.resolve("config.json")));
     }
+
+    /** A directory of the image turned into a symlink to the host's canary, then written and whited out through. */
+    @Test
+    void aDirectoryReplacedByASymlinkIsFollowedInsideOnly() throws Exception {
+        List<Unpacker.Layer> l = UnpackTest.layers("none",
+                new TestImage.Layer().dir("d", 0755).file("d/keep", "k"),
+                new TestImage.Layer().symlink("d", outside.toString()).file("d/secret", "contained")
+                        .hardlink("d/linked", outside.resolve("secret").toString()),
+                new TestImage.Layer().file("d/.wh.secret", "").file("d/.wh.linked", ""));
+        BundleMaker.make(l, config(), bundle, new BundleOptions(List.of("/bin/sh"), List.of(), null, false),
+                UnpackOptions.defaults());
+        Path inside = bundle.resolve("rootfs").resolve(outside.toString().substring(1));
+        assertEquals(List.of(), UnpackTest.list(inside), "whited out inside the rootfs");
+        assertTrue(Files.isSymbolicLink(bundle.resolve("rootfs/d")));
+    }
+
+    /**
+     * Another user who can write where the rootfs lies swaps the rootfs and a directory of it for
+     * symlinks to the canary while the unpack runs: every write stays inside the rootfs it started in
+     * (resolving paths again from the rootfs's path wrote into the canary).
+     */
+    @Test
+    void aConcurrentSymlinkSwapCannotRedirectWrites() throws Exception {
+        TestImage.Layer layer = new TestImage.Layer().dir("d", 0755);
+        for (int i = 0; i < 3000; i++) {
+            layer.file("d/f" + i, "x");
+        }
+        List<Unpacker.Layer> l = UnpackTest.layers("none", layer);
+        Path work = Files.createDirectories(tmp.resolve("work"));
+        Path rootfs = Files.createDirectory(work.resolve("rootfs"));
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger swaps = new java.util.concurrent.atomic.AtomicInteger();
+        Thread swapper = new Thread(() -> {
+            Path d = rootfs.resolve("d");
+            Path aside = work.resolve("d-aside");
+            Path rootAside = work.resolve("rootfs-aside");
+            while (!stop.get()) {
+                try {
+                    Files.move(d, aside); // d, in the rootfs, becomes a symlink to the canary
+                    Files.createSymbolicLink(d, outside);
+                    Thread.onSpinWait();
+                    Files.delete(d);
+                    Files.move(aside, d);
+                    swaps.incrementAndGet();
+                } catch (IOException e) {
+                    // d not there yet, or the unpack just replaced it: try again
+                }
+                try {
+                    Files.move(rootfs, rootAside); // the rootfs itself, by its path
+                    Files.createSymbolicLink(rootfs, outside);
+                    Thread.onSpinWait();
+                    Files.delete(rootfs);
+                    Files.move(rootAside, rootfs);
+                    swaps.incrementAndGet();
+                } catch (IOException e) {
+                    // retried
+                }
+            }
+        });
+        swapper.start();
+        try {
+            new Unpacker(UnpackOptions.defaults()).unpack(l, rootfs);
+        } catch (ImageException e) {
+            // the swaps may fail the unpack (a directory replaced under it): one line, not a write outside
+            assertTrue(!e.getMessage().contains("\n"), e.getMessage());
+        } finally {
+            stop.set(true);
+            swapper.join();
+        }
+        assertTrue(swaps.get() > 0, "the swapper never swapped");
+        try (Stream<Path> s = Files.list(outside)) {
+            assertEquals(List.of(outside.resolve("secret")), s.toList(), "written outside the rootfs");
+        }
+        Unpacker.deleteTree(work);
+    }
 }

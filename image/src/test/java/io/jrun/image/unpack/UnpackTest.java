@@ -67,6 +67,32 @@ class UnpackTest {
         assertEquals("upper", Files.readString(r.resolve("f")));
     }
 
+    /** An opaque marker hides lower layers' entries only: its own layer's, under directories it made implicitly too, stay. */
+    @Test
+    void anOpaqueWhiteoutKeepsItsOwnLayersImplicitDirectories() throws Exception {
+        Path r = unpack(UnpackOptions.defaults(), layers("none",
+                new TestImage.Layer().dir("a", 0755).file("a/b/old", "o").file("a/c/lower", "l").file("a/top", "t"),
+                new TestImage.Layer().file("a/n/deep/file", "mine").file("a/b/new", "n")
+                        .file("a/.wh..wh..opq", "").file("a/after/x", "x")));
+        assertEquals(List.of("after", "b", "n"), list(r.resolve("a")));
+        assertEquals(List.of("new"), list(r.resolve("a/b")), "a/b/old of the lower layer is hidden");
+        assertEquals("mine", Files.readString(r.resolve("a/n/deep/file")));
+        assertEquals("x", Files.readString(r.resolve("a/after/x")));
+    }
+
+    /** A directory or symlink replaced below the root: the directory holding it stays held for the new entry. */
+    @Test
+    void replacementsBelowTheRoot() throws Exception {
+        Path r = unpack(UnpackOptions.defaults(), layers("none",
+                new TestImage.Layer().dir("d/sub", 0755).file("d/sub/x", "x").symlink("d/link", "sub").file("d/f", "f"),
+                new TestImage.Layer().file("d/sub", "now a file").dir("d/link", 0700).file("d/link/in", "in")
+                        .symlink("d/f", "sub").file("d/.wh.nothing", "").file("d/after", "a")));
+        assertEquals("now a file", Files.readString(r.resolve("d/sub")));
+        assertEquals("in", Files.readString(r.resolve("d/link/in")));
+        assertEquals("sub", Files.readSymbolicLink(r.resolve("d/f")).toString());
+        assertEquals(List.of("after", "f", "link", "sub"), list(r.resolve("d")));
+    }
+
     @Test
     void compressionIsTakenFromTheBytes() throws Exception {
         for (String c : List.of("gzip", "zstd", "none")) {

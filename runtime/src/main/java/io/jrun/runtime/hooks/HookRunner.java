@@ -50,6 +50,7 @@ public final class HookRunner {
                 }
             }
             Process p;
+            io.jrun.runtime.Debug.log("hook " + kind + "[" + i + "]: " + h.path() + " in the runtime's namespaces");
             try {
                 p = pb.start();
             } catch (IOException e) {
@@ -65,6 +66,7 @@ public final class HookRunner {
         for (Spec.Hook h : hooks) {
             String what = kind + " hook " + h.path();
             Plan plan = PlanCompiler.compileHook(container, h, initPid, kind.equals("startContainer"));
+            io.jrun.runtime.Debug.log("hook " + kind + ": " + h.path() + " in the namespaces of pid " + initPid);
             try (StageProcess stage = StageProcess.spawn(StageBinary.installedIn(stageDir), socketDir,
                     new ProcessBuilder().redirectInput(ProcessBuilder.Redirect.PIPE)
                             .redirectOutput(ProcessBuilder.Redirect.DISCARD)
@@ -118,6 +120,7 @@ public final class HookRunner {
         if (p.exitValue() != 0) {
             throw new JrunException(what + ": exited with status " + p.exitValue());
         }
+        io.jrun.runtime.Debug.log(what + ": exited with status 0");
     }
 
     /** A poststart or poststop hook's failure is a warning (runtime-spec): one line, and the others still run. */

@@ -301,11 +301,6 @@ public final class PlanCompiler {
             long persona = SpecValidator.PERSONALITY_DOMAINS.get(personality.domain());
             plan.add("set personality " + personality.domain(), StageOp.PERSONALITY, persona);
         }
-        // as runc: without no_new_privs the filter needs CAP_SYS_ADMIN, so it goes in before the drop;
-        // with it, as late as can be, right before execve
-        if (seccomp != null && !proc.noNewPrivileges()) {
-            seccompStep(plan, seccomp);
-        }
         if (proc.oomScoreAdj() != null) {
             plan.add("set oom_score_adj " + proc.oomScoreAdj(), StageOp.OOM_SCORE_ADJ, proc.oomScoreAdj());
         }
@@ -318,14 +313,20 @@ public final class PlanCompiler {
         if (user.umask() != null) {
             plan.add("set umask " + Long.toOctalString(user.umask()), StageOp.UMASK, user.umask());
         }
+        if (proc.terminal()) {
+            // as runc: the process's pty is its own (runc chowns any stdio; jrun leaves the caller's alone)
+            plan.add("chown the console to uid " + user.uid(), StageOp.STDIO_OWNER, user.uid());
+        }
+        // as runc: without no_new_privs the filter needs CAP_SYS_ADMIN, so it goes in before the drop, after
+        // the oom score, rlimits, I/O priority and scheduler (a profile may refuse those to the program);
+        // with no_new_privs, as late as can be, right before execve
+        if (seccomp != null && !proc.noNewPrivileges()) {
+            seccompStep(plan, seccomp);
+        }
         Spec.Capabilities caps = proc.capabilities();
         if (caps != null) {
             plan.add("drop from the bounding set all but " + caps.bounding(), StageOp.CAPS_BOUNDING,
                     Capabilities.mask(caps.bounding()));
-        }
-        if (proc.terminal()) {
-            // as runc: the process's pty is its own (runc chowns any stdio; jrun leaves the caller's alone)
-            plan.add("chown the console to uid " + user.uid(), StageOp.STDIO_OWNER, user.uid());
         }
         // as runc: cwd first with the runtime's ids (the process's may not reach it: a directory of mode
         // 0700); where those cannot (EACCES, EPERM: root squashed on NFS, say), with the process's, below
@@ -375,6 +376,46 @@ public final class PlanCompiler {
             seccompStep(plan, seccomp);
         }
         plan.add(exe, StageOp.EXEC);
+    }
+
+    /**
+     * A startContainer hook's process takes the container process's state, as runc's init has it when
+     * it runs the hook: rlimits, umask, the bounding set, groups and ids, capabilities, cwd,
+     * no_new_privs; without no_new_privs the filter goes in before the drop (it needs CAP_SYS_ADMIN).
+     */
+    private static void hookAsProcess(Plan.Builder plan, Spec.Process proc, SeccompCompiler.Filter filter) {
+        for (Spec.Rlimit r : proc.rlimits()) {
+            plan.add("set rlimit " + r.type() + " soft " + r.soft() + " hard " + r.hard(), StageOp.RLIMIT,
+                    (long) Rlimits.number(r.type()), r.soft(), r.hard());
+        }
+        Spec.User user = proc.user();
+        if (user.umask() != null) {
+            plan.add("set umask " + Long.toOctalString(user.umask()), StageOp.UMASK, user.umask());
+        }
+        if (filter != null && !proc.noNewPrivileges()) {
+            seccompStep(plan, filter);
+        }
+        Spec.Capabilities caps = proc.capabilities();
+        if (caps != null) {
+            plan.add("drop from the bounding set all but " + caps.bounding(), StageOp.CAPS_BOUNDING,
+                    Capabilities.mask(caps.bounding()));
+        }
+        plan.add("chdir to cwd " + proc.cwd(), StageOp.CHDIR, proc.cwd(), 1L);
+        plan.add("setgroups " + user.additionalGids(), StageOp.SETGROUPS, user.additionalGids().toArray());
+        plan.add("setgid " + user.gid(), StageOp.SETGID, user.gid());
+        plan.add("setuid " + user.uid(), StageOp.SETUID, user.uid());
+        if (caps != null) {
+            long permitted = Capabilities.mask(caps.permitted());
+            long inheritable = Capabilities.mask(caps.inheritable());
+            long ambient = Capabilities.mask(caps.ambient()) & permitted & inheritable;
+            plan.add("set capabilities (effective " + caps.effective() + ", permitted " + caps.permitted()
+                    + ", inheritable " + caps.inheritable() + ", ambient " + caps.ambient() + ")", StageOp.CAPS,
+                    Capabilities.mask(caps.effective()), permitted, inheritable, ambient);
+        }
+        plan.add("chdir to cwd " + proc.cwd(), StageOp.CHDIR, proc.cwd(), 2L);
+        if (proc.noNewPrivileges()) {
+            plan.add("set no_new_privs", StageOp.NO_NEW_PRIVS);
+        }
     }
 
     /** runtime-spec 1.2's process.ioPriority and process.scheduler, while the process still is root. */
@@ -577,9 +618,10 @@ public final class PlanCompiler {
     }
 
     /**
-     * As above; {@code underSeccomp}: the hook runs under the container's seccomp filter, as runc's
-     * startContainer hooks do (its init runs them once the filter is loaded). A filter with notify
-     * rules is left out: its listener has no fd for the hook.
+     * As above; {@code underSeccomp} (startContainer): the hook runs as runc's init runs it, from
+     * the process's own state once its set-up is done: its rlimits, umask, user and groups,
+     * capabilities, cwd and no_new_privs, under its seccomp filter. A filter with notify rules is
+     * left out: its listener has no fd for the hook.
      */
     public static Plan compileHook(Spec container, Spec.Hook hook, long initPid, boolean underSeccomp)
             throws JrunException {
@@ -594,11 +636,19 @@ public final class PlanCompiler {
             plan.add("environment", StageOp.ENV, e);
         }
         String exe = "hook \"" + hook.path() + "\"";
+        SeccompCompiler.Filter filter = underSeccomp ? seccomp(container) : null;
+        if (filter != null && filter.notifies()) {
+            filter = null;
+        }
+        Spec.Process proc = container.process();
+        boolean asProcess = underSeccomp && proc != null;
+        if (asProcess) {
+            hookAsProcess(plan, proc, filter);
+        }
         plan.add(exe, StageOp.LOOKUP, hook.path().substring(0, Math.max(1, hook.path().lastIndexOf('/'))));
         plan.add("wait for start", StageOp.WAIT_START);
-        SeccompCompiler.Filter filter = underSeccomp ? seccomp(container) : null;
-        if (filter != null && !filter.notifies()) {
-            seccompStep(plan, filter); // as root: CAP_SYS_ADMIN loads it without no_new_privs
+        if (filter != null && (!asProcess || proc.noNewPrivileges())) {
+            seccompStep(plan, filter); // as root without the process's identity: CAP_SYS_ADMIN loads it
         }
         plan.add(exe, StageOp.EXEC);
         return plan.build();

@@ -84,6 +84,8 @@ class PlanCompilerTest {
         List<StageOp> p2 = ops(privileged);
         assertTrue(p2.indexOf(StageOp.SECCOMP) < p2.indexOf(StageOp.CAPS_BOUNDING),
                 "without no_new_privs, seccomp goes in while CAP_SYS_ADMIN is still there");
+        assertTrue(p2.indexOf(StageOp.RLIMIT) < p2.indexOf(StageOp.SECCOMP),
+                "as runc, after the rlimits, I/O priority and scheduler, which a profile may refuse the program");
         long three = (1L << 29) | (1L << 5) | (1L << 10); // AUDIT_WRITE, KILL, NET_BIND_SERVICE
         assertEquals(List.of(three), first(p, StageOp.CAPS_BOUNDING).args());
         // ambient needs inheritable, which the default leaves empty: none is raised (as runc)
