@@ -405,11 +405,13 @@ class ContainerIT {
     }
 
     @Test
-    void preparedMonitorsRunContainersAndExecsAsBeforeAndEndWithThePool() {
+    void preparedMonitorsRunContainersAndExecsAsBeforeAndEndWithThePool() throws Exception {
         Engine engine = BusyboxImage.engine().prepareMonitors(2);
         try {
             for (int i = 0; i < 4; i++) {
-                try (Container c = busybox().withCommand("sh", "-c", "cat; echo end " + i + " >&2").start(engine)) {
+                // each on a fresh layer, though the later ones get directories with the overlay mounted ahead
+                try (Container c = busybox().withCommand("sh", "-c",
+                        "cat; test -e /marker && echo seen >&2; touch /marker; echo end " + i + " >&2").start(engine)) {
                     assertTrue(c.waitFor(Duration.ofSeconds(30)));
                     c.close();
                     assertEquals("end " + i + "\n", c.output().stderr());
@@ -428,6 +430,9 @@ class ContainerIT {
         } finally {
             engine.prepareMonitors(0); // HostLeakCheck: no idle monitor is left
         }
+        String under = engine.root().resolve("c") + "/";
+        assertEquals(List.of(), Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+                .filter(l -> l.split(" ")[4].startsWith(under)).toList(), "prepared overlays left mounted");
     }
 
     @Test
