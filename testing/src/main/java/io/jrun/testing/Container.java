@@ -122,7 +122,8 @@ public final class Container implements AutoCloseable {
                 throw new IllegalStateException("container " + id + " was started already");
             }
             state = State.RUNNING;
-            id = Engine.newId(); // or a prepared directory's, below
+            id = Engine.newId();
+            dir = engine.containerDir(id);
         }
         try {
             launch();
@@ -143,7 +144,7 @@ public final class Container implements AutoCloseable {
     }
 
     private void launch() {
-        Path bundle;
+        Path bundle = dir.resolve("bundle");
         Map<String, Object> config;
         Path lower;
         try {
@@ -162,28 +163,19 @@ public final class Container implements AutoCloseable {
                 throw new ContainerException("rootfs " + lower + ": No such file or directory (ENOENT)");
             }
             Path rootfs = lower;
-            Engine.Prepared ready = spec.overlay() ? engine.takePrepared(lower) : null;
-            synchronized (this) {
-                if (ready != null) {
-                    id = ready.id();
-                    dir = ready.dir();
-                } else {
-                    dir = engine.containerDir(id);
-                }
-            }
             if (spec.overlay()) {
                 rootfs = dir.resolve("rootfs");
-                if (ready == null) {
-                    Engine.mountOverlay(lower, dir);
-                }
+                Files.createDirectory(dir.resolve("upper"));
+                Files.createDirectory(dir.resolve("work"));
+                Files.createDirectory(rootfs);
+                Native.mountOverlay(lower.toString(), dir.resolve("upper").toString(), dir.resolve("work").toString(),
+                        rootfs.toString());
             }
             ConfigOverrides.apply(config, spec, rootfs, id);
-            bundle = dir.resolve("bundle");
             Files.createDirectory(bundle);
             Files.writeString(bundle.resolve("config.json"), JsonWriter.pretty(config));
         } catch (IOException e) {
-            throw new ContainerException("prepare container " + id + (dir == null ? "" : " in " + dir) + ": "
-                    + e.getMessage(), e);
+            throw new ContainerException("prepare container " + id + " in " + dir + ": " + e.getMessage(), e);
         }
         boolean piped = !spec.inheritIo();
         byte[] stdin = spec.stdin();

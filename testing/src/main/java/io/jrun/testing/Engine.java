@@ -58,9 +58,6 @@ public final class Engine {
     private volatile Jrun jrun;
     private MonitorPool pool;
     private final Map<String, Path> unpacked = new ConcurrentHashMap<>();
-    /** Container directories with the overlay of a lower directory mounted, made ahead (with the monitors). */
-    private final Map<Path, java.util.Queue<Prepared>> prepared = new ConcurrentHashMap<>();
-    private volatile int preparedPerLower;
     private final Set<Container> open = ConcurrentHashMap.newKeySet();
     private final ExecutorService threads;
     private volatile Images images;
@@ -115,72 +112,15 @@ public final class Engine {
         return jrun;
     }
 
-    /** A container directory made ahead: its owner file, and the overlay of a lower directory on {@code rootfs/}. */
-    record Prepared(String id, Path dir) {}
-
-    /** A prepared directory for a container on {@code lower}, or null (none ready; the next exit makes some). */
-    Prepared takePrepared(Path lower) {
-        if (preparedPerLower == 0) {
-            return null;
-        }
-        return prepared.computeIfAbsent(lower, k -> new java.util.concurrent.ConcurrentLinkedQueue<>()).poll();
-    }
-
-    /** Makes prepared directories up to the count for each lower directory used so far (off any start's path). */
-    private void refillPrepared() {
-        synchronized (prepared) {
-            for (Map.Entry<Path, java.util.Queue<Prepared>> e : prepared.entrySet()) {
-                while (preparedPerLower > 0 && e.getValue().size() < preparedPerLower) {
-                    String id = newId();
-                    Path dir = containerDir(id);
-                    try {
-                        mountOverlay(e.getKey(), dir);
-                    } catch (IOException | RuntimeException ex) {
-                        LOG.log(Level.WARNING, "prepare a container directory in " + dir + ": " + ex.getMessage());
-                        removeContainerDir(dir);
-                        return;
-                    }
-                    e.getValue().add(new Prepared(id, dir));
-                }
-            }
-        }
-    }
-
-    /** Unmounts and removes the prepared directories not used. */
-    private void dropPrepared() {
-        synchronized (prepared) {
-            for (java.util.Queue<Prepared> q : prepared.values()) {
-                for (Prepared p = q.poll(); p != null; p = q.poll()) {
-                    removeContainerDir(p.dir());
-                }
-            }
-        }
-    }
-
-    /** {@code dir/rootfs}: an overlay of {@code lower} with its upper and work directories in {@code dir}. */
-    static void mountOverlay(Path lower, Path dir) throws IOException {
-        Path rootfs = dir.resolve("rootfs");
-        Files.createDirectory(dir.resolve("upper"));
-        Files.createDirectory(dir.resolve("work"));
-        Files.createDirectory(rootfs);
-        Native.mountOverlay(lower.toString(), dir.resolve("upper").toString(), dir.resolve("work").toString(),
-                rootfs.toString());
-    }
-
     /**
      * Keeps {@code n} stage monitors spawned ahead (idle, connected, with piped stdio), so a
-     * start or exec does not wait for one, and {@code n} container directories per rootfs used
-     * so far with its overlay mounted; 0 ends the idle monitors and removes the unused
-     * directories.  The monitors are child processes of this JVM until used.
+     * start or exec does not wait for one; 0 ends the idle ones.  They are child processes of
+     * this JVM until used.
      */
     public synchronized Engine prepareMonitors(int n) {
         if (pool != null) {
             pool.close();
             pool = null;
-        }
-        preparedPerLower = Math.max(n, 0);
-        if (n == 0) {
-            dropPrepared();
         }
         Jrun plain = Jrun.withStateRoot(root.resolve("state"));
         if (n > 0) {
@@ -267,8 +207,6 @@ public final class Engine {
             if (pool != null) {
                 pool.close();
             }
-            preparedPerLower = 0;
-            dropPrepared();
         }
         for (Container c : List.copyOf(open)) {
             try {
@@ -287,7 +225,6 @@ public final class Engine {
         }
         if (p != null) {
             p.refill();
-            refillPrepared();
         }
     }
 
