@@ -271,7 +271,9 @@ class ContainerIT {
         try {
             org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(120), c::close);
             assertFalse(io.jrun.runtime.proc.ProcFs.alive(monitor, monitorStart), "the monitor " + monitor + " is left");
-            assertTrue(io.jrun.runtime.proc.ProcFs.alive(init, initStart), "the thaw did not fail: nothing was tested");
+            if (v1) { // v2's freezer lets a SIGKILL through: there the init may be gone already
+                assertTrue(io.jrun.runtime.proc.ProcFs.alive(init, initStart), "the thaw did not fail: nothing was tested");
+            }
             assertThrows(io.jrun.runtime.JrunException.class, () -> engine.jrun().state(c.id()));
             assertEquals(List.of(), engine.openContainers());
             sh("umount " + freezer);
