@@ -15,7 +15,7 @@ cd "$top/testing"
 mvn -q -o ${MAVEN_ARGS:-} dependency:build-classpath -Dmdep.outputFile="$work/cp" -Dmdep.includeScope=test >/dev/null
 cp -a "$top/rootfs-fixtures/target/rootfs/busybox" "$work/rootfs"
 "$top/cli/target/jrun/bin/jrun" spec --bundle "$work"   # runc gets the config bench-run.sh gives both
-sed -i 's#"sh"#"/bin/true"#' "$work/config.json"
-java -Djrun.testing.root="$work/root" -Djrun.testing.images="$work/images" \
+sed -i -e 's#"sh"#"/bin/true"#' -e 's#"terminal": true#"terminal": false#' "$work/config.json"   # no tty where this runs
+java ${JAVA_OPTS:-} -Djrun.testing.root="$work/root" -Djrun.testing.images="$work/images" \
   -Djrun.rootfs.busybox="$top/rootfs-fixtures/target/rootfs/busybox" \
   -cp "target/classes:target/test-classes:$(cat "$work/cp")" io.jrun.testing.HarnessBench "$n" "$work"

@@ -176,6 +176,30 @@ public final class StageProcess implements AutoCloseable {
         };
     }
 
+    /**
+     * {@link #close()}, waiting at most {@code millis} for a spawned monitor to end: one that has
+     * not (its container's init cannot die, e.g. frozen) is killed and reaped.  Returns false
+     * when it had to be killed.
+     */
+    public boolean close(long millis) throws IOException {
+        try {
+            channel.close();
+        } finally {
+            if (process != null) {
+                try {
+                    if (!process.waitFor(millis, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                        process.destroyForcibly().waitFor();
+                        return false;
+                    }
+                } catch (InterruptedException e) {
+                    process.destroyForcibly();
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+        return true;
+    }
+
     /** Closes the channel (which kills a container still running) and reaps a spawned monitor. */
     @Override
     public void close() throws IOException {

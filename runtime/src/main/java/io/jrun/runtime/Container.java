@@ -18,6 +18,8 @@ import java.io.UncheckedIOException;
  * exited.  {@link #close()} kills it if it still runs and removes everything set up for it.
  */
 public final class Container implements AutoCloseable {
+    /** How long close waits for the monitor to end once its channel is closed (it kills the init then). */
+    public static final long MONITOR_WAIT_MS = 10_000;
     private final ContainerState state;
     private final StateDir stateDir;
     private final StageProcess stage;
@@ -25,7 +27,7 @@ public final class Container implements AutoCloseable {
     private final boolean keepState;
     private final Spec spec;       // null for an exec'd process: no hooks
     private final HookRunner hooks;
-    private StageEvent.Exited exit;
+    private volatile StageEvent.Exited exit;
     private boolean closed;
 
     Container(ContainerState state, StateDir stateDir, StageProcess stage, Plan plan, boolean keepState, Spec spec,
@@ -108,6 +110,17 @@ public final class Container implements AutoCloseable {
 
     /** Waits for the init to end, cleans up, and returns its status as a shell shows it (128+N for signal N). */
     public int waitFor() throws JrunException {
+        int status = awaitExit();
+        close();
+        return status;
+    }
+
+    /**
+     * Waits for the init to end and returns its status as {@link #waitFor()} does, without the
+     * clean-up: the caller learns the status first and calls {@link #close()} after (the cgroup,
+     * the state and the monitor go then).
+     */
+    public int awaitExit() throws JrunException {
         while (exit == null) {
             try {
                 StageEvent e = stage.channel().read();
@@ -123,11 +136,24 @@ public final class Container implements AutoCloseable {
             }
         }
         Debug.log("wait: init pid " + state.pid() + " ended, status " + exit.shellStatus());
-        close();
         return exit.shellStatus();
     }
 
-    /** Kills the container if it still runs (closing the control channel does that) and removes its state. */
+    /** Thaws the container's cgroup if it is frozen (paused): a frozen process takes a SIGKILL only once thawed. */
+    public void thawIfFrozen() throws JrunException {
+        ContainerCgroup cgroup = stateDir == null ? null : Jrun.cgroupOf(state);
+        if (cgroup != null && cgroup.isFrozen()) {
+            cgroup.thaw();
+        }
+    }
+
+    /**
+     * Kills the container if it still runs (closing the control channel does that) and removes its
+     * state.  A paused container is thawed first; one that cannot be (the thaw fails) keeps its
+     * frozen processes, but its monitor still ends (killed at once: it would wait for them forever)
+     * and this throws what the thaw said.  A monitor that has not ended {@link #MONITOR_WAIT_MS}
+     * after its channel closed is killed too.
+     */
     @Override
     public synchronized void close() throws JrunException {
         if (closed) {
@@ -135,9 +161,15 @@ public final class Container implements AutoCloseable {
         }
         closed = true;
         ContainerCgroup cgroup = stateDir == null ? null : Jrun.cgroupOf(state);
+        JrunException thaw = null;
         if (exit == null && cgroup != null && cgroup.isFrozen()) {
-            cgroup.killAndThaw(); // paused: the monitor would wait forever for a frozen init to die
+            try {
+                cgroup.killAndThaw(); // paused: the monitor would wait forever for a frozen init to die
+            } catch (JrunException e) {
+                thaw = e;
+            }
         }
+        boolean monitorEnded = true;
         try {
             if (exit != null && cgroup != null && cgroup.oomKills() > 0) {
                 Warnings.warn("jrun: container " + id() + ": the kernel's OOM killer killed a process of it"
@@ -161,13 +193,21 @@ public final class Container implements AutoCloseable {
             // the monitor is gone: nothing to tell it
         } finally {
             try {
-                stage.close();
+                monitorEnded = stage.close(thaw == null ? MONITOR_WAIT_MS : 0);
             } catch (IOException | UncheckedIOException e) {
                 // the monitor is gone either way
             }
-            if (exit == null && stateDir != null) { // its state went above, kept or not: its cgroup goes too
+            if (exit == null && stateDir != null && thaw == null) { // its state went above, kept or not: its cgroup goes too
                 Jrun.removeCgroup(cgroup); // killed by closing the channel: retried until its processes are gone
             }
+        }
+        if (thaw != null) {
+            throw new JrunException("close " + id() + ": " + thaw.getMessage() + "; its processes stay frozen in "
+                    + cgroup.dirs() + ", its monitor was killed", thaw);
+        }
+        if (!monitorEnded) {
+            throw new JrunException("close " + id() + ": its monitor did not end " + MONITOR_WAIT_MS
+                    + " ms after its channel closed; it was killed");
         }
     }
 }

@@ -46,6 +46,8 @@ public final class Container implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Container.class.getName());
     private static final File DEV_NULL = new File("/dev/null");
     private static final long KILL_WAIT_MS = 10_000;
+    /** How long an exec'd process's output may be quiet after it exited before the reading stops. */
+    static final long OUTPUT_QUIET_MS = 200;
 
     private enum State { NEW, RUNNING, CLOSED }
 
@@ -213,10 +215,14 @@ public final class Container implements AutoCloseable {
         }
         engine.threads().submit(() -> {
             try {
-                exit.complete(rc.waitFor());
+                exit.complete(rc.awaitExit());
             } catch (JrunException | RuntimeException e) {
                 exit.completeExceptionally(e);
             }
+            // the clean-up (cgroups, state, the monitor) after the status is known, off the waiter's path;
+            // close() waits for it (the runtime container's close is synchronized and idempotent)
+            closeQuietly(rc);
+            engine.exited();
         });
     }
 
@@ -224,7 +230,7 @@ public final class Container implements AutoCloseable {
         try {
             rc.close();
         } catch (JrunException e) {
-            LOG.log(Level.WARNING, "close " + rc.id() + ": " + e.getMessage());
+            LOG.log(Level.WARNING, e.getMessage()); // names the operation and the container
         }
     }
 
@@ -322,8 +328,10 @@ public final class Container implements AutoCloseable {
         } catch (JrunException e) {
             throw new ContainerException(e.getMessage(), e);
         }
-        Future<?> o = engine.threads().submit(() -> copy(x.stdout(), out));
-        Future<?> e = engine.threads().submit(() -> copy(x.stderr(), err));
+        Drain o = new Drain(x.stdout(), out);
+        Drain e = new Drain(x.stderr(), err);
+        o.future = engine.threads().submit(o);
+        e.future = engine.threads().submit(e);
         Future<?> i = stdin == null ? null : engine.threads().submit(() -> {
             try (OutputStream s = x.stdin()) {
                 stdin.write(s);
@@ -336,20 +344,87 @@ public final class Container implements AutoCloseable {
         } catch (JrunException ex) {
             closeQuietly(x);
             throw new ContainerException(ex.getMessage(), ex);
+        } finally {
+            engine.exited();
         }
         try {
-            o.get(KILL_WAIT_MS, TimeUnit.MILLISECONDS);
-            e.get(KILL_WAIT_MS, TimeUnit.MILLISECONDS);
+            o.awaitEnd();
+            e.awaitEnd();
             if (i != null) {
                 i.get(KILL_WAIT_MS, TimeUnit.MILLISECONDS);
             }
         } catch (ExecutionException ex) {
             Throwable c = ex.getCause();
             throw new ContainerException("exec " + args.get(0) + " in " + id + ": " + c.getMessage(), c);
-        } catch (TimeoutException | InterruptedException ex) {
-            throw new ContainerException("exec " + args.get(0) + " in " + id + ": its output did not end");
+        } catch (TimeoutException ex) {
+            throw new ContainerException("exec " + args.get(0) + " in " + id + ": its stdin was not written "
+                    + KILL_WAIT_MS + " ms after it ended");
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new ContainerException("exec " + args.get(0) + " in " + id + ": interrupted");
         }
         return status;
+    }
+
+    /**
+     * Reads an exec'd process's stdout or stderr into the caller's stream.  Once the process has
+     * exited, what it wrote is in the pipe: the reading ends at end-of-file, or when nothing came
+     * for {@link #OUTPUT_QUIET_MS} (a background process it left holds the pipe, as {@code
+     * daemon &} does), or after {@link #KILL_WAIT_MS}; what comes later is dropped, and the
+     * reading thread ends when the pipe's last writer does (at the latest with the container).
+     */
+    private static final class Drain implements java.util.concurrent.Callable<Void> {
+        private final InputStream in;
+        private final OutputStream out;
+        private volatile long lastRead = System.nanoTime();
+        private volatile boolean writing;
+        private boolean abandoned; // guarded by this
+        volatile Future<?> future;
+
+        Drain(InputStream in, OutputStream out) {
+            this.in = in;
+            this.out = out;
+        }
+
+        @Override
+        public Void call() throws IOException {
+            byte[] buf = new byte[8192];
+            try (InputStream src = in) {
+                for (int n = src.read(buf); n >= 0; n = src.read(buf)) {
+                    writing = true; // a slow consumer is not a quiet pipe
+                    try {
+                        synchronized (this) {
+                            if (!abandoned) {
+                                out.write(buf, 0, n);
+                            }
+                        }
+                    } finally {
+                        lastRead = System.nanoTime();
+                        writing = false;
+                    }
+                }
+            }
+            return null;
+        }
+
+        /** After the process exited: until end-of-file, a quiet pipe, or the cap. */
+        void awaitEnd() throws ExecutionException, InterruptedException {
+            long cap = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(KILL_WAIT_MS);
+            while (true) {
+                try {
+                    future.get(OUTPUT_QUIET_MS, TimeUnit.MILLISECONDS);
+                    return;
+                } catch (TimeoutException t) {
+                    long now = System.nanoTime();
+                    if (!writing && now - lastRead >= TimeUnit.MILLISECONDS.toNanos(OUTPUT_QUIET_MS) || now > cap) {
+                        synchronized (this) {
+                            abandoned = true;
+                        }
+                        return;
+                    }
+                }
+            }
+        }
     }
 
     private Spec.Process execBase() {
@@ -363,13 +438,6 @@ public final class Container implements AutoCloseable {
             execBase = b;
         }
         return b;
-    }
-
-    private static Void copy(InputStream in, OutputStream out) throws IOException {
-        try (InputStream src = in) {
-            src.transferTo(out);
-        }
-        return null;
     }
 
     /**
@@ -512,6 +580,7 @@ public final class Container implements AutoCloseable {
             f.close();
         }
         if (rc != null) {
+            boolean frozen = false;
             if (!exit.isDone()) {
                 try {
                     rc.signal(9);
@@ -519,7 +588,14 @@ public final class Container implements AutoCloseable {
                     // ended meanwhile
                 }
                 try {
-                    exit.get(KILL_WAIT_MS, TimeUnit.MILLISECONDS);
+                    rc.thawIfFrozen(); // paused (through the runtime): the SIGKILL is taken once thawed
+                } catch (JrunException e) {
+                    frozen = true; // the runtime's close kills its monitor and says why
+                }
+                try {
+                    if (!frozen) {
+                        exit.get(KILL_WAIT_MS, TimeUnit.MILLISECONDS);
+                    }
                 } catch (TimeoutException | ExecutionException e) {
                     // closing the channel below makes the monitor kill it
                 } catch (InterruptedException e) {
@@ -529,7 +605,11 @@ public final class Container implements AutoCloseable {
             closeQuietly(rc);
             for (Future<?> p : pumps) {
                 try {
-                    p.get(KILL_WAIT_MS, TimeUnit.MILLISECONDS);
+                    if (frozen) {
+                        p.cancel(true); // frozen processes hold the pipes: no end of output to wait for
+                    } else {
+                        p.get(KILL_WAIT_MS, TimeUnit.MILLISECONDS);
+                    }
                 } catch (TimeoutException | ExecutionException e) {
                     p.cancel(true);
                 } catch (InterruptedException e) {

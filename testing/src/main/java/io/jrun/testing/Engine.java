@@ -217,6 +217,17 @@ public final class Engine {
         }
     }
 
+    /** A container or exec ended and was cleaned up: the time to spawn the monitors that replace those it took. */
+    void exited() {
+        MonitorPool p;
+        synchronized (this) {
+            p = pool;
+        }
+        if (p != null) {
+            p.refill();
+        }
+    }
+
     void opened(Container c) {
         open.add(c);
     }

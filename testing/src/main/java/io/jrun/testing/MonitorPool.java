@@ -16,7 +16,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Stage monitors spawned ahead, connected and idle, with piped stdio, so a container's start
- * does not pay the spawn (~6 ms here); each one taken is replaced in the background.  Only for
+ * does not pay the spawn (~5 ms here); each one taken is replaced in the background when a
+ * container or exec ends (or at once when the pool ran dry), so the spawn does not compete with
+ * a start for the cpus.  Only for
  * containers and execs whose stdio is piped (stdin piped or /dev/null: then its pipe is closed
  * at once), which is how this library runs them all unless the spec inherits the JVM's.
  */
@@ -53,7 +55,9 @@ final class MonitorPool implements Jrun.StageSource {
             return null;
         }
         StageProcess p = ready.poll();
-        refill();
+        if (ready.isEmpty()) {
+            refill(); // a burst: spawn now; else when a container ends, not while this one starts (2 cpus here)
+        }
         if (p != null && devNullIn) {
             try {
                 OutputStream in = p.stdinOrNull();
@@ -65,7 +69,8 @@ final class MonitorPool implements Jrun.StageSource {
         return p;
     }
 
-    private void refill() {
+    /** Spawns, in the background, the monitors that bring the pool back to its size. */
+    void refill() {
         while (!closed && ready.size() + pending.get() < size) {
             pending.incrementAndGet();
             threads.submit(this::spawnOne);

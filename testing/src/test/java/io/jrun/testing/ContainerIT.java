@@ -237,6 +237,69 @@ class ContainerIT {
     }
 
     @Test
+    void anExecThatLeavesABackgroundProcessHoldingItsOutputReturnsWhatItWrote() {
+        try (Container c = start(busybox().withCommand("sleep", "1000"))) {
+            // the background sleep keeps the exec's stdout and stderr open: the exec still ends with its process
+            assertEquals(new ExecResult(0, "before\nafter\n", "err\n"),
+                    c.exec("sh", "-c", "echo before; sleep 1001 & echo after; echo err >&2"));
+            assertEquals("2\n", c.exec("sh", "-c", "pidof sleep | wc -w").stdout(), "the background sleep runs on");
+            // and an exec without one still reads all of a big output
+            assertEquals(2_000_000, c.exec("sh", "-c", "yes 123456789 | head -n 200000").stdout().length());
+        }
+    }
+
+    @Test
+    void closingAPausedContainerWhoseThawFailsStillEndsItsMonitor() throws Exception {
+        Engine engine = BusyboxImage.engine();
+        Container c = start(busybox().withCommand("sleep", "1000"));
+        long init = c.pid();
+        long initStart = io.jrun.runtime.proc.ProcFs.startTime(init);
+        String stat = Files.readString(Path.of("/proc/" + init + "/stat"));
+        long monitor = Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1]);
+        long monitorStart = io.jrun.runtime.proc.ProcFs.startTime(monitor);
+        List<Path> cgroups;
+        try (Stream<Path> s = Files.find(Path.of("/sys/fs/cgroup"), 8,
+                (p, a) -> a.isDirectory() && p.getFileName().toString().equals(c.id()))) {
+            cgroups = s.toList();
+        }
+        boolean v1 = Files.isDirectory(Path.of("/sys/fs/cgroup/freezer"));
+        Path freezer = cgroups.stream().filter(p -> Files.exists(p.resolve(v1 ? "freezer.state" : "cgroup.freeze")))
+                .findFirst().orElseThrow();
+        engine.jrun().pause(c.id());
+        // a read-only bind over the freezer's directory (in this test's private mount namespace): the thaw fails
+        sh("mount --bind " + freezer + " " + freezer + " && mount -o remount,bind,ro " + freezer);
+        boolean bound = true;
+        try {
+            org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(120), c::close);
+            assertFalse(io.jrun.runtime.proc.ProcFs.alive(monitor, monitorStart), "the monitor " + monitor + " is left");
+            if (v1) { // v2's freezer lets a SIGKILL through: there the init may be gone already
+                assertTrue(io.jrun.runtime.proc.ProcFs.alive(init, initStart), "the thaw did not fail: nothing was tested");
+            }
+            assertThrows(io.jrun.runtime.JrunException.class, () -> engine.jrun().state(c.id()));
+            assertEquals(List.of(), engine.openContainers());
+            sh("umount " + freezer);
+            bound = false;
+        } finally {
+            if (bound) {
+                sh("umount " + freezer);
+            }
+            Files.writeString(freezer.resolve(v1 ? "freezer.state" : "cgroup.freeze"), v1 ? "THAWED" : "0");
+            for (int i = 0; i < 1000 && io.jrun.runtime.proc.ProcFs.alive(init, initStart); i++) {
+                Thread.sleep(10); // its SIGKILL is taken now
+            }
+            for (Path p : cgroups) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    private static void sh(String command) throws Exception {
+        Process p = new ProcessBuilder("sh", "-c", command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), command + ": " + out);
+    }
+
+    @Test
     void copiesRunAsRootWhateverTheContainersUser() {
         try (Container c = start(busybox().withUser("1000").withCommand("sleep", "1000"))) {
             assertEquals("1000\n", c.exec("id", "-u").stdout());

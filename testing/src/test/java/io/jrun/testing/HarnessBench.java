@@ -137,9 +137,11 @@ public final class HarnessBench {
     private static void runc(Path bundle, String id) throws IOException, InterruptedException {
         Process p = new ProcessBuilder("runc", "--root", bundle.resolve("state").toString(), "run", "--bundle",
                 bundle.toString(), "bench-" + ProcessHandle.current().pid() + "-" + id)
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                .redirectErrorStream(true).start();
+        byte[] out = p.getInputStream().readAllBytes();
         if (p.waitFor() != 0) {
-            throw new IllegalStateException("runc run failed: " + p.exitValue());
+            throw new IllegalStateException("runc run failed: " + p.exitValue() + ": "
+                    + new String(out, StandardCharsets.UTF_8).trim());
         }
     }
 
