@@ -12,7 +12,8 @@
  *   u32 n, n x str                                                Java's words for errno 0..n-1
  *   u8 v2, u8 default placement, u32 n, n x (str dir, str its hierarchy's mount, u8 cpuset)
  *   u32 n, n x (str dir, str file, str value)                     the cgroup writes of the limits
- *   str state.json once running, with the sentinels of PlanCache
+ *   str state.json when created, str state.json once running, with the sentinels of PlanCache
+ *   u64 FNV-1a 64 of everything before it
  *   (str is u32 length + bytes, little-endian)
  *
  * The launcher finds the entry, gathers every input again (config.json, the facts) and compares
@@ -364,9 +365,14 @@ static int inputs_hold(struct plancache *pc, struct view inputs, const char *bui
 
 static int parse_entry(struct plancache *pc, const char *build)
 {
-    struct reader r = { pc->entry, pc->entry_len, 0 };
-    if (pc->entry_len < 8 || memcmp(pc->entry, "JRUNPC01", 8))
+    struct reader r = { pc->entry, pc->entry_len - 8, 0 };
+    uint64_t sum = 0;
+    if (pc->entry_len < 16 || memcmp(pc->entry, "JRUNPC01", 8))
         return 0;
+    for (int b = 7; b >= 0; b--)
+        sum = sum << 8 | pc->entry[pc->entry_len - 8 + (size_t)b];
+    if (fnv(FNV_START, pc->entry, pc->entry_len - 8) != sum)
+        return 0; /* damaged */
     r.p += 8;
     r.left -= 8;
     struct view inputs = rd_str(&r);

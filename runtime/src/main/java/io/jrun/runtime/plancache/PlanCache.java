@@ -36,7 +36,8 @@ import java.util.Map;
  * The compiled-plan cache of {@code jrun run}: {@code <root>/.plan-cache/<build>/<key>}, root-only
  * (0700). An entry holds the {@link CompileInputs} a plan was compiled from and what the launcher
  * needs to run it without a JVM (plancache.c): the plan with the container id as a sentinel, the
- * cgroup directories and the writes of the limits, the state files, the step descriptions. Written
+ * cgroup directories and the writes of the limits, the state files, the step descriptions, and an FNV-1a 64
+ * checksum of all that. Written
  * by the JVM after a run it compiled itself; any difference in the inputs makes the launcher start
  * the JVM instead. Bounded: {@link #MAX_ENTRIES} entries and {@link #MAX_BYTES} bytes per build,
  * the oldest dropped first; another build's entries are dropped when this build stores one.
@@ -212,6 +213,11 @@ public final class PlanCache {
                 spec.annotations(), false, null);
         CompileInputs.str(out, state(s, "created"));
         CompileInputs.str(out, state(s, "running"));
+        byte[] body = out.toByteArray();
+        long sum = fnv(body);
+        for (int i = 0; i < 8; i++) {
+            out.write((int) (sum >>> (8 * i)) & 0xff); // a damaged entry is no entry
+        }
         write(stateRoot, buildId, key(bundle.toString()), out.toByteArray());
         return null;
     }
@@ -262,13 +268,18 @@ public final class PlanCache {
 
     /** The entry's file name: FNV-1a 64 of the bundle path, in hex (plancache.c computes the same). */
     public static String key(String bundle) {
+        String hex = Long.toHexString(fnv(bundle.getBytes(StandardCharsets.UTF_8)));
+        return "0".repeat(16 - hex.length()) + hex;
+    }
+
+    /** FNV-1a 64. */
+    static long fnv(byte[] bytes) {
         long h = 0xcbf29ce484222325L;
-        for (byte b : bundle.getBytes(StandardCharsets.UTF_8)) {
+        for (byte b : bytes) {
             h ^= b & 0xff;
             h *= 0x100000001b3L;
         }
-        String hex = Long.toHexString(h);
-        return "0".repeat(16 - hex.length()) + hex;
+        return h;
     }
 
     /** The directory of this build's entries under {@code stateRoot}. */
