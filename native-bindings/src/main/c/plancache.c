@@ -467,12 +467,11 @@ struct plancache *plancache_lookup(int argc, char **argv, const char *stage_path
     int i = 1;
     struct stat st;
 
-    if (build_id(stage_path, libdir, build) < 0)
-        return NULL;
-    setenv("JRUN_BUILD_ID", build, 1); /* for the JVM: the build its stored entries are for */
     const char *off = getenv("JRUN_PLAN_CACHE");
-    if ((off && !strcmp(off, "off")) || geteuid() != 0)
-        return NULL;
+    unsetenv("JRUN_BUILD_ID"); /* only ours counts */
+    if ((off && !strcmp(off, "off")) || geteuid() != 0 || build_id(stage_path, libdir, build) < 0)
+        return NULL; /* JRUN_PLAN_CACHE=off: neither used nor stored */
+    setenv("JRUN_BUILD_ID", build, 1); /* for the JVM: the build its stored entries are for */
 
     /* [--root DIR] run [--bundle DIR | -b DIR] TARGET: anything else is the JVM's */
     if (i < argc && !strcmp(argv[i], "--root") && i + 1 < argc) {
