@@ -54,7 +54,9 @@ struct plancache {
     size_t entry_len;
     char root[PATH_MAX], bundle[PATH_MAX], state[PATH_MAX];
     char id[1100];
-    struct view config, sentinel, plan, state_running;
+    const char *command;  /* "run" or "create" */
+    const char *pid_file; /* create --pid-file, or NULL */
+    struct view config, sentinel, plan, state_created, state_running;
     uint32_t nsteps, nerr, nwrites;
     struct view *desc, *lookup_path, *err;
     unsigned char *lookup;
@@ -336,9 +338,10 @@ static int fact_holds(int kind, const char *arg, struct view want)
 static int inputs_hold(struct plancache *pc, struct view inputs, const char *build)
 {
     struct reader r = { inputs.p, inputs.len, 0 };
-    struct view b = rd_str(&r), root = rd_str(&r), bundle = rd_str(&r);
+    struct view b = rd_str(&r), command = rd_str(&r), root = rd_str(&r), bundle = rd_str(&r);
     pc->config = rd_str(&r);
-    if (r.bad || !equals_str(b, build) || !equals_str(root, pc->root) || !equals_str(bundle, pc->bundle))
+    if (r.bad || !equals_str(b, build) || !equals_str(command, pc->command) || !equals_str(root, pc->root)
+        || !equals_str(bundle, pc->bundle))
         return 0;
     char path[PATH_MAX];
     size_t len;
@@ -422,7 +425,7 @@ static int parse_entry(struct plancache *pc, const char *build)
         pc->wfile[i] = rd_str(&r);
         pc->wval[i] = rd_str(&r);
     }
-    rd_str(&r); /* state.json when created: `run` writes only the running one */
+    pc->state_created = rd_str(&r);
     pc->state_running = rd_str(&r);
     if (r.bad || r.left != 0)
         return 0;
@@ -463,7 +466,7 @@ static int load(struct plancache *pc, const char *path)
 struct plancache *plancache_lookup(int argc, char **argv, const char *stage_path, const char *libdir)
 {
     char build[17], path[PATH_MAX];
-    const char *root = "/run/jrun", *bundle = NULL, *target = NULL;
+    const char *root = "/run/jrun", *bundle = NULL, *target = NULL, *command, *pid_file = NULL;
     int i = 1;
     struct stat st;
 
@@ -481,13 +484,19 @@ struct plancache *plancache_lookup(int argc, char **argv, const char *stage_path
         root = argv[i] + 7;
         i++;
     }
-    if (i >= argc || strcmp(argv[i], "run"))
+    if (i >= argc || (strcmp(argv[i], "run") && strcmp(argv[i], "create")))
         return NULL;
+    command = argv[i];
+    int create = !strcmp(command, "create");
     for (i++; i < argc; i++) {
         if ((!strcmp(argv[i], "--bundle") || !strcmp(argv[i], "-b")) && i + 1 < argc && !bundle) {
             bundle = argv[++i];
         } else if (!strncmp(argv[i], "--bundle=", 9) && !bundle) {
             bundle = argv[i] + 9;
+        } else if (create && !strcmp(argv[i], "--pid-file") && i + 1 < argc && !pid_file) {
+            pid_file = argv[++i];
+        } else if (create && !strncmp(argv[i], "--pid-file=", 11) && !pid_file) {
+            pid_file = argv[i] + 11;
         } else if (argv[i][0] == '-' || target) {
             return NULL;
         } else {
@@ -497,11 +506,15 @@ struct plancache *plancache_lookup(int argc, char **argv, const char *stage_path
     if (!target || !*root)
         return NULL;
 
+    if (pid_file && !*pid_file)
+        return NULL;
     struct plancache *pc = calloc(1, sizeof(*pc));
     if (!pc || absolute(root, pc->root) < 0)
         goto miss;
+    pc->command = command;
+    pc->pid_file = pid_file;
     /* RunCommand: without --bundle, a directory holding config.json is the bundle and the id is made up */
-    if (!bundle && snprintf(path, sizeof(path), "%s/config.json", target) < (int)sizeof(path) && stat(path, &st) == 0
+    if (!create && !bundle && snprintf(path, sizeof(path), "%s/config.json", target) < (int)sizeof(path) && stat(path, &st) == 0
         && S_ISREG(st.st_mode)) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -516,7 +529,9 @@ struct plancache *plancache_lookup(int argc, char **argv, const char *stage_path
 
     /* the cache: <root>/.plan-cache/<build>/<key>, each level root's own and private */
     char key[17];
-    snprintf(key, sizeof(key), "%016llx", (unsigned long long)fnv(FNV_START, pc->bundle, strlen(pc->bundle)));
+    uint64_t h = fnv(FNV_START, command, strlen(command));
+    h = fnv(h, " ", 1);
+    snprintf(key, sizeof(key), "%016llx", (unsigned long long)fnv(h, pc->bundle, strlen(pc->bundle)));
     if (snprintf(path, sizeof(path), "%s/.plan-cache", pc->root) >= (int)sizeof(path) || lstat(path, &st) < 0
         || !private_to_root(&st, 1))
         goto miss;
@@ -960,6 +975,76 @@ static unsigned char *filled_plan(const struct plancache *pc, size_t *len)
     return out;
 }
 
+/* state.json from its stored template: the id, the pid and its start time, the time, the cgroup record */
+static char *fill_state(const struct plancache *pc, struct view tmpl, int pid, unsigned long long start,
+                        const char *created, char *cg, size_t cgl)
+{
+    char num[32];
+    char *state = fill_view(pc, tmpl);
+    cg[cgl] = '\0';
+    snprintf(num, sizeof(num), "%d", pid);
+    int bad = !state || replace(&state, "1999999999", num) < 0;
+    snprintf(num, sizeof(num), "%llu", start);
+    bad = bad || replace(&state, "1999999998", num) < 0 || replace(&state, "@@CREATED@@", created) < 0
+        || replace(&state, "\"@@CGROUP@@\"", cg) < 0;
+    if (bad) {
+        free(state);
+        return NULL;
+    }
+    return state;
+}
+
+/* Jrun.writePidFile: the pid, no newline, through a hidden temporary file beside it */
+static int write_pid_file(const char *file, int pid)
+{
+    char abs[PATH_MAX], tmp[PATH_MAX + 8], num[32];
+    if (absolute(file, abs) < 0) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    char *slash = strrchr(abs, '/');
+    snprintf(tmp, sizeof(tmp), "%.*s/.%s.tmp", (int)(slash - abs), abs, slash + 1);
+    int n = snprintf(num, sizeof(num), "%d", pid);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0 || write_all_fd(fd, num, (size_t)n) < 0 || close(fd) < 0 || rename(tmp, abs) < 0) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        unlink(tmp);
+        errno = e;
+        return -1;
+    }
+    return 0;
+}
+
+static int fail(struct plancache *pc, int out_fd, int err, const char *what);
+
+/* Jrun.createDetached once the init is set up: state.json (created), the pid file, and the monitor told
+   to leave the init waiting on its exec fifo, re-parented to the caller's subreaper. */
+static int created(struct plancache *pc, int out_fd, int pid, unsigned long long start, const char *when, char *cg,
+                   char *err, size_t esize)
+{
+    size_t cgl = strlen(cg);
+    char *state = fill_state(pc, pc->state_created, pid, start, when, cg, cgl);
+    if (!state)
+        return fail(pc, out_fd, EBADMSG, "plan cache: a stored state that does not fill in");
+    if (write_state_file(pc, "state.json", state, strlen(state)) < 0) {
+        int e = errno;
+        free(state);
+        snprintf(err, esize, "write %.3900s/state.json", pc->state);
+        return fail(pc, out_fd, e, err);
+    }
+    free(state);
+    if (pc->pid_file && write_pid_file(pc->pid_file, pid) < 0) {
+        snprintf(err, esize, "write pid file %.3900s", pc->pid_file);
+        return fail(pc, out_fd, errno, err);
+    }
+    if (write_all_fd(out_fd, "detach\n", 7) < 0)
+        return fail(pc, out_fd, errno, "create: the stage went away");
+    close(out_fd);
+    return 0;
+}
+
 /* Plan.describe: a failed step's words, the stage's detail, the errno. */
 static void describe_failure(const struct plancache *pc, const char *rest)
 {
@@ -1089,19 +1174,17 @@ int plancache_control(struct plancache *pc, int in_fd, int out_fd)
             /* exec reads the config as it was at create */
             if (write_state_file(pc, "config.json", pc->config.p, pc->config.len) < 0)
                 return fail(pc, out_fd, errno, (snprintf(err, sizeof(err), "copy config.json to %s", pc->state), err));
-            char created[64], num[32];
-            rfc3339(created, sizeof(created));
-            char *state = fill_view(pc, pc->state_running);
-            cg[cgl] = '\0';
-            snprintf(num, sizeof(num), "%d", pid);
-            int bad = !state || replace(&state, "1999999999", num) < 0;
-            snprintf(num, sizeof(num), "%llu", start_time(pid));
-            bad = bad || replace(&state, "1999999998", num) < 0 || replace(&state, "@@CREATED@@", created) < 0
-                || replace(&state, "\"@@CGROUP@@\"", cg) < 0;
-            if (bad)
-                return fail(pc, out_fd, EBADMSG, "plan cache: a stored state that does not fill in");
+            char when[64];
+            rfc3339(when, sizeof(when));
+            unsigned long long started_time = start_time(pid);
             if (stop_signal)
                 goto stopped;
+            cg[cgl] = '\0';
+            if (!strcmp(pc->command, "create"))
+                return created(pc, out_fd, pid, started_time, when, cg, err, sizeof(err));
+            char *state = fill_state(pc, pc->state_running, pid, started_time, when, cg, cgl);
+            if (!state)
+                return fail(pc, out_fd, EBADMSG, "plan cache: a stored state that does not fill in");
             /* Container.start: the program is let go, state.json says running while it starts */
             if (write_all_fd(out_fd, "start\n", 6) < 0)
                 return fail(pc, out_fd, errno, "start: the stage went away");

@@ -163,6 +163,53 @@ class PlanCacheIT extends CliTest {
                 .replaceAll("\"jrun.pidStartTime\":\\d+", "\"jrun.pidStartTime\":S");
     }
 
+    /** `create --pid-file` as containerd and runtime-tools call it: the same created container, JVM or not. */
+    @Test
+    void aSecondCreateNeedsNoJvmAndLeavesTheSameContainer() throws Exception {
+        Path b = bundle().sh("echo started").write();
+        Map<String, String> jvm = createStartDelete(null, b);
+        assertEquals(1, entries(jrun.stateRoot()).size());
+        Map<String, String> cached = createStartDelete(NO_JVM, b);
+        assertEquals(jvm, cached);
+        // run and create of one bundle are two entries
+        assertEquals(0, run(null, null, b, id()).exit());
+        assertEquals(2, entries(jrun.stateRoot()).size());
+    }
+
+    Map<String, String> createStartDelete(String java, Path b) throws Exception {
+        String id = id();
+        Path pidFile = tmp.resolve(id + ".pid");
+        ProcessBuilder pb = jrun.builder("create", "--bundle", b.toString(), "--pid-file", pidFile.toString(), id);
+        if (java != null) {
+            pb.environment().put("JRUN_JAVA", java);
+        }
+        Path out = Files.createTempFile(tmp, "out", ".txt");
+        Path err = Files.createTempFile(tmp, "err", ".txt");
+        JrunCli.Result created = JrunCli.finish(new JrunCli.Started(
+                pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start(), out, err));
+        Map<String, String> seen = new LinkedHashMap<>();
+        seen.put("create", created.exit() + created.stderr());
+        Path state = jrun.stateRoot().resolve(id);
+        try (var files = Files.list(state)) {
+            seen.put("files", files.map(p -> p.getFileName().toString()).sorted().toList().toString());
+        }
+        String stateJson = Files.readString(state.resolve("state.json"));
+        seen.put("state.json", normal(stateJson, id));
+        seen.put("cgroup.json", normal(Files.readString(state.resolve("cgroup.json")), id));
+        seen.put("pid file", String.valueOf(stateJson.contains("\"pid\":" + Files.readString(pidFile) + ",")));
+        JrunCli.Result st = jrun.run("state", id);
+        seen.put("state", normal(st.stdout(), id) + st.exit());
+        assertEquals(0, jrun.run("start", id).exit());
+        for (int i = 0; i < 1000 && !jrun.run("state", id).stdout().contains("stopped"); i++) {
+            Thread.sleep(10);
+        }
+        seen.put("output", Files.readString(out));
+        JrunCli.Result deleted = jrun.run("delete", id);
+        seen.put("delete", deleted.toString());
+        assertFalse(Files.exists(state), "state left behind");
+        return seen;
+    }
+
     @Test
     void aChangedConfigRunsThroughTheJvm() throws Exception {
         TestBundle tb = bundle().sh("echo one");

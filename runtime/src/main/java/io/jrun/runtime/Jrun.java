@@ -131,7 +131,7 @@ public final class Jrun {
             c.start();
             if (planCacheBuild != null && !keep && pidFile == null) {
                 PlanCache.store(stateRoot, planCacheBuild, id, bundle.toAbsolutePath().normalize(), l.plan,
-                        cgroupOf(l.state), options);
+                        cgroupOf(l.state), options, false);
             }
             return c.waitFor();
         }
@@ -143,6 +143,16 @@ public final class Jrun {
      * Writes the init's pid to {@code pidFile} when given.  Returns the init's pid.
      */
     public long createDetached(String id, Path bundle, LaunchOptions options, Path pidFile) throws JrunException {
+        return createDetached(id, bundle, options, pidFile, null);
+    }
+
+    /**
+     * {@link #createDetached(String, Path, LaunchOptions, Path)}; with {@code planCacheBuild} (the launcher's
+     * build id), the plan is stored in the plan cache when the config is cacheable, so the launcher creates
+     * the same inputs again without a JVM.
+     */
+    public long createDetached(String id, Path bundle, LaunchOptions options, Path pidFile, String planCacheBuild)
+            throws JrunException {
         Launched l = launch(id, bundle, options, true);
         try {
             l.stateDir.write(l.state);
@@ -151,6 +161,10 @@ public final class Jrun {
             }
             l.stage.channel().detach();
             l.stage.close();
+            if (planCacheBuild != null) {
+                PlanCache.store(stateRoot, planCacheBuild, id, bundle.toAbsolutePath().normalize(), l.plan,
+                        cgroupOf(l.state), options, true);
+            }
             return l.state.pid();
         } catch (IOException | JrunException | RuntimeException e) {
             abandon(l.stage, l.stateDir);

@@ -4,18 +4,18 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Everything a cached compile of {@code jrun run} depends on, as one value: the build, the state
- * root, the bundle's path, config.json's bytes, and the host facts the compile reads, each as the
+ * Everything a cached compile of {@code jrun run} or {@code create} depends on, as one value: the build,
+ * the command, the state root, the bundle's path, config.json's bytes, and the host facts the compile reads, each as the
  * launcher (C) gathers it again before it reuses a plan ({@code plancache.c}). Two values whose
  * {@link #encode()} bytes are equal compile to the same plan but for the container id.
  */
-public record CompileInputs(String buildId, String stateRoot, String bundle, byte[] config, List<Fact> facts) {
+public record CompileInputs(String buildId, String command, String stateRoot, String bundle, byte[] config,
+        List<Fact> facts) {
 
     /** The realpath of a path ("" when it cannot be resolved). */
     public static final int REALPATH = 1;
@@ -74,6 +74,7 @@ public record CompileInputs(String buildId, String stateRoot, String bundle, byt
     public byte[] encode() {
         ByteArrayOutputStream out = new ByteArrayOutputStream(4096 + config.length);
         str(out, buildId.getBytes(StandardCharsets.UTF_8));
+        str(out, command.getBytes(StandardCharsets.UTF_8));
         str(out, stateRoot.getBytes(StandardCharsets.UTF_8));
         str(out, bundle.getBytes(StandardCharsets.UTF_8));
         str(out, config);
@@ -102,7 +103,4 @@ public record CompileInputs(String buildId, String stateRoot, String bundle, byt
         str(out, s.getBytes(StandardCharsets.UTF_8));
     }
 
-    static boolean isFile(Path p) {
-        return Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS);
-    }
 }

@@ -33,7 +33,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The compiled-plan cache of {@code jrun run}: {@code <root>/.plan-cache/<build>/<key>}, root-only
+ * The compiled-plan cache of {@code jrun run} and {@code jrun create}: {@code <root>/.plan-cache/<build>/<key>}, root-only
  * (0700). An entry holds the {@link CompileInputs} a plan was compiled from and what the launcher
  * needs to run it without a JVM (plancache.c): the plan with the container id as a sentinel, the
  * cgroup directories and the writes of the limits, the state files, the step descriptions, and an FNV-1a 64
@@ -103,22 +103,23 @@ public final class PlanCache {
     }
 
     /**
-     * After a {@code jrun run} that compiled {@code used} for container {@code id}: stores what a later
+     * After a {@code jrun run} (or, {@code detached}, a {@code jrun create}) that compiled {@code used} for container {@code id}: stores what a later
      * run of the same inputs needs, if the config is cacheable and compiles to the same plan again
      * (the config unchanged meanwhile, the id nowhere but where the id goes). Never fails the run:
      * returns why nothing was stored, or null.
      */
     public static String store(Path stateRoot, String buildId, String id, Path bundle, Plan used,
-            ContainerCgroup usedCgroup, LaunchOptions options) {
+            ContainerCgroup usedCgroup, LaunchOptions options, boolean detached) {
         try {
-            return storeOrSay(stateRoot, buildId, id, bundle, used, usedCgroup, options);
+            return storeOrSay(stateRoot, buildId, id, bundle, used, usedCgroup, options, detached);
         } catch (JrunException | IOException | RuntimeException e) {
             return e.getMessage();
         }
     }
 
     private static String storeOrSay(Path stateRoot, String buildId, String id, Path bundle, Plan used,
-            ContainerCgroup usedCgroup, LaunchOptions options) throws JrunException, IOException {
+            ContainerCgroup usedCgroup, LaunchOptions options, boolean detached) throws JrunException, IOException {
+        String command = detached ? "create" : "run";
         if (buildId == null || buildId.isEmpty() || id.contains(SENTINEL)) {
             return "no build id";
         }
@@ -141,7 +142,7 @@ public final class PlanCache {
                 sources.add(bundle.resolve(m.source().isEmpty() ? "." : m.source()));
             }
         }
-        CompileInputs inputs = new CompileInputs(buildId, stateRoot.toString(), bundle.toString(), config,
+        CompileInputs inputs = new CompileInputs(buildId, command, stateRoot.toString(), bundle.toString(), config,
                 CompileInputs.gather(bundle.resolve(spec.root().path()), sources));
         byte[] encoded = inputs.encode();
         if (contains(encoded, SENTINEL.getBytes(StandardCharsets.UTF_8))) {
@@ -149,7 +150,9 @@ public final class PlanCache {
         }
         ContainerCgroup cg = ContainerCgroup.place(host, spec.linux().cgroupsPath(), SENTINEL);
         Path rootfs = PlanCompiler.rootfs(spec, bundle);
-        Plan template = PlanCompiler.compile(spec, bundle, new PlanCompiler.Options(false, 0, null, cg, null, null));
+        // create: the init waits on the exec fifo in its state directory (StateDir.execFifo)
+        Path fifo = detached ? stateRoot.resolve(SENTINEL).resolve("exec.fifo") : null;
+        Plan template = PlanCompiler.compile(spec, bundle, new PlanCompiler.Options(false, 0, fifo, cg, null, null));
         if (!Arrays.equals(PlanEncoder.encode(substitute(template.steps(), id)), used.encode())) {
             return "the plan depends on more than the inputs (the config changed meanwhile?)";
         }
@@ -218,7 +221,7 @@ public final class PlanCache {
         for (int i = 0; i < 8; i++) {
             out.write((int) (sum >>> (8 * i)) & 0xff); // a damaged entry is no entry
         }
-        write(stateRoot, buildId, key(bundle.toString()), out.toByteArray());
+        write(stateRoot, buildId, key(command, bundle.toString()), out.toByteArray());
         return null;
     }
 
@@ -266,9 +269,9 @@ public final class PlanCache {
         return false;
     }
 
-    /** The entry's file name: FNV-1a 64 of the bundle path, in hex (plancache.c computes the same). */
-    public static String key(String bundle) {
-        String hex = Long.toHexString(fnv(bundle.getBytes(StandardCharsets.UTF_8)));
+    /** The entry's file name: FNV-1a 64 of "COMMAND BUNDLE", in hex (plancache.c computes the same). */
+    public static String key(String command, String bundle) {
+        String hex = Long.toHexString(fnv((command + " " + bundle).getBytes(StandardCharsets.UTF_8)));
         return "0".repeat(16 - hex.length()) + hex;
     }
 

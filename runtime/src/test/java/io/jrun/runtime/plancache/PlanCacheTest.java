@@ -49,11 +49,13 @@ class PlanCacheTest {
         assertTrue(Files.exists(tmp.resolve("e1")) && Files.exists(tmp.resolve("e3")));
     }
 
-    /** The launcher finds an entry by the same key (FNV-1a 64 of the bundle path, as plancache.c). */
+    /** The launcher finds an entry by the same key (FNV-1a 64 of "COMMAND BUNDLE", as plancache.c). */
     @Test
-    void theKeyIsFnv1a64OfTheBundlePath() {
-        assertEquals("cbf29ce484222325", PlanCache.key(""));
-        assertEquals("af63dc4c8601ec8c", PlanCache.key("a"));
+    void theKeyIsFnv1a64OfTheCommandAndBundlePath() {
+        assertEquals(String.format("%016x", PlanCache.fnv("run /b".getBytes(StandardCharsets.UTF_8))),
+                PlanCache.key("run", "/b"));
+        assertEquals("af63dc4c8601ec8c", String.format("%016x", PlanCache.fnv("a".getBytes(StandardCharsets.UTF_8))));
+        assertTrue(!PlanCache.key("run", "/b").equals(PlanCache.key("create", "/b")));
     }
 
     @Test
@@ -68,11 +70,11 @@ class PlanCacheTest {
 
     @Test
     void inputsEncodeEveryFactWithItsValue() {
-        CompileInputs in = new CompileInputs("b", "/run/jrun", "/b", "{}".getBytes(StandardCharsets.UTF_8),
+        CompileInputs in = new CompileInputs("b", "", "/run/jrun", "/b", "{}".getBytes(StandardCharsets.UTF_8),
                 List.of(new CompileInputs.Fact(CompileInputs.KIND, "/x", "n".getBytes(StandardCharsets.UTF_8))));
         byte[] e = in.encode();
-        // 4 strings, a count, then kind, arg, value
-        assertEquals(4 + 1 + 4 + 9 + 4 + 2 + 4 + 2 + 4 + 1 + 4 + 2 + 4 + 1, e.length);
+        // 5 strings (build, command, root, bundle, config), a count, then kind, arg, value
+        assertEquals(4 + 1 + 4 + 4 + 9 + 4 + 2 + 4 + 2 + 4 + 1 + 4 + 2 + 4 + 1, e.length);
         assertEquals(CompileInputs.KIND, e[e.length - 1 - (4 + 1) - (4 + 2)]); // before its arg and value
     }
 }
