@@ -210,6 +210,48 @@ class PlanCacheIT extends CliTest {
         return seen;
     }
 
+    /** A signal to a cached `jrun run` reaches the container, whose status jrun exits with. */
+    @Test
+    void aSignalReachesACachedContainer() throws Exception {
+        Path shared = Files.createDirectories(tmp.resolve("shared"));
+        Map<String, Object> bind = new LinkedHashMap<>();
+        bind.put("destination", "/x");
+        bind.put("type", "bind");
+        bind.put("source", shared.toString());
+        bind.put("options", List.of("rbind"));
+        Path b = bundle().mount(bind).sh("trap 'exit 7' TERM; touch /x/up; while true; do sleep 0.01; done").write();
+        for (String java : new String[] {null, NO_JVM}) {
+            Files.deleteIfExists(shared.resolve("up"));
+            JrunCli.Started s = start(java, null, b, id());
+            for (int i = 0; i < 3000 && !Files.exists(shared.resolve("up")); i++) {
+                assertTrue(s.process().isAlive(), "jrun ended early: " + Files.readString(s.err()));
+                Thread.sleep(10);
+            }
+            assertEquals(0, new ProcessBuilder("kill", "-TERM", Long.toString(s.process().pid())).start().waitFor());
+            assertEquals(new JrunCli.Result(7, "", ""), JrunCli.finish(s), "JRUN_JAVA=" + java);
+        }
+        assertNoContainerLeft(jrun.stateRoot());
+    }
+
+    /** A step that fails in a cached run (the program gone from the rootfs) says what the JVM path says. */
+    @Test
+    void aFailedStepSaysWhatTheJvmSays() throws Exception {
+        TestBundle tb = bundle().copyRootfs().args("true");
+        Path b = tb.write();
+        assertEquals(new JrunCli.Result(0, "", ""), run(null, null, b, id()));
+        Files.delete(b.resolve("rootfs/bin/true"));
+        JrunCli.Result cached = run(NO_JVM, null, b, "same-id");
+        ProcessBuilder pb = jrun.builder("run", "--bundle", b.toString(), "same-id");
+        pb.environment().put("JRUN_PLAN_CACHE", "off");
+        Path out = Files.createTempFile(tmp, "out", ".txt");
+        Path err = Files.createTempFile(tmp, "err", ".txt");
+        JrunCli.Result jvm = JrunCli.finish(new JrunCli.Started(
+                pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start(), out, err));
+        assertTrue(jvm.stderr().contains("executable file not found"), jvm.toString());
+        assertEquals(jvm, cached);
+        assertNoContainerLeft(jrun.stateRoot());
+    }
+
     @Test
     void aChangedConfigRunsThroughTheJvm() throws Exception {
         TestBundle tb = bundle().sh("echo one");
