@@ -790,7 +790,11 @@ static size_t cgroup_json(const struct plancache *pc, char *out, size_t size)
     return n < size ? n : 0;
 }
 
-static void rmdir_tree(const char *p)
+static void say_stderr(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static const char *errno_words(const struct plancache *pc, int e, char *buf, size_t size);
+
+static void rmdir_tree(const struct plancache *pc, const char *p)
 {
     DIR *d = opendir(p);
     if (d) {
@@ -799,12 +803,16 @@ static void rmdir_tree(const char *p)
         while ((e = readdir(d)))
             if (e->d_type == DT_DIR && strcmp(e->d_name, ".") && strcmp(e->d_name, "..")
                 && snprintf(c, sizeof(c), "%s/%s", p, e->d_name) < (int)sizeof(c))
-                rmdir_tree(c);
+                rmdir_tree(pc, c);
         closedir(d);
     }
     /* the container's own: its processes may take a moment to leave (up to 2 s, as Java) */
-    for (int i = 0; i < 200 && rmdir(p) < 0 && errno == EBUSY; i++)
+    int r = -1;
+    for (int i = 0; i < 200 && (r = rmdir(p)) < 0 && errno == EBUSY; i++)
         usleep(10000);
+    char words[200];
+    if (r < 0 && errno != ENOENT) /* as Jrun.removeCgroup warns */
+        say_stderr("jrun: rmdir %s: %s (processes are still in it)", p, errno_words(pc, errno, words, sizeof(words)));
 }
 
 /* ContainerCgroup.remove: the directories made, deepest first; the container's own with what it made inside. */
@@ -815,7 +823,7 @@ static void remove_cgroups(struct plancache *pc)
         for (uint32_t d = 0; d < pc->ndirs; d++)
             own |= !strcmp(pc->dirs[d], pc->created[k]);
         if (own)
-            rmdir_tree(pc->created[k]);
+            rmdir_tree(pc, pc->created[k]);
         else
             rmdir(pc->created[k]); /* a parent: only when no other container uses it */
     }
