@@ -234,6 +234,23 @@ class PlanCacheIT extends CliTest {
         return seen;
     }
 
+    /** Cached runs at once share the `jrun/` parent cgroup as JVM runs do: each made and removed safely. */
+    @Test
+    void cachedRunsAtOnceShareTheParentCgroup() throws Exception {
+        Path b = bundle().sh("echo ok").write();
+        assertEquals(new JrunCli.Result(0, "ok\n", ""), run(null, null, b, id()));
+        for (int round = 0; round < 3; round++) {
+            List<JrunCli.Started> all = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                all.add(start(NO_JVM, null, b, id()));
+            }
+            for (JrunCli.Started s : all) {
+                assertEquals(new JrunCli.Result(0, "ok\n", ""), JrunCli.finish(s));
+            }
+        }
+        assertNoContainerLeft(jrun.stateRoot());
+    }
+
     /** A signal to a cached `jrun run` reaches the container, whose status jrun exits with. */
     @Test
     void aSignalReachesACachedContainer() throws Exception {
