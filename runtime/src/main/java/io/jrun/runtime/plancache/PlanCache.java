@@ -8,7 +8,6 @@ import io.jrun.runtime.cgroups.CgroupFiles;
 import io.jrun.runtime.cgroups.CgroupHost;
 import io.jrun.runtime.cgroups.ContainerCgroup;
 import io.jrun.runtime.cgroups.DeviceDefaults;
-import io.jrun.runtime.cgroups.v2.V2Controllers;
 import io.jrun.runtime.json.JsonWriter;
 import io.jrun.runtime.plan.Errno;
 import io.jrun.runtime.plan.Plan;
@@ -96,8 +95,9 @@ public final class PlanCache {
         if (r != null && r.memory() != null && r.memory().swap() != null) {
             return "memory.swap"; // applied after a look at the host
         }
-        if (v2 && r != null && !V2Controllers.needed(r).isEmpty()) {
-            return "cgroup v2 limits"; // applied after a look at the parents' subtree_control
+        if (v2) {
+            // the limits are applied after a look at the parents' subtree_control (pids and memory always)
+            return "cgroup v2";
         }
         return null;
     }
