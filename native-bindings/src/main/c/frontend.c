@@ -1,6 +1,7 @@
 /* The CLI front end: starts the JVM with a control channel and monitors the container it asks for. */
 #define _GNU_SOURCE
 #include "launcher.h"
+#include "plancache.h" /* plancache: */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -72,6 +73,8 @@ int front_end(int argc, char **argv)
         jargv[ja++] = strdup(expanded);
     }
     fclose(f);
+    /* plancache: a run whose compiled plan is cached runs without a JVM (plancache.c) */
+    struct plancache *cached = plancache_lookup(argc, argv, stage_path, libdir);
     const char *java_override = getenv("JRUN_JAVA");
     if (java_override && *java_override)
         jargv[0] = (char *)java_override;
@@ -106,6 +109,8 @@ int front_end(int argc, char **argv)
         if (dup2(to_java[0], JAVA_IN_FD) < 0 || dup2(from_java[1], JAVA_OUT_FD) < 0)
             _exit(126);
         syscall(SYS_close_range, JAVA_OUT_FD + 1, ~0U, 0); /* the JVM keeps none of the caller's fds */
+        if (cached) /* plancache: this child plays Java's part */
+            _exit(plancache_control(cached, JAVA_IN_FD, JAVA_OUT_FD));
         *slash = '\0';
         snprintf(line, sizeof(line), "%s/jrun", self);
         setenv("JRUN_LAUNCHER", line, 1);

@@ -62,7 +62,8 @@ final class CreateCommand implements Main.Command {
     @Override
     public int run(Main.Global global, Flags.Parsed args) throws JrunException, Flags.UsageException {
         String id = Main.oneId(args, "create");
-        global.jrun().createDetached(id, bundle(args), options(args), pidFile(args));
+        // under the launcher, which reads the plan cache (plancache.c): this create's plan is stored there
+        global.jrun().createDetached(id, bundle(args), options(args), pidFile(args), System.getenv("JRUN_BUILD_ID"));
         return 0;
     }
 }

@@ -46,6 +46,8 @@ final class RunCommand implements Main.Command {
             throw new JrunException("run " + id + ": cannot use console socket if jrun will not detach or allocate tty"
                     + " (jrun run without --detach copies the terminal itself)");
         }
-        return jrun.run(id, bundle, CreateCommand.options(args), args.is("keep"), CreateCommand.pidFile(args));
+        // under the launcher, which reads the plan cache (plancache.c): this run's plan is stored there
+        return jrun.run(id, bundle, CreateCommand.options(args), args.is("keep"), CreateCommand.pidFile(args),
+                System.getenv("JRUN_BUILD_ID"));
     }
 }

@@ -9,6 +9,7 @@ import io.jrun.runtime.cgroups.DeviceDefaults;
 import io.jrun.runtime.hooks.HookRunner;
 import io.jrun.runtime.plan.Plan;
 import io.jrun.runtime.plan.PlanCompiler;
+import io.jrun.runtime.plancache.PlanCache;
 import io.jrun.runtime.proc.ProcFs;
 import io.jrun.runtime.proc.Signals;
 import io.jrun.runtime.spec.Spec;
@@ -114,12 +115,26 @@ public final class Jrun {
 
     /** {@link #run(String, Path, LaunchOptions, boolean)}, writing the init's pid to {@code pidFile} before it starts. */
     public int run(String id, Path bundle, LaunchOptions options, boolean keep, Path pidFile) throws JrunException {
+        return run(id, bundle, options, keep, pidFile, null);
+    }
+
+    /**
+     * {@link #run(String, Path, LaunchOptions, boolean, Path)}; with {@code planCacheBuild} (the
+     * launcher's build id), the plan is stored in the plan cache while the container runs, when
+     * the config is cacheable, so the launcher runs the same inputs again without a JVM.
+     */
+    public int run(String id, Path bundle, LaunchOptions options, boolean keep, Path pidFile, String planCacheBuild)
+            throws JrunException {
         Launched l = launch(id, bundle, options, false);
         try (Container c = new Container(l.state, l.stateDir, l.stage, l.plan, keep, l.spec, hooks(l.stateDir))) {
             if (pidFile != null) {
                 writePidFile(pidFile, l.state.pid());
             }
             c.start();
+            if (planCacheBuild != null && !keep && pidFile == null) {
+                PlanCache.store(stateRoot, planCacheBuild, id, bundle.toAbsolutePath().normalize(), l.plan,
+                        cgroupOf(l.state), options, false);
+            }
             return c.waitFor();
         }
     }
@@ -130,6 +145,16 @@ public final class Jrun {
      * Writes the init's pid to {@code pidFile} when given.  Returns the init's pid.
      */
     public long createDetached(String id, Path bundle, LaunchOptions options, Path pidFile) throws JrunException {
+        return createDetached(id, bundle, options, pidFile, null);
+    }
+
+    /**
+     * {@link #createDetached(String, Path, LaunchOptions, Path)}; with {@code planCacheBuild} (the launcher's
+     * build id), the plan is stored in the plan cache when the config is cacheable, so the launcher creates
+     * the same inputs again without a JVM.
+     */
+    public long createDetached(String id, Path bundle, LaunchOptions options, Path pidFile, String planCacheBuild)
+            throws JrunException {
         Launched l = launch(id, bundle, options, true);
         try {
             l.stateDir.write(l.state);
@@ -138,6 +163,10 @@ public final class Jrun {
             }
             l.stage.channel().detach();
             l.stage.close();
+            if (planCacheBuild != null) {
+                PlanCache.store(stateRoot, planCacheBuild, id, bundle.toAbsolutePath().normalize(), l.plan,
+                        cgroupOf(l.state), options, true);
+            }
             return l.state.pid();
         } catch (IOException | JrunException | RuntimeException e) {
             abandon(l.stage, l.stateDir);

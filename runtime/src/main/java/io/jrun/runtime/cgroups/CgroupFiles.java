@@ -8,12 +8,35 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 
 /** Reads and writes of cgroup files, with errors that name the file, the value and the errno. */
 public final class CgroupFiles {
     private CgroupFiles() {}
 
+    private static final ThreadLocal<List<String[]>> RECORDING = new ThreadLocal<>();
+
+    /**
+     * From now on this thread's {@link #write}s are recorded (dir, file, value) instead of made, until
+     * {@link #stopRecording()}: what the plan cache stores for the launcher to make itself.
+     */
+    public static void startRecording() {
+        RECORDING.set(new java.util.ArrayList<>());
+    }
+
+    /** The writes recorded since {@link #startRecording()}; writes are made again from now on. */
+    public static List<String[]> stopRecording() {
+        List<String[]> r = RECORDING.get();
+        RECORDING.remove();
+        return r == null ? List.of() : r;
+    }
+
     public static void write(Path dir, String file, String value) throws JrunException {
+        List<String[]> recording = RECORDING.get();
+        if (recording != null) {
+            recording.add(new String[] {dir.toString(), file, value});
+            return;
+        }
         Path f = dir.resolve(file);
         try {
             // never CREATE: a missing file means the controller or the setting is missing here

@@ -160,6 +160,21 @@ public final class ContainerCgroup {
         return new ArrayList<>(new LinkedHashSet<>(byController.values()));
     }
 
+    /** The mount point of the hierarchy {@code dir} is in (what {@link #create()} makes parents below). */
+    public Path mountOf(Path dir) {
+        return mounts.get(dir);
+    }
+
+    /** Whether {@code dir} is a v1 cpuset directory (its cpus and mems are filled in from its parent's). */
+    public boolean isCpuset(Path dir) {
+        return !v2 && dir.equals(byController.get("cpuset"));
+    }
+
+    /** Whether this is the default placement {@code jrun/<id>} (its parent is recorded as jrun's). */
+    public boolean defaultPlacement() {
+        return defaultPlacement;
+    }
+
     /** The directories jrun made, deepest first: what {@link #remove()} takes away. */
     public List<Path> created() {
         List<Path> c = new ArrayList<>();

@@ -1,0 +1,386 @@
+package io.jrun.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jrun.runtime.testing.TestBundle;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The compiled-plan cache of `jrun run`: a second run of the same inputs runs without a JVM. "Without a
+ * JVM" is shown by JRUN_JAVA=/bin/false: a run that starts the JVM then fails (exit 1, no output), one
+ * from the cache runs the container. Anything changed in the inputs, or a damaged entry, takes the JVM.
+ */
+class PlanCacheIT extends CliTest {
+    static final String NO_JVM = "/bin/false";
+
+    static String id() {
+        return "pc-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    /** A pure cgroup v2 host: its limits are applied after a look at the parents' controllers, so not cached yet. */
+    static boolean v2() {
+        return Files.exists(Path.of("/sys/fs/cgroup/cgroup.controllers"));
+    }
+
+    @BeforeEach
+    void cachedOnCgroupV1Only(org.junit.jupiter.api.TestInfo test) {
+        if (!test.getTestMethod().orElseThrow().getName().equals("onCgroupV2EveryRunTakesTheJvm")) {
+            Assumptions.assumeFalse(v2(), "cgroup v2: nothing is cached (see onCgroupV2EveryRunTakesTheJvm)");
+        }
+    }
+
+    @Test
+    void onCgroupV2EveryRunTakesTheJvm() throws Exception {
+        Assumptions.assumeTrue(v2(), "a cgroup v2 host (scripts/cgv2-suite.sh)");
+        Path b = bundle().sh("echo ok").write();
+        assertEquals(new JrunCli.Result(0, "ok\n", ""), run(null, null, b, id()));
+        assertEquals(List.of(), entries(jrun.stateRoot()));
+        assertEquals(1, run(NO_JVM, null, b, id()).exit());
+        assertEquals(new JrunCli.Result(0, "ok\n", ""), run(null, null, b, id()));
+    }
+
+    TestBundle bundle() {
+        return TestBundle.in(tmp.resolve("bundle-" + UUID.randomUUID().toString().substring(0, 6)));
+    }
+
+    JrunCli.Result run(String java, Path root, Path bundle, String id) throws Exception {
+        JrunCli.Started s = start(java, root, bundle, id);
+        return JrunCli.finish(s);
+    }
+
+    JrunCli.Started start(String java, Path root, Path bundle, String id) throws IOException {
+        List<String> args = new ArrayList<>(List.of("run", "--bundle", bundle.toString(), id));
+        ProcessBuilder pb = jrun.builder(args.toArray(new String[0]));
+        if (root != null) { // the builder put --root STATE first
+            pb.command().set(2, root.toString());
+        }
+        if (java != null) {
+            pb.environment().put("JRUN_JAVA", java);
+        }
+        Path out = Files.createTempFile(tmp, "out", ".txt");
+        Path err = Files.createTempFile(tmp, "err", ".txt");
+        return new JrunCli.Started(pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start(), out, err);
+    }
+
+    List<Path> entries(Path root) throws IOException {
+        Path top = root.resolve(".plan-cache");
+        List<Path> l = new ArrayList<>();
+        if (!Files.isDirectory(top)) {
+            return l;
+        }
+        try (var builds = Files.list(top)) {
+            for (Path b : builds.toList()) {
+                try (var e = Files.list(b)) {
+                    l.addAll(e.toList());
+                }
+            }
+        }
+        return l;
+    }
+
+    void assertNoContainerLeft(Path root) throws IOException {
+        try (var s = Files.list(root)) {
+            assertEquals(List.of(), s.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")).toList());
+        }
+    }
+
+    @Test
+    void aSecondIdenticalRunNeedsNoJvmAndEndsTheSame() throws Exception {
+        Path b = bundle().sh("echo out; echo err >&2; exit 3").write();
+        JrunCli.Result first = run(null, null, b, id());
+        assertEquals(new JrunCli.Result(3, "out\n", "err\n"), first);
+        List<Path> stored = entries(jrun.stateRoot());
+        assertEquals(1, stored.size(), "one entry stored");
+        // root-only: the cache, the build's directory and the entry
+        assertEquals("rwx------", perms(jrun.stateRoot().resolve(".plan-cache")));
+        assertEquals("rwx------", perms(stored.get(0).getParent()));
+        assertEquals("rw-------", perms(stored.get(0)));
+        long before = Files.getLastModifiedTime(stored.get(0)).toMillis();
+
+        JrunCli.Result cached = run(NO_JVM, null, b, id());
+        assertEquals(first, cached);
+        assertNoContainerLeft(jrun.stateRoot());
+        assertTrue(Files.getLastModifiedTime(stored.get(0)).toMillis() >= before, "the entry is touched when used");
+
+        // runc's other form: a bundle directory, the id made up
+        ProcessBuilder pb = jrun.builder("run", ".").directory(b.toFile());
+        pb.environment().put("JRUN_JAVA", NO_JVM);
+        Path out = Files.createTempFile(tmp, "out", ".txt");
+        Path err = Files.createTempFile(tmp, "err", ".txt");
+        assertEquals(first, JrunCli.finish(new JrunCli.Started(
+                pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start(), out, err)));
+        assertNoContainerLeft(jrun.stateRoot());
+    }
+
+    /** While it runs, a cached container has the state files and cgroup the JVM path gives it. */
+    @Test
+    void aCachedRunWritesTheStateAndCgroupOfTheJvmPath() throws Exception {
+        Path shared = Files.createDirectories(tmp.resolve("shared"));
+        Map<String, Object> bind = new LinkedHashMap<>();
+        bind.put("destination", "/x");
+        bind.put("type", "bind");
+        bind.put("source", shared.toString());
+        bind.put("options", List.of("rbind"));
+        Path b = bundle().mount(bind).sh("touch /x/up; while [ ! -e /x/go ]; do sleep 0.01; done; echo done").write();
+        Map<String, String> jvm = observe(null, b, shared);
+        assertEquals(1, entries(jrun.stateRoot()).size());
+        Map<String, String> cached = observe(NO_JVM, b, shared);
+        assertEquals(jvm, cached);
+    }
+
+    /** Runs the bundle to the point where it waits, reads what a user sees of it, lets it end. */
+    Map<String, String> observe(String java, Path b, Path shared) throws Exception {
+        String id = id();
+        Files.deleteIfExists(shared.resolve("go"));
+        Files.deleteIfExists(shared.resolve("up"));
+        JrunCli.Started s = start(java, null, b, id);
+        Path state = jrun.stateRoot().resolve(id);
+        for (int i = 0; i < 3000 && !(Files.exists(shared.resolve("up")) && Files.exists(state.resolve("state.json"))); i++) {
+            assertTrue(s.process().isAlive(), "jrun ended early: " + Files.readString(s.err()));
+            Thread.sleep(10);
+        }
+        Map<String, String> seen = new LinkedHashMap<>();
+        try (var files = Files.list(state)) {
+            seen.put("files", files.map(p -> p.getFileName().toString()).sorted().toList().toString());
+        }
+        String stateJson = Files.readString(state.resolve("state.json"));
+        String pid = stateJson.replaceAll(".*\"pid\":(\\d+).*", "$1");
+        seen.put("state.json", normal(stateJson, id));
+        String cgroupJson = Files.readString(state.resolve("cgroup.json"));
+        seen.put("cgroup.json", normal(cgroupJson, id));
+        seen.put("config.json", Files.readString(state.resolve("config.json")));
+        JrunCli.Result st = jrun.run("state", id);
+        seen.put("jrun state", normal(st.stdout(), id) + st.exit());
+        // the cgroup files: the init in every hierarchy's cgroup.procs, the device rules of the devices controller
+        for (String dir : cgroupJson.replaceAll(".*\"dirs\":\\[([^]]*)].*", "$1").split(",")) {
+            Path d = Path.of(dir.replace("\"", "").trim());
+            seen.put(normal(d.toString(), id) + " procs", String.valueOf(Files.readAllLines(d.resolve("cgroup.procs"))
+                    .contains(pid)));
+            if (Files.exists(d.resolve("devices.list"))) {
+                seen.put(normal(d.toString(), id) + " devices.list", Files.readString(d.resolve("devices.list")));
+            }
+        }
+        Files.createFile(shared.resolve("go"));
+        JrunCli.Result r = JrunCli.finish(s);
+        seen.put("result", r.toString());
+        assertFalse(Files.exists(state), "state left behind");
+        return seen;
+    }
+
+    static String normal(String s, String id) {
+        return s.replace(id, "ID").replaceAll("\"pid\":\\s*\\d+", "\"pid\":N")
+                .replaceAll("\"created\":\\s*\"[^\"]*\"", "\"created\":T")
+                .replaceAll("\"jrun.pidStartTime\":\\d+", "\"jrun.pidStartTime\":S");
+    }
+
+    /** `create --pid-file` as containerd and runtime-tools call it: the same created container, JVM or not. */
+    @Test
+    void aSecondCreateNeedsNoJvmAndLeavesTheSameContainer() throws Exception {
+        Path b = bundle().sh("echo started").write();
+        Map<String, String> jvm = createStartDelete(null, b);
+        assertEquals(1, entries(jrun.stateRoot()).size());
+        Map<String, String> cached = createStartDelete(NO_JVM, b);
+        assertEquals(jvm, cached);
+        // run and create of one bundle are two entries
+        assertEquals(0, run(null, null, b, id()).exit());
+        assertEquals(2, entries(jrun.stateRoot()).size());
+    }
+
+    Map<String, String> createStartDelete(String java, Path b) throws Exception {
+        String id = id();
+        Path pidFile = tmp.resolve(id + ".pid");
+        ProcessBuilder pb = jrun.builder("create", "--bundle", b.toString(), "--pid-file", pidFile.toString(), id);
+        if (java != null) {
+            pb.environment().put("JRUN_JAVA", java);
+        }
+        Path out = Files.createTempFile(tmp, "out", ".txt");
+        Path err = Files.createTempFile(tmp, "err", ".txt");
+        JrunCli.Result created = JrunCli.finish(new JrunCli.Started(
+                pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start(), out, err));
+        Map<String, String> seen = new LinkedHashMap<>();
+        seen.put("create", created.exit() + created.stderr());
+        Path state = jrun.stateRoot().resolve(id);
+        try (var files = Files.list(state)) {
+            seen.put("files", files.map(p -> p.getFileName().toString()).sorted().toList().toString());
+        }
+        String stateJson = Files.readString(state.resolve("state.json"));
+        seen.put("state.json", normal(stateJson, id));
+        seen.put("cgroup.json", normal(Files.readString(state.resolve("cgroup.json")), id));
+        seen.put("pid file", String.valueOf(stateJson.contains("\"pid\":" + Files.readString(pidFile) + ",")));
+        JrunCli.Result st = jrun.run("state", id);
+        seen.put("state", normal(st.stdout(), id) + st.exit());
+        assertEquals(0, jrun.run("start", id).exit());
+        for (int i = 0; i < 1000 && !jrun.run("state", id).stdout().contains("stopped"); i++) {
+            Thread.sleep(10);
+        }
+        seen.put("output", Files.readString(out));
+        JrunCli.Result deleted = jrun.run("delete", id);
+        seen.put("delete", deleted.toString());
+        assertFalse(Files.exists(state), "state left behind");
+        return seen;
+    }
+
+    /** Cached runs at once share the `jrun/` parent cgroup as JVM runs do: each made and removed safely. */
+    @Test
+    void cachedRunsAtOnceShareTheParentCgroup() throws Exception {
+        Path b = bundle().sh("echo ok").write();
+        assertEquals(new JrunCli.Result(0, "ok\n", ""), run(null, null, b, id()));
+        for (int round = 0; round < 3; round++) {
+            List<JrunCli.Started> all = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                all.add(start(NO_JVM, null, b, id()));
+            }
+            for (JrunCli.Started s : all) {
+                assertEquals(new JrunCli.Result(0, "ok\n", ""), JrunCli.finish(s));
+            }
+        }
+        assertNoContainerLeft(jrun.stateRoot());
+    }
+
+    /** A signal to a cached `jrun run` reaches the container, whose status jrun exits with. */
+    @Test
+    void aSignalReachesACachedContainer() throws Exception {
+        Path shared = Files.createDirectories(tmp.resolve("shared"));
+        Map<String, Object> bind = new LinkedHashMap<>();
+        bind.put("destination", "/x");
+        bind.put("type", "bind");
+        bind.put("source", shared.toString());
+        bind.put("options", List.of("rbind"));
+        Path b = bundle().mount(bind).sh("trap 'exit 7' TERM; touch /x/up; while true; do sleep 0.01; done").write();
+        for (String java : new String[] {null, NO_JVM}) {
+            Files.deleteIfExists(shared.resolve("up"));
+            JrunCli.Started s = start(java, null, b, id());
+            for (int i = 0; i < 3000 && !Files.exists(shared.resolve("up")); i++) {
+                assertTrue(s.process().isAlive(), "jrun ended early: " + Files.readString(s.err()));
+                Thread.sleep(10);
+            }
+            assertEquals(0, new ProcessBuilder("kill", "-TERM", Long.toString(s.process().pid())).start().waitFor());
+            assertEquals(new JrunCli.Result(7, "", ""), JrunCli.finish(s), "JRUN_JAVA=" + java);
+        }
+        assertNoContainerLeft(jrun.stateRoot());
+    }
+
+    /** A step that fails in a cached run (the program gone from the rootfs) says what the JVM path says. */
+    @Test
+    void aFailedStepSaysWhatTheJvmSays() throws Exception {
+        TestBundle tb = bundle().copyRootfs().args("true");
+        Path b = tb.write();
+        assertEquals(new JrunCli.Result(0, "", ""), run(null, null, b, id()));
+        Files.delete(b.resolve("rootfs/bin/true"));
+        JrunCli.Result cached = run(NO_JVM, null, b, "same-id");
+        ProcessBuilder pb = jrun.builder("run", "--bundle", b.toString(), "same-id");
+        pb.environment().put("JRUN_PLAN_CACHE", "off");
+        Path out = Files.createTempFile(tmp, "out", ".txt");
+        Path err = Files.createTempFile(tmp, "err", ".txt");
+        JrunCli.Result jvm = JrunCli.finish(new JrunCli.Started(
+                pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start(), out, err));
+        assertTrue(jvm.stderr().contains("executable file not found"), jvm.toString());
+        assertEquals(jvm, cached);
+        assertNoContainerLeft(jrun.stateRoot());
+    }
+
+    @Test
+    void aChangedConfigRunsThroughTheJvm() throws Exception {
+        TestBundle tb = bundle().sh("echo one");
+        Path b = tb.write();
+        assertEquals(new JrunCli.Result(0, "one\n", ""), run(null, null, b, id()));
+        tb.sh("echo two").write();
+        assertEquals(1, run(NO_JVM, null, b, id()).exit(), "the changed config took the cached plan");
+        assertEquals(new JrunCli.Result(0, "two\n", ""), run(null, null, b, id()));
+        assertEquals(new JrunCli.Result(0, "two\n", ""), run(NO_JVM, null, b, id()), "the new plan is cached");
+        assertNoContainerLeft(jrun.stateRoot());
+    }
+
+    /** The rootfs is a symlink; pointed elsewhere, the realpath the plan holds is no longer this host's. */
+    @Test
+    void aChangedHostFactRunsThroughTheJvm() throws Exception {
+        TestBundle tb = bundle().copyRootfs().sh("cat /marker");
+        Path b = tb.write();
+        Files.writeString(b.resolve("rootfs/marker"), "first\n");
+        Path other = tmp.resolve("other-rootfs");
+        Files.move(b.resolve("rootfs"), b.resolve("rootfs-1"));
+        Files.createSymbolicLink(b.resolve("rootfs"), b.resolve("rootfs-1"));
+        assertEquals(new JrunCli.Result(0, "first\n", ""), run(null, null, b, id()));
+        assertEquals(new JrunCli.Result(0, "first\n", ""), run(NO_JVM, null, b, id()));
+
+        new ProcessBuilder("cp", "-a", b.resolve("rootfs-1").toString(), other.toString()).inheritIO().start().waitFor();
+        Files.writeString(other.resolve("marker"), "second\n");
+        Files.delete(b.resolve("rootfs"));
+        Files.createSymbolicLink(b.resolve("rootfs"), other);
+        assertEquals(1, run(NO_JVM, null, b, id()).exit(), "the moved rootfs took the cached plan");
+        assertEquals(new JrunCli.Result(0, "second\n", ""), run(null, null, b, id()));
+        assertEquals(new JrunCli.Result(0, "second\n", ""), run(NO_JVM, null, b, id()));
+    }
+
+    @Test
+    void aDamagedEntryIsNotUsed() throws Exception {
+        Path b = bundle().sh("echo ok").write();
+        assertEquals(new JrunCli.Result(0, "ok\n", ""), run(null, null, b, id()));
+        Path entry = entries(jrun.stateRoot()).get(0);
+        byte[] bytes = Files.readAllBytes(entry);
+        bytes[bytes.length / 2] ^= 0x5a; // somewhere in the plan or the records, not the inputs
+        Files.write(entry, bytes);
+        assertEquals(1, run(NO_JVM, null, b, id()).exit(), "a damaged entry was used");
+        assertEquals(new JrunCli.Result(0, "ok\n", ""), run(null, null, b, id()));
+        assertEquals(new JrunCli.Result(0, "ok\n", ""), run(NO_JVM, null, b, id()), "the entry is stored anew");
+        Files.write(entry, new byte[] {'J', 'R'}); // truncated
+        assertEquals(1, run(NO_JVM, null, b, id()).exit(), "a truncated entry was used");
+        assertNoContainerLeft(jrun.stateRoot());
+    }
+
+    @Test
+    void eachStateRootHasItsOwnCache() throws Exception {
+        Path b = bundle().sh("echo ok").write();
+        Path other = tmp.resolve("other-root");
+        assertEquals(new JrunCli.Result(0, "ok\n", ""), run(null, null, b, id()));
+        assertEquals(1, run(NO_JVM, other, b, id()).exit(), "another root used this root's cache");
+        assertEquals(new JrunCli.Result(0, "ok\n", ""), run(null, other, b, id()));
+        assertEquals(new JrunCli.Result(0, "ok\n", ""), run(NO_JVM, other, b, id()));
+        assertEquals(1, entries(jrun.stateRoot()).size());
+        assertEquals(1, entries(other).size());
+        assertNotEquals(entries(jrun.stateRoot()).get(0), entries(other).get(0));
+    }
+
+    /** What the launcher cannot do alone (here a poststop hook) is never stored: every run takes the JVM. */
+    @Test
+    void aConfigWithHooksIsNotCached() throws Exception {
+        TestBundle tb = bundle().sh("echo ok");
+        tb.set("hooks", Map.of("poststop", List.of(Map.of("path", "/bin/true"))));
+        Path b = tb.write();
+        assertEquals(new JrunCli.Result(0, "ok\n", ""), run(null, null, b, id()));
+        assertEquals(List.of(), entries(jrun.stateRoot()));
+        assertEquals(1, run(NO_JVM, null, b, id()).exit());
+    }
+
+    /** A container id already taken: the cached path leaves the error to the JVM, which says it as always. */
+    @Test
+    void aTakenIdIsTheJvmsError() throws Exception {
+        Path b = bundle().sh("echo ok").write();
+        assertEquals(0, run(null, null, b, id()).exit());
+        String id = id();
+        Files.createDirectories(jrun.stateRoot().resolve(id));
+        JrunCli.Result r = run(null, null, b, id);
+        assertEquals(1, r.exit());
+        assertTrue(r.stderr().contains("already exists"), r.stderr());
+        assertEquals(1, run(NO_JVM, null, b, id).exit());
+        Files.delete(jrun.stateRoot().resolve(id));
+    }
+
+    static String perms(Path p) throws IOException {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+    }
+}
