@@ -12,5 +12,5 @@ else
   echo "build-native: musl-gcc not found (apt-get install musl-tools); using gcc with static glibc" >&2
   cc=gcc
 fi
-$cc $cflags -o "$out.tmp" "$src"/main.c "$src"/child.c "$src"/plan.c "$src"/rootpath.c "$src"/cgdev.c
+$cc $cflags -I"$src" -o "$out.tmp" $(find "$src" -name '*.c' | sort)
 mv "$out.tmp" "$out"

@@ -27,6 +27,7 @@
  */
 #define _GNU_SOURCE
 #include "stage.h"
+#include "commands/records.h" /* natives: */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -1411,6 +1412,10 @@ static void run_from_sealed_copy(char **argv)
 
 int main(int argc, char **argv)
 {
+    /* natives: state, start, kill, delete, list, ps, pause, resume from the container's records, no JVM */
+    int native_status = natives_main(argc, argv);
+    if (native_status != NATIVE_FALLBACK)
+        return native_status;
     if (argc == 5 && !strcmp(argv[1], "--signal"))
         return send_signal(argv[2], argv[3], argv[4]);
     run_from_sealed_copy(argv);

@@ -139,6 +139,27 @@
 #define OP_STDIO_OWNER 62     /* u64 uid: before the user switch, stdio not owned by it (a pty, pipes) is
                                  chowned to it, /dev/null and what cannot be chowned left alone */
 
+/* natives: a container's records, the file REC_FILE beside its state.json, in this encoding (these ops
+   only). Java writes them atomically at create; the launcher runs state, start, kill, delete, list,
+   ps, pause and resume from them without a JVM, and takes the JVM path when they are missing, of
+   another REC_VERSION, or disagree with the state files. */
+#define REC_FILE "native.rec"
+#define REC_VERSION 1
+#define OP_REC_VERSION 200     /* u64 REC_VERSION */
+#define OP_REC_CONTAINER 201   /* str id, u64 init pid, u64 its start time (field 22 of /proc/PID/stat) */
+#define OP_REC_STATE_TEXT 202  /* u64 0: not started, 1: started; str the exact bytes of state.json then */
+#define OP_REC_CGROUP_TEXT 203 /* str the exact bytes of cgroup.json */
+#define OP_REC_OCI 204         /* u64 status (0 created, 1 running, 2 paused, 3 stopped), str what `state`
+                                  prints, str the container's element of `list --format json` */
+#define OP_REC_LIST_ROW 205    /* str bundle, str created: `list`'s table columns */
+#define OP_REC_CGROUP 206      /* u64 1: cgroup v2 */
+#define OP_REC_CGROUP_DIR 207  /* str a directory of the container's cgroup, in Java's order */
+#define OP_REC_CGROUP_MADE 208 /* str a directory jrun made, deepest first: removed at delete in this order */
+#define OP_REC_CONFIG 209      /* u64 length, u64 FNV-1a 64 of the state directory's config.json */
+#define OP_REC_HOOKS 210       /* u64 bits: 1 startContainer, 2 poststart, 4 poststop hooks exist */
+#define OP_REC_HOOK 211        /* u64 kind (4: poststop), u64 timeout in seconds (0: none), str path,
+                                  u64 argc, u64 envc, then argc + envc str */
+
 struct plan_arg {
     uint8_t kind;
     uint64_t num;

@@ -59,7 +59,20 @@ public enum StageOp {
     IOPRIO(64),
     SCHED(65),
     CPU_AFFINITY(66),
-    CPU_AFFINITY_INITIAL(67);
+    CPU_AFFINITY_INITIAL(67),
+    /* natives: the records of native.rec (plan.h) */
+    REC_VERSION(200),
+    REC_CONTAINER(201),
+    REC_STATE_TEXT(202),
+    REC_CGROUP_TEXT(203),
+    REC_OCI(204),
+    REC_LIST_ROW(205),
+    REC_CGROUP(206),
+    REC_CGROUP_DIR(207),
+    REC_CGROUP_MADE(208),
+    REC_CONFIG(209),
+    REC_HOOKS(210),
+    REC_HOOK(211);
 
     private final int code;
 
