@@ -157,8 +157,10 @@
 #define OP_REC_CGROUP_MADE 208 /* str a directory jrun made, deepest first: removed at delete in this order */
 #define OP_REC_CONFIG 209      /* u64 length, u64 FNV-1a 64 of the state directory's config.json */
 #define OP_REC_HOOKS 210       /* u64 bits: 1 startContainer, 2 poststart, 4 poststop hooks exist */
-#define OP_REC_HOOK 211        /* u64 kind (4: poststop), u64 timeout in seconds (0: none), str path,
-                                  u64 argc, u64 envc, then argc + envc str */
+#define OP_REC_HOOK 211        /* a host-side hook the launcher runs as Java would: u64 kind (2 poststart,
+                                  4 poststop), u64 timeout in seconds, str the timeout as Java prints it,
+                                  u64 argc, u64 envc, then argc str (argv: the path first) and envc str
+                                  (its whole environment) */
 
 struct plan_arg {
     uint8_t kind;

@@ -120,8 +120,8 @@ int cmd_delete(const struct natives_global *g, int argc, char **argv)
         return NATIVE_FALLBACK;
     }
     r.lock_fd = lock;
-    if (r.hooks & 4)
-        goto fallback; /* poststop hooks: Java runs them */
+    if (hooks_runnable(&r, 4))
+        goto fallback;
     int status = rec_status(&r);
     if (status != ST_STOPPED) {
         if (!force || !r.has_cgroup)
@@ -141,7 +141,7 @@ int cmd_delete(const struct natives_global *g, int argc, char **argv)
         goto fallback;
     if (remove_state(r.dir))
         goto fallback;
-    rec_unlock(&r.lock_fd);
+    run_hooks(&r, 4, r.oci_compact[ST_STOPPED]); /* after the state is gone, as Java runs them */
     rec_free(&r);
     return 0;
 fallback:

@@ -153,15 +153,15 @@ static int take_step(struct records *r, const struct plan_step *s)
         return 0;
     case OP_REC_HOOK: {
         if (!is_u64(s, 0) || !is_u64(s, 1) || !is_str(s, 2) || !is_u64(s, 3) || !is_u64(s, 4)
-            || s->args[0].num != 4 || r->npoststop >= REC_MAX_HOOKS)
+            || (s->args[0].num != 2 && s->args[0].num != 4) || r->nhooks >= REC_MAX_HOOKS || s->args[3].num < 1
+            || s->args[3].num + s->args[4].num != (uint64_t)s->nargs - 5)
             return -1;
-        struct rec_hook *h = &r->poststop[r->npoststop++];
+        struct rec_hook *h = &r->hook[r->nhooks++];
+        h->kind = s->args[0].num;
         h->timeout = s->args[1].num;
-        h->path = s->args[2].str;
+        h->timeout_text = s->args[2].str;
         h->argc = s->args[3].num;
         h->envc = s->args[4].num;
-        if (h->argc + h->envc != (uint64_t)s->nargs - 5)
-            return -1;
         h->argv = calloc(h->argc + 1, sizeof(char *));
         h->envp = calloc(h->envc + 1, sizeof(char *));
         if (!h->argv || !h->envp)
@@ -239,11 +239,11 @@ fallback:
 void rec_free(struct records *r)
 {
     rec_unlock(&r->lock_fd);
-    for (int i = 0; i < r->npoststop; i++) {
-        free(r->poststop[i].argv);
-        free(r->poststop[i].envp);
+    for (int i = 0; i < r->nhooks; i++) {
+        free(r->hook[i].argv);
+        free(r->hook[i].envp);
     }
-    r->npoststop = 0;
+    r->nhooks = 0;
     if (r->plan.steps) {
         for (uint32_t i = 0; i < r->plan.nsteps; i++)
             free(r->plan.steps[i].args);

@@ -21,8 +21,8 @@
 enum { ST_CREATED, ST_RUNNING, ST_PAUSED, ST_STOPPED };
 
 struct rec_hook {
-    uint64_t timeout;
-    const char *path;
+    uint64_t kind, timeout;
+    const char *timeout_text;
     uint64_t argc, envc;
     const char **argv, **envp;
 };
@@ -43,8 +43,8 @@ struct records {
     const char *oci_pretty[4], *oci_compact[4];
     const char *bundle, *created;
     uint64_t config_len, config_hash, hooks;
-    struct rec_hook poststop[REC_MAX_HOOKS];
-    int npoststop;
+    struct rec_hook hook[REC_MAX_HOOKS]; /* poststart and poststop, in order */
+    int nhooks;
     int started;  /* state.json is the recorded "started" text */
     int lock_fd;  /* -1 unless rec_lock */
     unsigned char *buf;
@@ -77,6 +77,11 @@ int send_signal_checked(long pid, unsigned long long start, int sig);
 int write_all_fd(int fd, const char *s, size_t len);
 /* One error line as Java's Log writes it: "jrun: MSG" on stderr, and the log file's line. */
 void native_error(const struct natives_global *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Runs the records' hooks of kind (2 poststart, 4 poststop) as HookRunner.runWarning: state on stdin,
+   a failure one warning line. -1 (before running any) when one cannot be run here. */
+int hooks_runnable(const struct records *r, uint64_t kind);
+void run_hooks(const struct records *r, uint64_t kind, const char *state);
 
 int cmd_state(const struct natives_global *g, int argc, char **argv);
 int cmd_start(const struct natives_global *g, int argc, char **argv);

@@ -205,16 +205,70 @@ class NativeCommandsIT extends CliTest {
         assertEquals(0, run(Map.of(), "delete", "--force", id).exit());
     }
 
+    static Map<String, Object> hook(long timeout, String script, String... env) {
+        Map<String, Object> h = new java.util.LinkedHashMap<>();
+        h.put("path", "/bin/sh");
+        h.put("args", List.of("sh", "-c", script));
+        h.put("env", List.of(env));
+        if (timeout > 0) {
+            h.put("timeout", timeout);
+        }
+        return h;
+    }
+
+    /** The element of {@code list --format json} for the one container: what its hooks read on stdin. */
+    String listed() throws Exception {
+        String l = run(JVM, "list", "--format", "json").stdout().trim();
+        return l.substring(1, l.length() - 1);
+    }
+
     @Test
-    void hooksAtStartAndDeleteAreLeftToTheJvm() throws Exception {
-        Path mark = tmp.resolve("poststop-ran");
-        TestBundle b = bundle("exec sleep 100").set("hooks", Map.of("poststop", List.of(Map.of("path", "/bin/sh",
-                "args", List.of("sh", "-c", "cat > " + mark)))));
-        String id = create(b);
-        assertEquals(0, run(NO_JVM, "start", id).exit(), "no start hooks: native");
-        assertNotEquals(0, run(NO_JVM, "delete", "--force", id).exit(), "poststop hooks ran natively");
-        assertTrue(Files.isDirectory(jrun.stateRoot().resolve(id)), "the failed native try left the state");
-        assertEquals(0, run(Map.of(), "delete", "--force", id).exit());
-        assertTrue(Files.readString(mark).contains("\"status\":\"stopped\""), Files.readString(mark));
+    void poststartAndPoststopHooksRunWithoutAJvmWithTheStateOnStdinTheirArgsAndEnvironment() throws Exception {
+        Path start = tmp.resolve("poststart");
+        Path stop = tmp.resolve("poststop");
+        String id = create(bundle("exec sleep 100").set("hooks", Map.of(
+                "poststart", List.of(hook(0, "cat > " + start + "; echo \"$0 $FOO\" >> " + start, "FOO=bar")),
+                "poststop", List.of(hook(5, "cat > " + stop)))));
+        JrunCli.Result started = run(NO_JVM, "start", id);
+        assertEquals(0, started.exit(), started.stderr());
+        assertEquals(listed() + "/bin/sh bar\n", Files.readString(start), "poststart: the state, argv[0] the path, env");
+        assertEquals(0, run(NO_JVM, "kill", id, "KILL").exit());
+        for (int i = 0; i < 500 && !status(run(JVM, "state", id)).equals("stopped"); i++) {
+            Thread.sleep(10);
+        }
+        String stopped = listed();
+        JrunCli.Result del = run(NO_JVM, "delete", id);
+        assertEquals(0, del.exit(), del.stderr());
+        assertEquals("", del.stderr());
+        assertEquals(stopped, Files.readString(stop));
+    }
+
+    @Test
+    void aFailingOrHangingHookIsTheSameWarningAsTheJvmPrints() throws Exception {
+        List<String> stderr = new ArrayList<>();
+        for (Map<String, String> env : List.of(NO_JVM, JVM)) {
+            String id = create(bundle("exec sleep 100").set("hooks", Map.of("poststop", List.of(
+                    hook(0, "exit 3"), hook(1, "exec sleep 30"), hook(0, "kill -9 $$")))));
+            JrunCli.Result del = run(env, "delete", "--force", id);
+            assertEquals(0, del.exit(), del.stderr());
+            assertFalse(Files.exists(jrun.stateRoot().resolve(id)));
+            stderr.add(del.stderr());
+        }
+        assertEquals("jrun: warning: poststop hook /bin/sh: exited with status 3\n"
+                + "jrun: warning: poststop hook /bin/sh: timed out after 1 s\n"
+                + "jrun: warning: poststop hook /bin/sh: exited with status 137\n", stderr.get(0));
+        assertEquals(stderr.get(1), stderr.get(0));
+    }
+
+    @Test
+    void startContainerHooksAreLeftToTheJvm() throws Exception {
+        String id = create(bundle("exec sleep 100").set("hooks", Map.of("startContainer",
+                List.of(Map.of("path", "/bin/true")))));
+        assertNotEquals(0, run(NO_JVM, "start", id).exit(), "startContainer hooks ran natively");
+        assertEquals("created", status(run(JVM, "state", id)), "the failed native try changed the state");
+        assertEquals(0, run(Map.of(), "start", id).exit());
+        assertEquals("running", status(run(JVM, "state", id)));
+        assertEquals(0, run(NO_JVM, "delete", "--force", id).exit());
+        assertFalse(Files.exists(jrun.stateRoot().resolve(id)));
     }
 }

@@ -68,18 +68,38 @@ public final class NativeRecords {
         long bits = (hooks.startContainer().isEmpty() ? 0 : 1) | (hooks.poststart().isEmpty() ? 0 : 2)
                 | (hooks.poststop().isEmpty() ? 0 : 4);
         steps.add(step(StageOp.REC_HOOKS, bits));
-        for (Spec.Hook h : hooks.poststop()) {
+        hooks(steps, 2L, hooks.poststart());
+        hooks(steps, 4L, hooks.poststop());
+        return PlanEncoder.encode(steps);
+    }
+
+    /** Each hook as HookRunner.runInRuntime starts it: its argv, its whole environment, its timeout. */
+    private static void hooks(List<PlanEncoder.Step> steps, long kind, List<Spec.Hook> hooks) {
+        for (Spec.Hook h : hooks) {
+            List<String> argv = new ArrayList<>();
+            argv.add(h.path());
+            if (h.args().size() > 1) {
+                argv.addAll(h.args().subList(1, h.args().size())); // args[0] is argv[0]
+            }
+            Map<String, String> env = new java.util.LinkedHashMap<>();
+            for (String e : h.env()) {
+                int eq = e.indexOf('=');
+                if (eq > 0) {
+                    env.put(e.substring(0, eq), e.substring(eq + 1));
+                }
+            }
             List<Object> args = new ArrayList<>();
-            args.add(4L);
-            args.add(h.timeout() == null ? 0L : h.timeout());
-            args.add(h.path());
-            args.add((long) h.args().size());
-            args.add((long) h.env().size());
-            args.addAll(h.args());
-            args.addAll(h.env());
+            args.add(kind);
+            args.add(h.timeout() == null ? 3600L : h.timeout());
+            args.add(String.valueOf(h.timeout()));
+            args.add((long) argv.size());
+            args.add((long) env.size());
+            args.addAll(argv);
+            for (Map.Entry<String, String> e : env.entrySet()) {
+                args.add(e.getKey() + "=" + e.getValue());
+            }
             steps.add(new PlanEncoder.Step(StageOp.REC_HOOK, args));
         }
-        return PlanEncoder.encode(steps);
     }
 
     private static PlanEncoder.Step step(StageOp op, Object... args) {
