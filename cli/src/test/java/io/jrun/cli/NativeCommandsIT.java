@@ -84,8 +84,17 @@ class NativeCommandsIT extends CliTest {
         same("list");
         same("list", "--format", "json");
         same("list", "-q");
+        Path log = tmp.resolve("log.json");
+        same("--log", log.toString(), "--log-format=json", "state", id);
+        same("--log-format", "text", "list");
+        assertFalse(Files.exists(log), "a command that succeeded logged something");
         JrunCli.Result ps = same("ps", "--format", "json", id);
         assertEquals("[" + pid + "]\n", ps.stdout());
+        JrunCli.Result table = same("ps", id);
+        assertEquals(2, table.stdout().lines().count(), table.stdout());
+        assertTrue(table.stdout().startsWith("UID") && table.stdout().contains(" " + pid + " "), table.stdout());
+        same("ps", id, "--", "-o", "pid,comm");
+        same("ps", "-f", "table", id, "-o", "pid,ppid,stat");
 
         JrunCli.Result start = run(NO_JVM, "start", id);
         assertEquals(0, start.exit(), start.stderr());
