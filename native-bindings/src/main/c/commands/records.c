@@ -194,6 +194,78 @@ static int file_is(const char *dir, const char *name, const char *text, size_t l
     return same;
 }
 
+/* path is a normalised absolute path with no component "." or ".." (Path.normalize() leaves it as is). */
+static int normalised(const char *path)
+{
+    if (path[0] != '/' || strstr(path, "//") || path[strlen(path) - 1] == '/')
+        return 0;
+    for (const char *c = path; (c = strchr(c, '/')); c++)
+        if ((c[1] == '.' && (c[2] == '/' || !c[2])) || (c[1] == '.' && c[2] == '.' && (c[3] == '/' || !c[3])))
+            return 0;
+    return 1;
+}
+
+/*
+ * ContainerCgroup.checkRecorded, as Java checks what a state file names before anything in it is
+ * signalled or removed: each directory strictly below a cgroup or cgroup2 mount of this mount
+ * namespace (a hierarchy's root is never a container's), normalised, no symlink on the way down;
+ * each one jrun made the container's or one of its parents.
+ */
+static int cgroups_recorded_ok(const struct records *r)
+{
+    char mounts[64][256];
+    int nm = 0;
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    char line[4096];
+    if (!f)
+        return 0;
+    while (nm < 64 && fgets(line, sizeof(line), f)) {
+        char *dash = strstr(line, " - "), *point = line;
+        if (!dash || (strncmp(dash + 3, "cgroup ", 7) && strncmp(dash + 3, "cgroup2 ", 8)))
+            continue;
+        for (int field = 0; field < 4 && point; field++)
+            point = strchr(point + 1, ' ');
+        if (!point)
+            continue;
+        size_t n = strcspn(point + 1, " ");
+        if (n == 0 || n >= sizeof(mounts[0]) || memchr(point + 1, '\\', n)) /* an escaped name: Java's then */
+            continue;
+        memcpy(mounts[nm], point + 1, n);
+        mounts[nm++][n] = '\0';
+    }
+    fclose(f);
+    for (int k = 0; k < r->ndirs + r->nmade; k++) {
+        const char *d = k < r->ndirs ? r->dirs[k] : r->made[k - r->ndirs];
+        int below = 0;
+        if (!normalised(d))
+            return 0;
+        for (int i = 0; i < nm && !below; i++) {
+            size_t n = strlen(mounts[i]);
+            below = !strncmp(d, mounts[i], n) && d[n] == '/' && d[n + 1];
+            for (size_t e = strlen(d); below && e > n; e--) { /* no symlink from the mount down */
+                struct stat st;
+                char part[PATH_MAX];
+                if (d[e] != '/' && d[e])
+                    continue;
+                snprintf(part, sizeof(part), "%.*s", (int)e, d);
+                if (lstat(part, &st) == 0 && S_ISLNK(st.st_mode))
+                    below = 0;
+            }
+        }
+        if (!below)
+            return 0;
+        if (k >= r->ndirs) {
+            int ancestor = 0;
+            size_t n = strlen(d);
+            for (int i = 0; i < r->ndirs && !ancestor; i++)
+                ancestor = !strncmp(r->dirs[i], d, n) && (r->dirs[i][n] == '/' || !r->dirs[i][n]);
+            if (!ancestor)
+                return 0;
+        }
+    }
+    return 1;
+}
+
 int rec_load(const char *root, const char *id, struct records *r)
 {
     char path[PATH_MAX];
@@ -221,7 +293,7 @@ int rec_load(const char *root, const char *id, struct records *r)
         r->started = 1;
     else if (!file_is(r->dir, "state.json", r->state_text[0], r->state_len[0]))
         goto fallback;
-    if (r->has_cgroup && !file_is(r->dir, "cgroup.json", r->cgroup_text, r->cgroup_len))
+    if (r->has_cgroup && (!file_is(r->dir, "cgroup.json", r->cgroup_text, r->cgroup_len) || !cgroups_recorded_ok(r)))
         goto fallback;
     char config_path[PATH_MAX + 32];
     snprintf(config_path, sizeof(config_path), "%s/config.json", r->dir);

@@ -61,8 +61,11 @@ class NativeCommandsIT extends CliTest {
         List<Path> out = new ArrayList<>();
         for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/cgroup"))) {
             String[] f = line.split(":", 3);
-            if (f[1].equals("memory") || f[1].equals("pids") || f[1].equals("freezer") || f[1].isEmpty()) {
-                out.add(Path.of("/sys/fs/cgroup/" + (f[1].isEmpty() ? "unified" : f[1]) + f[2]));
+            if (f[1].equals("memory") || f[1].equals("pids") || f[1].equals("freezer")) {
+                out.add(Path.of("/sys/fs/cgroup/" + f[1] + f[2]));
+            } else if (f[1].isEmpty()) { // cgroup v2: a hybrid host's unified hierarchy, or the only one
+                Path unified = Path.of("/sys/fs/cgroup/unified");
+                out.add(Path.of((Files.isDirectory(unified) ? unified : Path.of("/sys/fs/cgroup")) + f[2]));
             }
         }
         return out;
@@ -200,6 +203,34 @@ class NativeCommandsIT extends CliTest {
         assertNotEquals(0, run(NO_JVM, "kill", id, "KILL").exit(), "kill without records ran natively");
         assertEquals(0, run(Map.of(), "delete", "--force", id).exit());
         assertFalse(Files.exists(jrun.stateRoot().resolve(id)));
+    }
+
+    @Test
+    void recordsNamingACgroupOutsideTheContainersAreNotFollowed() throws Exception {
+        String id = create(bundle("exec sleep 100"));
+        long pid = pid(run(JVM, "state", id));
+        Path dir = jrun.stateRoot().resolve(id);
+        String cg = cgroupsOf(pid).get(0).toString();
+        // records, state.json and cgroup.json all naming the hierarchy's root through "./" (the same length)
+        String root = cg.substring(0, cg.indexOf('/', "/sys/fs/cgroup/".length()));
+        String evil = root + "/" + "./".repeat((cg.length() - root.length() - 1) / 2);
+        evil = evil + "x".repeat(cg.length() - evil.length());
+        Map<Path, byte[]> saved = new java.util.HashMap<>();
+        for (String f : List.of("native.rec", "state.json", "cgroup.json")) {
+            Path p = dir.resolve(f);
+            saved.put(p, Files.readAllBytes(p));
+            String text = new String(saved.get(p), java.nio.charset.StandardCharsets.ISO_8859_1);
+            assertTrue(text.contains(cg), f + " names " + cg);
+            Files.write(p, text.replace(cg, evil).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        }
+        assertNotEquals(0, run(NO_JVM, "delete", "--force", id).exit(), "records naming " + evil + " were followed");
+        assertTrue(Files.isDirectory(dir), "the state was removed");
+        assertTrue(DamagedStateIT.alive(pid));
+        for (Map.Entry<Path, byte[]> e : saved.entrySet()) {
+            Files.write(e.getKey(), e.getValue());
+        }
+        assertEquals(0, run(NO_JVM, "delete", "--force", id).exit());
+        assertFalse(Files.exists(dir));
     }
 
     @Test
