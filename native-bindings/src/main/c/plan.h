@@ -161,6 +161,9 @@
                                   4 poststop), u64 timeout in seconds, str the timeout as Java prints it,
                                   u64 argc, u64 envc, then argc str (argv: the path first) and envc str
                                   (its whole environment) */
+#define OP_REC_TERMINAL 212    /* u64 1: process.terminal; `start` then takes the JVM path (Podman's
+                                  `run -it` with stdin at EOF lost the program's output when start
+                                  returned in ~5 ms: kept as it was until that is understood) */
 
 struct plan_arg {
     uint8_t kind;

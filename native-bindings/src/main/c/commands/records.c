@@ -146,6 +146,11 @@ static int take_step(struct records *r, const struct plan_step *s)
         r->config_len = s->args[0].num;
         r->config_hash = s->args[1].num;
         return 0;
+    case OP_REC_TERMINAL:
+        if (!is_u64(s, 0))
+            return -1;
+        r->terminal = s->args[0].num;
+        return 0;
     case OP_REC_HOOKS:
         if (!is_u64(s, 0))
             return -1;

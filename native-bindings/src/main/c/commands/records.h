@@ -42,7 +42,7 @@ struct records {
     int nmade;
     const char *oci_pretty[4], *oci_compact[4];
     const char *bundle, *created;
-    uint64_t config_len, config_hash, hooks;
+    uint64_t config_len, config_hash, hooks, terminal;
     struct rec_hook hook[REC_MAX_HOOKS]; /* poststart and poststop, in order */
     int nhooks;
     int started;  /* state.json is the recorded "started" text */

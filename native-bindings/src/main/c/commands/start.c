@@ -46,7 +46,7 @@ int cmd_start(const struct natives_global *g, int argc, char **argv)
     r.lock_fd = lock;
     snprintf(fifo, sizeof(fifo), "%s/exec.fifo", r.dir);
     /* hooks, a status other than created, a missing fifo: Java runs or refuses it */
-    if ((r.hooks & 1) || hooks_runnable(&r, 2) || rec_status(&r) != ST_CREATED || lstat(fifo, &st) || !S_ISFIFO(st.st_mode)
+    if ((r.hooks & 1) || r.terminal || hooks_runnable(&r, 2) || rec_status(&r) != ST_CREATED || lstat(fifo, &st) || !S_ISFIFO(st.st_mode)
         || write_state(&r, 1)) {
         rec_free(&r);
         return NATIVE_FALLBACK;

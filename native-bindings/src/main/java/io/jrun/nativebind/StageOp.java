@@ -72,7 +72,8 @@ public enum StageOp {
     REC_CGROUP_MADE(208),
     REC_CONFIG(209),
     REC_HOOKS(210),
-    REC_HOOK(211);
+    REC_HOOK(211),
+    REC_TERMINAL(212);
 
     private final int code;
 

@@ -29,17 +29,17 @@ public final class NativeRecords {
     private NativeRecords() {}
 
     /** Writes the records of a created container; {@code hooks} are its config's. */
-    public static void write(StateDir sd, ContainerState s, Spec.Hooks hooks) throws JrunException {
+    public static void write(StateDir sd, ContainerState s, Spec.Hooks hooks, boolean terminal) throws JrunException {
         byte[] config;
         try {
             config = Files.readAllBytes(sd.path().resolve(StateDir.CONFIG));
         } catch (IOException e) {
             throw new JrunException("read " + sd.path().resolve(StateDir.CONFIG) + ": " + e.getMessage());
         }
-        sd.writeAtomically(FILE, encode(s, config, hooks));
+        sd.writeAtomically(FILE, encode(s, config, hooks, terminal));
     }
 
-    static byte[] encode(ContainerState s, byte[] config, Spec.Hooks hooks) {
+    static byte[] encode(ContainerState s, byte[] config, Spec.Hooks hooks, boolean terminal) {
         ContainerState created = s.started() ? new ContainerState(s.id(), s.pid(), s.pidStartTime(), s.bundle(),
                 s.rootfs(), s.created(), s.annotations(), false, s.cgroup()) : s;
         List<PlanEncoder.Step> steps = new ArrayList<>();
@@ -68,6 +68,7 @@ public final class NativeRecords {
         long bits = (hooks.startContainer().isEmpty() ? 0 : 1) | (hooks.poststart().isEmpty() ? 0 : 2)
                 | (hooks.poststop().isEmpty() ? 0 : 4);
         steps.add(step(StageOp.REC_HOOKS, bits));
+        steps.add(step(StageOp.REC_TERMINAL, terminal ? 1L : 0L));
         hooks(steps, 2L, hooks.poststart());
         hooks(steps, 4L, hooks.poststop());
         return PlanEncoder.encode(steps);
