@@ -6,6 +6,10 @@
  *                                exits with its status.  If Java sends a plan, this
  *                                process becomes the container's monitor, so the
  *                                signals users send to jrun reach the container.
+ *   jrun state|start|kill|delete|list|ps|pause|resume ...
+ *                                run here without a JVM, from the records Java wrote at
+ *                                create (commands/natives.c); anything unusual falls
+ *                                through to the front-end.
  *   jrun --stage SOCKET          used by the Java library: the plan and the control
  *                                messages come over the unix socket SOCKET.
  *   jrun --signal PID START SIG  sends SIG to PID through a pidfd, if PID still is the
@@ -31,6 +35,7 @@
  * steps; commands/ holds the commands that need no JVM.
  */
 #include "launcher.h"
+#include "commands/records.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +43,9 @@
 
 int main(int argc, char **argv)
 {
+    int native_status = natives_main(argc, argv);
+    if (native_status != NATIVE_FALLBACK)
+        return native_status;
     if (argc == 5 && !strcmp(argv[1], "--signal"))
         return send_signal(argv[2], argv[3], argv[4]);
     run_from_sealed_copy(argv);

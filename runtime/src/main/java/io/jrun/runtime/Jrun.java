@@ -158,6 +158,9 @@ public final class Jrun {
         Launched l = launch(id, bundle, options, true);
         try {
             l.stateDir.write(l.state);
+            // the launcher's records (state, start, kill, delete ... without a JVM); written last, so a
+            // create that fails before this leaves none
+            io.jrun.runtime.state.NativeRecords.write(l.stateDir, l.state, l.spec.hooks(), l.spec.process().terminal());
             if (pidFile != null) {
                 writePidFile(pidFile, l.state.pid());
             }

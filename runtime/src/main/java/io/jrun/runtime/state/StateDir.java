@@ -141,12 +141,22 @@ public final class StateDir {
 
     /** Writes the state, atomically (a temporary file renamed over the old one). */
     public void write(ContainerState s) throws JrunException {
+        writeAtomically(STATE, text(s));
+    }
+
+    /** The bytes {@link #write} puts in state.json for {@code s}. */
+    static String text(ContainerState s) {
         Map<String, Object> m = s.toOci(s.started() ? "running" : "created");
         m.put("jrun.pidStartTime", s.pidStartTime());
         if (s.cgroup() != null) {
             m.put("jrun.cgroup", cgroupJson(s.cgroup()));
         }
-        writeAtomically(STATE, JsonWriter.write(m));
+        return JsonWriter.write(m);
+    }
+
+    /** The bytes {@link #writeCgroupRecord} puts in cgroup.json for {@code r}. */
+    static String cgroupText(ContainerState.CgroupRecord r) {
+        return JsonWriter.write(cgroupJson(r));
     }
 
     private static Map<String, Object> cgroupJson(ContainerState.CgroupRecord r) {
@@ -163,7 +173,7 @@ public final class StateDir {
      * state.json names must be.
      */
     public void writeCgroupRecord(ContainerState.CgroupRecord r) throws JrunException {
-        writeAtomically(CGROUP, JsonWriter.write(cgroupJson(r)));
+        writeAtomically(CGROUP, cgroupText(r));
     }
 
     /** The record of {@link #writeCgroupRecord}, or null when there is none (or it cannot be read). */
@@ -183,10 +193,14 @@ public final class StateDir {
     }
 
     private void writeAtomically(String name, String text) throws JrunException {
+        writeAtomically(name, text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    void writeAtomically(String name, byte[] bytes) throws JrunException {
         Path tmp = dir.resolve(name + ".tmp");
         Path target = dir.resolve(name);
         try {
-            Files.writeString(tmp, text);
+            Files.write(tmp, bytes);
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
