@@ -93,8 +93,13 @@ void setup_signals(struct monitor *m)
     sigemptyset(&set);
     sigaddset(&set, SIGCHLD);
     sigaddset(&set, SIGWINCH);
-    for (size_t i = 0; i < NFORWARDED; i++)
+    /* a signal ignored when jrun started (SIGINT of a background job, SIGHUP under nohup) would be dropped
+       before the signalfd sees it: jrun forwards them all, as runc does, and its JVM and container start
+       with the defaults */
+    for (size_t i = 0; i < NFORWARDED; i++) {
         sigaddset(&set, forwarded[i]);
+        signal(forwarded[i], SIG_DFL);
+    }
     if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
         die("sigprocmask: %s", strerror(errno));
     m->sigfd = signalfd(-1, &set, SFD_CLOEXEC);

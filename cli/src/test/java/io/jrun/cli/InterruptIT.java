@@ -21,7 +21,7 @@ class InterruptIT extends CliTest {
     @ParameterizedTest
     @CsvSource({"run,TERM", "run,INT", "create,TERM", "create,INT"})
     void aSignalBeforeCreatedRemovesStateAndCgroups(String command, String signal) throws Exception {
-        String id = "intr-" + command + "-" + signal.toLowerCase();
+        String id = "intr-" + command + "-" + signal.toLowerCase() + "-" + ProcessHandle.current().pid(); // a run left over never collides
         Path dir = Files.createDirectories(tmp.resolve(id));
         Path inHook = dir.resolve("in-hook");
         Path release = dir.resolve("release");
