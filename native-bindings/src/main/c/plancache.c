@@ -737,7 +737,8 @@ static int make_cgroups(struct plancache *pc, char *err, size_t esize)
                     }
                 }
                 if (pc->cpuset[k] && inherit_cpuset(p, top, err, esize) < 0) {
-                    if (errno != ENOENT)
+                    /* removed meanwhile by the last container leaving it: ENOENT, or ENODEV for a file of it */
+                    if (errno != ENOENT && errno != ENODEV)
                         return -1;
                     vanished = 1;
                 }

@@ -155,7 +155,10 @@ class PlanCacheIT extends CliTest {
         }
         Map<String, String> seen = new LinkedHashMap<>();
         try (var files = Files.list(state)) {
-            seen.put("files", files.map(p -> p.getFileName().toString()).sorted().toList().toString());
+            // the records of the native commands (native.rec) are the JVM path's alone so far: a container
+            // created from a cached plan has none, and its state/start/kill/delete take the JVM path
+            seen.put("files", files.map(p -> p.getFileName().toString()).filter(n -> !n.equals("native.rec"))
+                    .sorted().toList().toString());
         }
         String stateJson = Files.readString(state.resolve("state.json"));
         String pid = stateJson.replaceAll(".*\"pid\":(\\d+).*", "$1");
@@ -215,7 +218,8 @@ class PlanCacheIT extends CliTest {
         seen.put("create", created.exit() + created.stderr());
         Path state = jrun.stateRoot().resolve(id);
         try (var files = Files.list(state)) {
-            seen.put("files", files.map(p -> p.getFileName().toString()).sorted().toList().toString());
+            seen.put("files", files.map(p -> p.getFileName().toString()).filter(n -> !n.equals("native.rec"))
+                    .sorted().toList().toString()); // see above: none from a cached plan
         }
         String stateJson = Files.readString(state.resolve("state.json"));
         seen.put("state.json", normal(stateJson, id));

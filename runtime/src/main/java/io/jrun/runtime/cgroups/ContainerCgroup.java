@@ -294,6 +294,11 @@ public final class ContainerCgroup {
         }
     }
 
+    /** ENODEV: a file of a cgroup that was removed between its open and the read or write. */
+    private static boolean removed(IOException e) {
+        return "No such device".equals(reason(e));
+    }
+
     private static String reason(IOException e) {
         return e instanceof FileSystemException f && f.getReason() != null ? f.getReason()
                 : String.valueOf(e.getMessage());
@@ -331,6 +336,9 @@ public final class ContainerCgroup {
                 } catch (NoSuchFileException e) {
                     throw new Vanished(p);
                 } catch (IOException e) {
+                    if (removed(e)) {
+                        throw new Vanished(p);
+                    }
                     throw new JrunException("write " + v + " to " + p.resolve(f) + ": " + Errno.describe(reason(e)));
                 }
             }
@@ -345,6 +353,9 @@ public final class ContainerCgroup {
         } catch (NoSuchFileException e) {
             throw new Vanished(dir);
         } catch (IOException e) {
+            if (removed(e)) {
+                throw new Vanished(dir);
+            }
             throw new JrunException("read " + dir.resolve(f) + ": " + Errno.describe(reason(e)));
         }
     }
