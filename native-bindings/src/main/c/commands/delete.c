@@ -33,8 +33,10 @@ static int rmdir_subtree(const char *dir, int depth)
                 if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")
                     || snprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name) >= (int)sizeof(sub))
                     continue;
-                if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode) && rmdir_subtree(sub, depth + 1))
+                if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode) && rmdir_subtree(sub, depth + 1)) {
+                    closedir(d);
                     return -1;
+                }
             }
             closedir(d);
         }

@@ -44,6 +44,7 @@ static void run_one(const struct rec_hook *h, const char *state)
         if (dup2(in[0], 0) < 0 || null < 0 || dup2(null, 1) < 0)
             _exit(127);
         syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+        signal(SIGPIPE, SIG_DFL); /* ignored below for an earlier hook's stdin: not the hook's to inherit */
         execve(path, (char *const *)h->argv, (char *const *)h->envp);
         int e = errno;
         if (write(report[1], &e, sizeof(e)) < 0)

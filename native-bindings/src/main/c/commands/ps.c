@@ -10,8 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
 
 /* Character.isWhitespace for the bytes ps prints. */
 static int white(char c)
@@ -52,9 +57,11 @@ static char *run_ps(char **args, int nargs, size_t *len)
         argv[i + 1] = args[i];
     pid_t pid = fork();
     if (pid == 0) {
-        int null = open("/dev/null", O_RDONLY);
+        int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (null < 0 || dup2(null, 0) < 0 || dup2(out[1], 1) < 0 || dup2(out[1], 2) < 0)
             _exit(127);
+        /* as Java's ProcessBuilder: ps(1) gets stdio only, none of the caller's fds */
+        syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
         setenv("LC_ALL", "C.UTF-8", 1); /* as the launcher starts the JVM, which runs ps */
         execvp("ps", argv);
         _exit(127);

@@ -301,6 +301,46 @@ class NativeCommandsIT extends CliTest {
     }
 
     @Test
+    void everyHookGetsTheSignalDispositionsTheJvmGivesIt() throws Exception {
+        // the native path ignores SIGPIPE while it feeds a hook's stdin: the next hook must not inherit that
+        List<String> seen = new ArrayList<>();
+        for (Map<String, String> env : List.of(NO_JVM, JVM)) {
+            Path out = tmp.resolve("sigign-" + seen.size());
+            String probe = "grep -E '^Sig(Ign|Blk)' /proc/self/status >> " + out;
+            String id = create(bundle("exec sleep 100").set("hooks", Map.of("poststop", List.of(
+                    hook(0, probe), hook(0, probe)))));
+            JrunCli.Result del = run(env, "delete", "--force", id);
+            assertEquals(0, del.exit(), del.stderr());
+            seen.add(Files.readString(out));
+        }
+        assertEquals(4, seen.get(1).lines().count(), seen.get(1));
+        assertEquals(seen.get(1), seen.get(0), "native hooks (first) and the JVM's (second) differ");
+    }
+
+    @Test
+    void psGivesPs1OnlyItsStdioAsTheJvmDoes() throws Exception {
+        Path bin = Files.createDirectories(tmp.resolve("psbin"));
+        Path fds = tmp.resolve("ps-fds");
+        Path ps = bin.resolve("ps");
+        Files.writeString(ps, "#!/bin/sh\nfor f in /proc/$$/fd/*; do printf '%s ' \"${f##*/}\"; done >> " + fds
+                + "\necho >> " + fds + "\nexec /bin/ps \"$@\"\n");
+        ps.toFile().setExecutable(true);
+        String id = create(bundle("exec sleep 100"));
+        try {
+            String path = bin + ":" + System.getenv("PATH");
+            JrunCli.Result n = run(Map.of("JRUN_JAVA", "/bin/false", "PATH", path), "ps", id);
+            JrunCli.Result j = run(Map.of("JRUN_NO_NATIVE", "1", "PATH", path), "ps", id);
+            assertEquals(0, n.exit(), n.stderr());
+            assertEquals(j, n);
+            List<String> lines = Files.readAllLines(fds);
+            assertEquals(2, lines.size(), lines.toString());
+            assertEquals(lines.get(1), lines.get(0), "ps(1)'s fds: native (first) and the JVM's (second) differ");
+        } finally {
+            assertEquals(0, run(JVM, "delete", "--force", id).exit());
+        }
+    }
+
+    @Test
     void startContainerHooksAreLeftToTheJvm() throws Exception {
         String id = create(bundle("exec sleep 100").set("hooks", Map.of("startContainer",
                 List.of(Map.of("path", "/bin/true")))));

@@ -290,7 +290,7 @@ public final class PlanCache {
         return stateRoot.resolve(DIR).resolve(buildId);
     }
 
-    private static void write(Path stateRoot, String buildId, String key, byte[] entry) throws IOException {
+    static void write(Path stateRoot, String buildId, String key, byte[] entry) throws IOException {
         Path top = stateRoot.resolve(DIR);
         Path dir = top.resolve(buildId);
         for (Path d : List.of(stateRoot, top, dir)) {
@@ -308,9 +308,13 @@ public final class PlanCache {
             }
         }
         Path tmp = dir.resolve("." + key + "." + ProcessHandle.current().pid() + ".tmp");
-        Files.write(tmp, entry);
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-        Files.move(tmp, dir.resolve(key), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        try {
+            Files.write(tmp, entry);
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+            Files.move(tmp, dir.resolve(key), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp); // a full filesystem or a failed move: no half-written file stays (evict skips ".")
+        }
         evict(dir);
     }
 

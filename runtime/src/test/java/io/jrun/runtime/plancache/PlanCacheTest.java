@@ -2,6 +2,7 @@ package io.jrun.runtime.plancache;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jrun.nativebind.PlanEncoder;
@@ -35,6 +36,18 @@ class PlanCacheTest {
         }
         assertTrue(Files.exists(tmp.resolve(String.format("%016x", n - 1))));
         assertTrue(Files.exists(tmp.resolve(".tmp-being-written")), "a temporary file is not an entry");
+    }
+
+    @Test
+    void aStoreThatFailsLeavesNoTemporaryFileBehind() throws Exception {
+        // the entry's name taken by a non-empty directory: the rename fails as a full filesystem's write would
+        Path dir = PlanCache.dir(tmp, "0123456789abcdef");
+        Files.createDirectories(dir.resolve("00000000000000aa").resolve("x"));
+        assertThrows(java.io.IOException.class,
+                () -> PlanCache.write(tmp, "0123456789abcdef", "00000000000000aa", new byte[] {1, 2, 3}));
+        try (var s = Files.list(dir)) {
+            assertEquals(List.of(dir.resolve("00000000000000aa")), s.toList(), "a temporary file was left behind");
+        }
     }
 
     @Test
