@@ -177,43 +177,63 @@ public final class StageProcess implements AutoCloseable {
     }
 
     /**
-     * {@link #close()}, waiting at most {@code millis} for a spawned monitor to end: one that has
-     * not (its container's init cannot die, e.g. frozen) is killed and reaped.  Returns false
-     * when it had to be killed.
+     * {@link #close()}, waiting at most {@code millis} (negative: without a limit) for a spawned
+     * monitor to end: one that has not (its container's init cannot die, e.g. frozen) is killed and
+     * reaped.  Returns false
+     * when it had to be killed.  An interrupt does not cut the wait short of the reap: the monitor
+     * is killed at once, reaped, and the thread's interrupt status is kept.  An error closing the
+     * channel is thrown once the monitor is reaped.
      */
     public boolean close(long millis) throws IOException {
+        boolean ended = true;
         try {
             channel.close();
         } finally {
             if (process != null) {
-                try {
-                    if (!process.waitFor(millis, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                        process.destroyForcibly().waitFor();
-                        return false;
-                    }
-                } catch (InterruptedException e) {
-                    process.destroyForcibly();
-                    Thread.currentThread().interrupt();
-                }
+                ended = reap(millis);
             }
         }
-        return true;
+        return ended;
     }
 
     /** Closes the channel (which kills a container still running) and reaps a spawned monitor. */
     @Override
     public void close() throws IOException {
+        close(-1);
+    }
+
+    /**
+     * Waits up to {@code millis} (negative: without a limit) for the monitor to end, else (or when
+     * interrupted) kills it; reaps it either way.
+     */
+    private boolean reap(long millis) {
+        boolean interrupted = false;
+        boolean ended;
         try {
-            channel.close();
-        } finally {
-            if (process != null) {
+            if (millis < 0) {
+                process.waitFor();
+                ended = true;
+            } else {
+                ended = process.waitFor(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
+        } catch (InterruptedException e) {
+            interrupted = true;
+            ended = false;
+        }
+        if (!ended) {
+            process.destroyForcibly();
+            while (true) {
                 try {
                     process.waitFor();
+                    break;
                 } catch (InterruptedException e) {
-                    process.destroyForcibly();
-                    Thread.currentThread().interrupt();
+                    interrupted = true;
                 }
             }
         }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        return ended;
     }
 }

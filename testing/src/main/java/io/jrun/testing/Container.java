@@ -368,16 +368,18 @@ public final class Container implements AutoCloseable {
 
     /**
      * Reads an exec'd process's stdout or stderr into the caller's stream.  Once the process has
-     * exited, what it wrote is in the pipe: the reading ends at end-of-file, or when nothing came
-     * for {@link #OUTPUT_QUIET_MS} (a background process it left holds the pipe, as {@code
-     * daemon &} does), or after {@link #KILL_WAIT_MS}; what comes later is dropped, and the
-     * reading thread ends when the pipe's last writer does (at the latest with the container).
+     * exited, what it wrote is in the pipe: the reading ends at end-of-file, or when the reading
+     * thread has waited in read(2) on an empty pipe for {@link #OUTPUT_QUIET_MS} (a background
+     * process it left holds the pipe, as {@code daemon &} does), or after {@link #KILL_WAIT_MS};
+     * what comes later is dropped, and the reading thread ends when the pipe's last writer does (at
+     * the latest with the container).  A reading thread that is not inside read(2) (not started
+     * yet, or not scheduled between two reads on a busy machine) is never taken for a quiet pipe:
+     * what the process wrote before it exited is all read.
      */
     private static final class Drain implements java.util.concurrent.Callable<Void> {
         private final InputStream in;
         private final OutputStream out;
-        private volatile long lastRead = System.nanoTime();
-        private volatile boolean writing;
+        private volatile long readingSince; // System.nanoTime() when the read(2) under way began; 0: none under way
         private boolean abandoned; // guarded by this
         volatile Future<?> future;
 
@@ -390,19 +392,21 @@ public final class Container implements AutoCloseable {
         public Void call() throws IOException {
             byte[] buf = new byte[8192];
             try (InputStream src = in) {
-                for (int n = src.read(buf); n >= 0; n = src.read(buf)) {
-                    writing = true; // a slow consumer is not a quiet pipe
-                    try {
-                        synchronized (this) {
-                            if (!abandoned) {
-                                out.write(buf, 0, n);
-                            }
+                while (true) {
+                    readingSince = System.nanoTime() | 1; // never 0
+                    int n = src.read(buf);
+                    readingSince = 0;
+                    if (n < 0) {
+                        break;
+                    }
+                    synchronized (this) {
+                        if (!abandoned) {
+                            out.write(buf, 0, n);
                         }
-                    } finally {
-                        lastRead = System.nanoTime();
-                        writing = false;
                     }
                 }
+            } finally {
+                readingSince = 0;
             }
             return null;
         }
@@ -416,7 +420,8 @@ public final class Container implements AutoCloseable {
                     return;
                 } catch (TimeoutException t) {
                     long now = System.nanoTime();
-                    if (!writing && now - lastRead >= TimeUnit.MILLISECONDS.toNanos(OUTPUT_QUIET_MS) || now > cap) {
+                    long since = readingSince;
+                    if (since != 0 && now - since >= TimeUnit.MILLISECONDS.toNanos(OUTPUT_QUIET_MS) || now > cap) {
                         synchronized (this) {
                             abandoned = true;
                         }

@@ -71,8 +71,15 @@ final class MonitorPool implements Jrun.StageSource {
 
     /** Spawns, in the background, the monitors that bring the pool back to its size. */
     void refill() {
-        while (!closed && ready.size() + pending.get() < size) {
-            pending.incrementAndGet();
+        while (true) {
+            // counted before the look at closed: close() either waits for this spawn (which ends the
+            // monitor it makes) or has set closed before this looks; looked at first, a refill that
+            // raced a close spawned a monitor after close() had returned (a leaked process)
+            int counted = pending.incrementAndGet();
+            if (closed || ready.size() + counted > size) {
+                pending.decrementAndGet();
+                return;
+            }
             threads.submit(this::spawnOne);
         }
     }
