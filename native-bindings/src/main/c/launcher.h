@@ -54,6 +54,11 @@ void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 /* Writes (or reads) all of len bytes, through EINTR and short transfers; -1 on error or EOF. */
 int write_all(int fd, const void *buf, size_t len);
 int read_all(int fd, void *buf, size_t len);
+/* A container id as StateDir.checkId accepts it: letters, digits and _+.-, starting with a letter or digit. */
+int valid_id(const char *id);
+/* FNV-1a 64 of n bytes, continuing from h (FNV_START for a new hash), as Java's records and cache keys use it. */
+#define FNV_START 0xcbf29ce484222325ULL
+uint64_t fnv1a64(uint64_t h, const void *p, size_t n);
 
 /* sealed.c */
 /* The file this binary was started from (we run from a sealed copy of it: see run_from_sealed_copy). */

@@ -26,6 +26,7 @@
 #define _GNU_SOURCE
 #include "plancache.h"
 #include "plan.h"
+#include "launcher.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -202,23 +203,11 @@ static char *fill_view(const struct plancache *pc, struct view v)
 
 /* ---- this build, the command line, the paths as Java writes them ---- */
 
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++) {
-        h ^= b[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
-#define FNV_START 0xcbf29ce484222325ULL
-
 static uint64_t stat_hash(uint64_t h, const struct stat *st)
 {
     uint64_t f[6] = { (uint64_t)st->st_dev, (uint64_t)st->st_ino, (uint64_t)st->st_size,
                       (uint64_t)st->st_mtim.tv_sec, (uint64_t)st->st_mtim.tv_nsec, (uint64_t)st->st_mode };
-    return fnv(h, f, sizeof(f));
+    return fnv1a64(h, f, sizeof(f));
 }
 
 /* The build: this binary and every file of lib/ (jars, launch file, class-data archives), as stat sees them. */
@@ -241,10 +230,10 @@ static int build_id(const char *stage_path, const char *libdir, char out[17])
             closedir(d);
             return -1;
         }
-        sum += stat_hash(fnv(FNV_START, e->d_name, strlen(e->d_name)), &st); /* readdir's order does not count */
+        sum += stat_hash(fnv1a64(FNV_START, e->d_name, strlen(e->d_name)), &st); /* readdir's order does not count */
     }
     closedir(d);
-    h = fnv(h, &sum, sizeof(sum));
+    h = fnv1a64(h, &sum, sizeof(sum));
     snprintf(out, 17, "%016llx", (unsigned long long)h);
     return 0;
 }
@@ -286,21 +275,6 @@ static int absolute(const char *p, char out[PATH_MAX])
     if (n == 0)
         strcpy(out, "/");
     return 0;
-}
-
-/* StateDir.checkId */
-static int valid_id(const char *id)
-{
-    size_t n = strlen(id);
-    if (n == 0 || n > 1024)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = id[i];
-        int alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-        if (!alnum && (i == 0 || (c != '_' && c != '+' && c != '.' && c != '-')))
-            return 0;
-    }
-    return 1;
 }
 
 /* A directory or file of the cache: root's, nobody else may read or write it. */
@@ -374,7 +348,7 @@ static int parse_entry(struct plancache *pc, const char *build)
         return 0;
     for (int b = 7; b >= 0; b--)
         sum = sum << 8 | pc->entry[pc->entry_len - 8 + (size_t)b];
-    if (fnv(FNV_START, pc->entry, pc->entry_len - 8) != sum)
+    if (fnv1a64(FNV_START, pc->entry, pc->entry_len - 8) != sum)
         return 0; /* damaged */
     r.p += 8;
     r.left -= 8;
@@ -529,9 +503,9 @@ struct plancache *plancache_lookup(int argc, char **argv, const char *stage_path
 
     /* the cache: <root>/.plan-cache/<build>/<key>, each level root's own and private */
     char key[17];
-    uint64_t h = fnv(FNV_START, command, strlen(command));
-    h = fnv(h, " ", 1);
-    snprintf(key, sizeof(key), "%016llx", (unsigned long long)fnv(h, pc->bundle, strlen(pc->bundle)));
+    uint64_t h = fnv1a64(FNV_START, command, strlen(command));
+    h = fnv1a64(h, " ", 1);
+    snprintf(key, sizeof(key), "%016llx", (unsigned long long)fnv1a64(h, pc->bundle, strlen(pc->bundle)));
     if (snprintf(path, sizeof(path), "%s/.plan-cache", pc->root) >= (int)sizeof(path) || lstat(path, &st) < 0
         || !private_to_root(&st, 1))
         goto miss;

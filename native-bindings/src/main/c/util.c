@@ -62,3 +62,27 @@ int read_all(int fd, void *buf, size_t len)
 {
     return transfer_all(fd, buf, len, 0);
 }
+
+int valid_id(const char *id)
+{
+    size_t n = strlen(id);
+    if (n == 0 || n > 1024)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = id[i];
+        int alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        if (!alnum && (i == 0 || (c != '_' && c != '+' && c != '.' && c != '-')))
+            return 0;
+    }
+    return 1;
+}
+
+uint64_t fnv1a64(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++) {
+        h ^= b[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}

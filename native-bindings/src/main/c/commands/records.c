@@ -56,31 +56,6 @@ static char *read_small(const char *path, size_t max, size_t *len)
     return buf;
 }
 
-/* StateDir.checkId: letters, digits and _+.-, starting with a letter or digit, at most 1024. */
-int valid_id(const char *id)
-{
-    size_t n = strlen(id);
-    if (n == 0 || n > 1024)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = id[i];
-        int alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-        if (!alnum && (i == 0 || (c != '_' && c != '+' && c != '.' && c != '-')))
-            return 0;
-    }
-    return 1;
-}
-
-static uint64_t fnv1a64(const unsigned char *b, size_t n)
-{
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < n; i++) {
-        h ^= b[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
 static int is_u64(const struct plan_step *s, int i)
 {
     return i < s->nargs && s->args[i].kind == ARG_U64;
@@ -303,7 +278,7 @@ int rec_load(const char *root, const char *id, struct records *r)
     char config_path[PATH_MAX + 32];
     snprintf(config_path, sizeof(config_path), "%s/config.json", r->dir);
     char *config = read_small(config_path, 64u << 20, &len);
-    int same = config && len == r->config_len && fnv1a64((unsigned char *)config, len) == r->config_hash;
+    int same = config && len == r->config_len && fnv1a64(FNV_START, config, len) == r->config_hash;
     free(config);
     if (!same)
         goto fallback;

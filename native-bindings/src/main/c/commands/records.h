@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "launcher.h" /* valid_id, fnv1a64 */
 #include "plan.h"
 
 #define NATIVE_FALLBACK (-1)
@@ -66,7 +67,6 @@ int rec_lock(const char *dir, int *fd);
 void rec_unlock(int *fd);
 /* The status, derived as Java derives it. */
 int rec_status(const struct records *r);
-int valid_id(const char *id);
 int proc_alive(uint64_t pid, uint64_t start_time);
 long long proc_start_time(long pid);
 int cg_frozen(const struct records *r);

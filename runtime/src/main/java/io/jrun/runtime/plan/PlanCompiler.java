@@ -323,31 +323,7 @@ public final class PlanCompiler {
         if (seccomp != null && !proc.noNewPrivileges()) {
             seccompStep(plan, seccomp);
         }
-        Spec.Capabilities caps = proc.capabilities();
-        if (caps != null) {
-            plan.add("drop from the bounding set all but " + caps.bounding(), StageOp.CAPS_BOUNDING,
-                    Capabilities.mask(caps.bounding()));
-        }
-        // as runc: cwd first with the runtime's ids (the process's may not reach it: a directory of mode
-        // 0700); where those cannot (EACCES, EPERM: root squashed on NFS, say), with the process's, below
-        plan.add("chdir to cwd " + proc.cwd(), StageOp.CHDIR, proc.cwd(), 1L);
-        plan.add("setgroups " + user.additionalGids(), StageOp.SETGROUPS, user.additionalGids().toArray());
-        plan.add("setgid " + user.gid(), StageOp.SETGID, user.gid());
-        plan.add("setuid " + user.uid(), StageOp.SETUID, user.uid());
-        if (caps != null) {
-            long permitted = Capabilities.mask(caps.permitted());
-            long inheritable = Capabilities.mask(caps.inheritable());
-            // the kernel raises an ambient capability only if it is permitted and inheritable; runc
-            // skips the others with a warning (its own default spec asks for them), and so does jrun
-            long ambient = Capabilities.mask(caps.ambient()) & permitted & inheritable;
-            plan.add("set capabilities (effective " + caps.effective() + ", permitted " + caps.permitted()
-                    + ", inheritable " + caps.inheritable() + ", ambient " + caps.ambient() + ")", StageOp.CAPS,
-                    Capabilities.mask(caps.effective()), permitted, inheritable, ambient);
-        }
-        plan.add("chdir to cwd " + proc.cwd(), StageOp.CHDIR, proc.cwd(), 2L);
-        if (proc.noNewPrivileges()) {
-            plan.add("set no_new_privs", StageOp.NO_NEW_PRIVS);
-        }
+        identitySteps(plan, proc);
         for (String a : proc.args()) {
             plan.add("argument", StageOp.ARG, a);
         }
@@ -395,11 +371,22 @@ public final class PlanCompiler {
         if (filter != null && !proc.noNewPrivileges()) {
             seccompStep(plan, filter);
         }
+        identitySteps(plan, proc);
+    }
+
+    /**
+     * The process's identity, from the bounding set to no_new_privs: what the program and a
+     * startContainer hook (which runs as the program would) both get.
+     */
+    private static void identitySteps(Plan.Builder plan, Spec.Process proc) {
+        Spec.User user = proc.user();
         Spec.Capabilities caps = proc.capabilities();
         if (caps != null) {
             plan.add("drop from the bounding set all but " + caps.bounding(), StageOp.CAPS_BOUNDING,
                     Capabilities.mask(caps.bounding()));
         }
+        // as runc: cwd first with the runtime's ids (the process's may not reach it: a directory of mode
+        // 0700); where those cannot (EACCES, EPERM: root squashed on NFS, say), with the process's, below
         plan.add("chdir to cwd " + proc.cwd(), StageOp.CHDIR, proc.cwd(), 1L);
         plan.add("setgroups " + user.additionalGids(), StageOp.SETGROUPS, user.additionalGids().toArray());
         plan.add("setgid " + user.gid(), StageOp.SETGID, user.gid());
@@ -407,6 +394,8 @@ public final class PlanCompiler {
         if (caps != null) {
             long permitted = Capabilities.mask(caps.permitted());
             long inheritable = Capabilities.mask(caps.inheritable());
+            // the kernel raises an ambient capability only if it is permitted and inheritable; runc
+            // skips the others with a warning (its own default spec asks for them), and so does jrun
             long ambient = Capabilities.mask(caps.ambient()) & permitted & inheritable;
             plan.add("set capabilities (effective " + caps.effective() + ", permitted " + caps.permitted()
                     + ", inheritable " + caps.inheritable() + ", ambient " + caps.ambient() + ")", StageOp.CAPS,
