@@ -41,4 +41,4 @@ its() { # module, test classes
 }
 # the device programs and CLONE_INTO_CGROUP at the stage's level (runtime), then through the CLI
 its runtime DeviceRulesIT,ParallelIT
-its cli CgroupsIT,LifecycleIT,SecurityIT,PlanCacheIT
+its cli CgroupsIT,LifecycleIT,SecurityIT,PlanCacheIT,NativeCommandsIT
