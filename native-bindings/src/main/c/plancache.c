@@ -458,7 +458,9 @@ struct plancache *plancache_lookup(int argc, char **argv, const char *stage_path
         root = argv[i] + 7;
         i++;
     }
-    if (i >= argc || (strcmp(argv[i], "run") && strcmp(argv[i], "create")))
+    /* create: Java stores no entry for it while a create from the cache cannot write native.rec (its
+       records for the native start/state/kill/delete); the create paths below wait for that */
+    if (i >= argc || strcmp(argv[i], "run"))
         return NULL;
     command = argv[i];
     int create = !strcmp(command, "create");
