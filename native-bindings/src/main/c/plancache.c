@@ -559,29 +559,11 @@ static const char *errno_words(const struct plancache *pc, int e, char *buf, siz
     return buf;
 }
 
-static int write_all_fd(int fd, const void *buf, size_t len)
+/* target written through tmp and a rename, as StateDir.writeAtomically and Jrun.writePidFile do. */
+static int write_atomically(const char *tmp, const char *target, const void *data, size_t len)
 {
-    const char *p = buf;
-    while (len) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
-/* name in the state directory, written as StateDir.writeAtomically does (a temporary file renamed). */
-static int write_state_file(const struct plancache *pc, const char *name, const void *data, size_t len)
-{
-    char tmp[PATH_MAX], target[PATH_MAX];
-    snprintf(tmp, sizeof(tmp), "%.3900s/%.100s.tmp", pc->state, name);
-    snprintf(target, sizeof(target), "%.3900s/%.100s", pc->state, name);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0 || write_all_fd(fd, data, len) < 0 || close(fd) < 0 || rename(tmp, target) < 0) {
+    if (fd < 0 || write_all(fd, data, len) < 0 || close(fd) < 0 || rename(tmp, target) < 0) {
         int e = errno;
         if (fd >= 0)
             close(fd);
@@ -590,6 +572,15 @@ static int write_state_file(const struct plancache *pc, const char *name, const 
         return -1;
     }
     return 0;
+}
+
+/* name in the state directory. */
+static int write_state_file(const struct plancache *pc, const char *name, const void *data, size_t len)
+{
+    char tmp[PATH_MAX], target[PATH_MAX];
+    snprintf(tmp, sizeof(tmp), "%.3900s/%.100s.tmp", pc->state, name);
+    snprintf(target, sizeof(target), "%.3900s/%.100s", pc->state, name);
+    return write_atomically(tmp, target, data, len);
 }
 
 static int depth(const char *p)
@@ -669,7 +660,7 @@ static int inherit_cpuset(const char *p, const char *top, char *err, size_t esiz
         }
         snprintf(path, sizeof(path), "%s/%s", p, files[f]);
         int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-        if (fd < 0 || write_all_fd(fd, v, strlen(v)) < 0) {
+        if (fd < 0 || write_all(fd, v, strlen(v)) < 0) {
             int e = errno;
             if (fd >= 0)
                 close(fd);
@@ -990,16 +981,7 @@ static int write_pid_file(const char *file, int pid)
     char *slash = strrchr(abs, '/');
     snprintf(tmp, sizeof(tmp), "%.*s/.%s.tmp", (int)(slash - abs), abs, slash + 1);
     int n = snprintf(num, sizeof(num), "%d", pid);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0 || write_all_fd(fd, num, (size_t)n) < 0 || close(fd) < 0 || rename(tmp, abs) < 0) {
-        int e = errno;
-        if (fd >= 0)
-            close(fd);
-        unlink(tmp);
-        errno = e;
-        return -1;
-    }
-    return 0;
+    return write_atomically(tmp, abs, num, (size_t)n);
 }
 
 static int fail(struct plancache *pc, int out_fd, int err, const char *what);
@@ -1024,7 +1006,7 @@ static int created(struct plancache *pc, int out_fd, int pid, unsigned long long
         snprintf(err, esize, "write pid file %.3900s", pc->pid_file);
         return fail(pc, out_fd, errno, err);
     }
-    if (write_all_fd(out_fd, "detach\n", 7) < 0)
+    if (write_all(out_fd, "detach\n", 7) < 0)
         return fail(pc, out_fd, errno, "create: the stage went away");
     close(out_fd);
     return 0;
@@ -1116,7 +1098,7 @@ int plancache_control(struct plancache *pc, int in_fd, int out_fd)
         return fail(pc, out_fd, EBADMSG, "plan cache: a stored plan that does not decode");
     unsigned char hdr[8] = { 'P', 'L', 'A', 'N', (unsigned char)plen, (unsigned char)(plen >> 8),
                              (unsigned char)(plen >> 16), (unsigned char)(plen >> 24) };
-    if (write_all_fd(out_fd, hdr, 8) < 0 || write_all_fd(out_fd, plan, plen) < 0)
+    if (write_all(out_fd, hdr, 8) < 0 || write_all(out_fd, plan, plen) < 0)
         return fail(pc, out_fd, errno, "send the plan to the monitor");
     free(plan);
 
@@ -1140,7 +1122,7 @@ int plancache_control(struct plancache *pc, int in_fd, int out_fd)
                          (const char *)pc->wfile[k].p);
                 free(dir);
                 int w = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-                if (w < 0 || write_all_fd(w, pc->wval[k].p, pc->wval[k].len) < 0) {
+                if (w < 0 || write_all(w, pc->wval[k].p, pc->wval[k].len) < 0) {
                     int e = errno;
                     if (w >= 0)
                         close(w);
@@ -1171,7 +1153,7 @@ int plancache_control(struct plancache *pc, int in_fd, int out_fd)
             if (!state)
                 return fail(pc, out_fd, EBADMSG, "plan cache: a stored state that does not fill in");
             /* Container.start: the program is let go, state.json says running while it starts */
-            if (write_all_fd(out_fd, "start\n", 6) < 0)
+            if (write_all(out_fd, "start\n", 6) < 0)
                 return fail(pc, out_fd, errno, "start: the stage went away");
             if (write_state_file(pc, "state.json", state, strlen(state)) < 0) {
                 int e = errno;
@@ -1195,7 +1177,7 @@ int plancache_control(struct plancache *pc, int in_fd, int out_fd)
             }
             remove_cgroups(pc);
             remove_state(pc);
-            write_all_fd(out_fd, "done\n", 5);
+            write_all(out_fd, "done\n", 5);
             close(out_fd);
             return 0;
         }
