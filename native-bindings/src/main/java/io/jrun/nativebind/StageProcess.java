@@ -88,13 +88,10 @@ public final class StageProcess implements AutoCloseable {
      * directory {@code socketDir}; the container's stdio follows {@code builder}'s redirects.
      */
     public static StageProcess spawn(Path stage, Path socketDir, ProcessBuilder builder) throws IOException {
-        // execs run side by side: a name no other spawn of this JVM can have (bind fails rather than take over a
-        // socket another thread just bound, whose stage would then talk to the wrong controller)
-        Path sock = socketDir.resolve("stage-" + ProcessHandle.current().pid() + "-" + SPAWNS.incrementAndGet() + "-"
-                + Long.toHexString(System.nanoTime()) + ".sock");
+        Path sock = null; // once bound: the name to remove after the stage connected (or failed to)
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
              Selector selector = Selector.open()) {
-            server.bind(UnixDomainSocketAddress.of(sock));
+            sock = bind(server, socketIn(socketDir));
             server.configureBlocking(false);
             server.register(selector, SelectionKey.OP_ACCEPT);
             Process p = start(builder.command(List.of(stage.toString(), "--stage", sock.toString())));
@@ -115,7 +112,70 @@ public final class StageProcess implements AutoCloseable {
                 throw e;
             }
         } finally {
-            Files.deleteIfExists(sock);
+            if (sock != null) {
+                Files.deleteIfExists(sock);
+            }
+        }
+    }
+
+    /** sun_path's size less its terminating NUL: a longer path cannot be bound (Linux unix(7)). */
+    static final int MAX_SOCKET_PATH = 107;
+    private static Path shortDir;
+
+    /**
+     * Where to bind this spawn's socket: in {@code socketDir} when the path fits sun_path, else in
+     * a private directory of this JVM under /tmp (a long --root or state root, or a 64-character
+     * Podman id, would otherwise fail every spawn with "Unix domain path too long").
+     */
+    static Path socketIn(Path socketDir) throws IOException {
+        Path sock = socketDir.toAbsolutePath().resolve(socketName());
+        if (pathBytes(sock) <= MAX_SOCKET_PATH) {
+            return sock;
+        }
+        return privateShortDir().resolve(sock.getFileName());
+    }
+
+    // execs run side by side: a name no other spawn of this JVM can have (bind fails rather than take over a
+    // socket another thread just bound, whose stage would then talk to the wrong controller); short, as the
+    // directory may already be long
+    private static String socketName() {
+        return "s" + Long.toString(ProcessHandle.current().pid(), 36) + "-" + Long.toString(SPAWNS.incrementAndGet(), 36)
+                + ".sock";
+    }
+
+    private static int pathBytes(Path p) {
+        return p.toString().getBytes(java.nio.charset.Charset.forName(
+                System.getProperty("sun.jnu.encoding", "UTF-8"))).length;
+    }
+
+    private static synchronized Path privateShortDir() throws IOException {
+        if (shortDir == null) {
+            Path tmp = Path.of("/tmp");
+            // a fresh 0700 directory with a random name: mkdir fails rather than reuse one someone else made
+            Path dir = Files.createTempDirectory(Files.isDirectory(tmp) ? tmp : Path.of(System.getProperty("java.io.tmpdir")),
+                    "jrun-", java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                            java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+            dir.toFile().deleteOnExit(); // emptied by each spawn's own delete
+            shortDir = dir;
+        }
+        return shortDir;
+    }
+
+    /**
+     * Binds {@code sock}, or the next free name in its directory when a socket of that name is
+     * left from a crashed JVM that had this pid (never deleted: it may be another live JVM's).
+     */
+    private static Path bind(ServerSocketChannel server, Path sock) throws IOException {
+        for (int tries = 0; ; tries++) {
+            try {
+                server.bind(UnixDomainSocketAddress.of(sock));
+                return sock;
+            } catch (java.net.BindException e) {
+                if (tries == 100 || !Files.exists(sock, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    throw new IOException("bind " + sock + ": " + e.getMessage(), e);
+                }
+                sock = sock.resolveSibling(socketName());
+            }
         }
     }
 

@@ -32,6 +32,28 @@ class StageProcessTest {
         });
     }
 
+    @Test
+    void aSocketDirectoryTooLongForSunPathStillSpawns() throws IOException {
+        // a long --root and a 64-character id (Podman's): the socket cannot be bound in there
+        Path deep = Files.createDirectories(dir.resolve("r".repeat(60)).resolve("c".repeat(64)));
+        Set<Long> before = children();
+        try (StageProcess stage = StageProcess.spawn(STAGE.toAbsolutePath(), deep, new ProcessBuilder())) {
+            Set<Long> spawned = children();
+            spawned.removeAll(before);
+            assertEquals(1, spawned.size(), "the monitor among this JVM's children: " + spawned);
+        }
+        try (var left = Files.list(deep)) {
+            assertEquals(0, left.count(), "nothing left in the socket directory");
+        }
+    }
+
+    @Test
+    void aSocketNameInAShortDirectoryStaysThere() throws IOException {
+        Path sock = StageProcess.socketIn(dir);
+        assertEquals(dir.toAbsolutePath(), sock.getParent());
+        assertTrue(StageProcess.socketIn(dir.resolve("x".repeat(120))).toString().length() <= StageProcess.MAX_SOCKET_PATH);
+    }
+
     private interface Closing {
         boolean close(StageProcess stage) throws IOException;
     }
