@@ -58,6 +58,7 @@ struct plancache {
     const char *command;  /* "run" or "create" */
     const char *pid_file; /* create --pid-file, or NULL */
     struct view config, sentinel, plan, state_created, state_running;
+    struct view records; /* create: native.rec with its slots (plancache_create.c); empty for run */
     uint32_t nsteps, nerr, nwrites;
     struct view *desc, *lookup_path, *err;
     unsigned char *lookup;
@@ -401,6 +402,7 @@ static int parse_entry(struct plancache *pc, const char *build)
     }
     pc->state_created = rd_str(&r);
     pc->state_running = rd_str(&r);
+    pc->records = rd_str(&r);
     if (r.bad || r.left != 0)
         return 0;
     return inputs_hold(pc, inputs, build);
@@ -458,9 +460,7 @@ struct plancache *plancache_lookup(int argc, char **argv, const char *stage_path
         root = argv[i] + 7;
         i++;
     }
-    /* create: Java stores no entry for it while a create from the cache cannot write native.rec (its
-       records for the native start/state/kill/delete); the create paths below wait for that */
-    if (i >= argc || strcmp(argv[i], "run"))
+    if (i >= argc || (strcmp(argv[i], "run") && strcmp(argv[i], "create")))
         return NULL;
     command = argv[i];
     int create = !strcmp(command, "create");
@@ -516,6 +516,8 @@ struct plancache *plancache_lookup(int argc, char **argv, const char *stage_path
         goto miss;
     if (snprintf(path, sizeof(path), "%s/.plan-cache/%s/%s", pc->root, build, key) >= (int)sizeof(path)
         || !load(pc, path) || !parse_entry(pc, build))
+        goto miss;
+    if (create && pc->records.len == 0) /* a create writes its records, or the JVM does it */
         goto miss;
     /* a taken id or an existing cgroup: the JVM says what is wrong */
     if (snprintf(pc->state, sizeof(pc->state), "%s/%s", pc->root, pc->id) >= (int)sizeof(pc->state)
@@ -991,10 +993,18 @@ static int fail(struct plancache *pc, int out_fd, int err, const char *what);
 static int created(struct plancache *pc, int out_fd, int pid, unsigned long long start, const char *when, char *cg,
                    char *err, size_t esize)
 {
-    size_t cgl = strlen(cg);
-    char *state = fill_state(pc, pc->state_created, pid, start, when, cg, cgl);
-    if (!state)
-        return fail(pc, out_fd, EBADMSG, "plan cache: a stored state that does not fill in");
+    /* the records with their slots filled (plancache_create.c); state.json is their text of "created" */
+    struct records_slots slots = { .id = pc->id, .created = when, .pid = (unsigned long long)pid, .start = start,
+                                   .made = pc->created, .nmade = pc->ncreated };
+    char sentinel[64], *state, *cgroup_text;
+    size_t rlen;
+    snprintf(sentinel, sizeof(sentinel), "%.*s", (int)pc->sentinel.len, (const char *)pc->sentinel.p);
+    slots.sentinel = sentinel;
+    unsigned char *records = records_fill(pc->records.p, pc->records.len, &slots, &rlen, &state, &cgroup_text);
+    /* cgroup.json was written before the plan went out: the records must say the same */
+    if (!records || strcmp(cgroup_text, cg))
+        return fail(pc, out_fd, EBADMSG, "plan cache: stored records that do not fill in");
+    free(cgroup_text);
     if (write_state_file(pc, "state.json", state, strlen(state)) < 0) {
         int e = errno;
         free(state);
@@ -1002,6 +1012,14 @@ static int created(struct plancache *pc, int out_fd, int pid, unsigned long long
         return fail(pc, out_fd, e, err);
     }
     free(state);
+    /* NativeRecords.write: last of the state files, so a create that fails before it leaves none */
+    if (write_state_file(pc, "native.rec", records, rlen) < 0) {
+        int e = errno;
+        free(records);
+        snprintf(err, esize, "write %.3900s/native.rec", pc->state);
+        return fail(pc, out_fd, e, err);
+    }
+    free(records);
     if (pc->pid_file && write_pid_file(pc->pid_file, pid) < 0) {
         snprintf(err, esize, "write pid file %.3900s", pc->pid_file);
         return fail(pc, out_fd, errno, err);

@@ -188,30 +188,79 @@ class PlanCacheIT extends CliTest {
     }
 
     /**
-     * `create --pid-file` as containerd and runtime-tools call it is not cached: its JVM writes the
-     * records (native.rec) that let start, state and delete run without one, which a create from the
-     * cache cannot yet.
+     * `create --pid-file` as containerd and runtime-tools call it: the first create's JVM stores an entry; a
+     * second create of the bundle under another id runs without a JVM and writes the records (native.rec),
+     * state files, pid file and cgroup a JVM create writes, so its start, state, kill and delete run
+     * without a JVM too and behave as after a create through the JVM (JRUN_PLAN_CACHE=off).
      */
     @Test
-    void aCreateIsNotCachedSoItsRecordsAreWritten() throws Exception {
-        Path b = bundle().sh("echo started").write();
-        Map<String, String> first = createStartDelete(null, b);
-        assertEquals(0, entries(jrun.stateRoot()).size());
+    void aSecondCreateNeedsNoJvmAndLeavesTheSameContainer() throws Exception {
+        Path b = bundle().sh("trap 'echo term; exit 7' TERM; echo started; while true; do sleep 0.01; done").write();
+        Map<String, String> first = lifecycle(Map.of(), b);
+        assertEquals(1, entries(jrun.stateRoot()).size(), "a create entry stored");
         assertTrue(first.get("files").contains("native.rec"), first.get("files"));
-        Map<String, String> second = createStartDelete(null, b);
-        assertEquals(first, second);
-        // a run of the same bundle is stored
-        assertEquals(0, run(null, null, b, id()).exit());
-        assertEquals(1, entries(jrun.stateRoot()).size());
+        Map<String, String> jvm = lifecycle(Map.of("JRUN_PLAN_CACHE", "off"), b);
+        assertEquals(first, jvm);
+        // JRUN_JAVA=/bin/false for every command: create from the cache, start, state, kill, delete natively
+        Map<String, String> cached = lifecycle(Map.of("JRUN_JAVA", NO_JVM), b);
+        assertEquals(jvm, cached);
+        assertEquals(1, entries(jrun.stateRoot()).size(), "the entry is used, not stored again");
+        assertNoContainerLeft(jrun.stateRoot());
     }
 
-    Map<String, String> createStartDelete(String java, Path b) throws Exception {
+    /** A create from the cache followed by `delete --force`, neither with a JVM: nothing is left. */
+    @Test
+    void aCachedCreateDeletedByForceLeavesNothing() throws Exception {
+        Path b = bundle().sh("echo never").write();
+        String first = id();
+        assertEquals(0, cli(Map.of(), "create", "--bundle", b.toString(), first).exit());
+        assertEquals(0, cli(Map.of(), "delete", "--force", first).exit());
+        assertEquals(1, entries(jrun.stateRoot()).size());
+        String id = id();
+        JrunCli.Result created = cli(Map.of("JRUN_JAVA", NO_JVM), "create", "--bundle", b.toString(), id);
+        assertEquals(new JrunCli.Result(0, "", ""), created);
+        Path state = jrun.stateRoot().resolve(id);
+        String stateJson = Files.readString(state.resolve("state.json"));
+        long pid = Long.parseLong(stateJson.replaceAll(".*\"pid\":(\\d+).*", "$1"));
+        List<Path> dirs = cgroupDirs(Files.readString(state.resolve("cgroup.json")));
+        assertFalse(dirs.isEmpty());
+        for (Path d : dirs) {
+            assertTrue(Files.readAllLines(d.resolve("cgroup.procs")).contains(Long.toString(pid)), d.toString());
+        }
+        assertEquals(new JrunCli.Result(0, "", ""), cli(Map.of("JRUN_JAVA", NO_JVM), "delete", "--force", id));
+        assertFalse(Files.exists(state), "state left behind");
+        for (Path d : dirs) {
+            assertFalse(Files.exists(d), d + " left behind");
+        }
+        assertFalse(DamagedStateIT.alive(pid), "the init survived");
+        assertNoContainerLeft(jrun.stateRoot());
+    }
+
+    static List<Path> cgroupDirs(String cgroupJson) {
+        List<Path> l = new ArrayList<>();
+        for (String dir : cgroupJson.replaceAll(".*\"dirs\":\\[([^]]*)].*", "$1").split(",")) {
+            if (!dir.isBlank()) {
+                l.add(Path.of(dir.replace("\"", "").trim()));
+            }
+        }
+        return l;
+    }
+
+    JrunCli.Result cli(Map<String, String> env, String... args) throws Exception {
+        ProcessBuilder pb = jrun.builder(args);
+        pb.environment().putAll(env);
+        Path out = Files.createTempFile(tmp, "out", ".txt");
+        Path err = Files.createTempFile(tmp, "err", ".txt");
+        return JrunCli.finish(new JrunCli.Started(
+                pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start(), out, err));
+    }
+
+    /** create --pid-file, state, start, state, kill TERM, state once stopped, delete: what a user sees of each. */
+    Map<String, String> lifecycle(Map<String, String> env, Path b) throws Exception {
         String id = id();
         Path pidFile = tmp.resolve(id + ".pid");
         ProcessBuilder pb = jrun.builder("create", "--bundle", b.toString(), "--pid-file", pidFile.toString(), id);
-        if (java != null) {
-            pb.environment().put("JRUN_JAVA", java);
-        }
+        pb.environment().putAll(env);
         Path out = Files.createTempFile(tmp, "out", ".txt");
         Path err = Files.createTempFile(tmp, "err", ".txt");
         JrunCli.Result created = JrunCli.finish(new JrunCli.Started(
@@ -222,21 +271,72 @@ class PlanCacheIT extends CliTest {
         try (var files = Files.list(state)) {
             seen.put("files", files.map(p -> p.getFileName().toString()).sorted().toList().toString());
         }
+        for (String f : List.of("state.json", "cgroup.json", "config.json", "lock")) {
+            seen.put(f + " mode", perms(state.resolve(f)));
+        }
+        seen.put("state dir mode", perms(state));
         String stateJson = Files.readString(state.resolve("state.json"));
         seen.put("state.json", normal(stateJson, id));
-        seen.put("cgroup.json", normal(Files.readString(state.resolve("cgroup.json")), id));
-        seen.put("pid file", String.valueOf(stateJson.contains("\"pid\":" + Files.readString(pidFile) + ",")));
-        JrunCli.Result st = jrun.run("state", id);
-        seen.put("state", normal(st.stdout(), id) + st.exit());
-        assertEquals(0, jrun.run("start", id).exit());
-        for (int i = 0; i < 1000 && !jrun.run("state", id).stdout().contains("stopped"); i++) {
+        String cgroupJson = Files.readString(state.resolve("cgroup.json"));
+        seen.put("cgroup.json", normal(cgroupJson, id));
+        seen.put("config.json", Files.readString(state.resolve("config.json")));
+        long pid = Long.parseLong(stateJson.replaceAll(".*\"pid\":(\\d+).*", "$1"));
+        long start = Long.parseLong(stateJson.replaceAll(".*\"jrun.pidStartTime\":(\\d+).*", "$1"));
+        String when = stateJson.replaceAll(".*\"created\":\"([^\"]*)\".*", "$1");
+        seen.put("native.rec", records(Files.readAllBytes(state.resolve("native.rec")), id, pid, start, when));
+        seen.put("pid file", Files.readString(pidFile).equals(Long.toString(pid)) + " " + perms(pidFile));
+        List<Path> dirs = cgroupDirs(cgroupJson);
+        for (Path d : dirs) {
+            seen.put(normal(d.toString(), id) + " procs", Files.readAllLines(d.resolve("cgroup.procs")).toString()
+                    .replace(Long.toString(pid), "PID"));
+        }
+        seen.put("state", normal(cli(env, "state", id).toString(), id));
+        seen.put("start", cli(env, "start", id).toString());
+        seen.put("state after start", normal(cli(env, "state", id).toString(), id));
+        for (int i = 0; i < 1000 && !Files.readString(out).contains("started"); i++) {
             Thread.sleep(10);
         }
+        seen.put("kill", cli(env, "kill", id, "TERM").toString());
+        for (int i = 0; i < 1000 && DamagedStateIT.alive(pid); i++) {
+            Thread.sleep(10);
+        }
+        seen.put("state once stopped", normal(cli(env, "state", id).toString(), id));
+        seen.put("list", normal(cli(env, "list", "-q").toString(), id));
         seen.put("output", Files.readString(out));
-        JrunCli.Result deleted = jrun.run("delete", id);
-        seen.put("delete", deleted.toString());
+        seen.put("delete", cli(env, "delete", id).toString());
         assertFalse(Files.exists(state), "state left behind");
+        for (Path d : dirs) {
+            assertFalse(Files.exists(d), d + " left behind");
+        }
         return seen;
+    }
+
+    /** native.rec's steps as text (the plan's encoding), with the id, pid, start time and creation time as words. */
+    static String records(byte[] rec, String id, long pid, long start, String when) {
+        java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(rec).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        StringBuilder out = new StringBuilder(new String(rec, 0, 8, java.nio.charset.StandardCharsets.US_ASCII));
+        bb.position(8);
+        out.append(" v").append(bb.getInt());
+        int n = bb.getInt();
+        for (int i = 0; i < n; i++) {
+            out.append('\n').append(bb.getShort() & 0xffff);
+            int args = bb.getShort() & 0xffff;
+            for (int a = 0; a < args; a++) {
+                int kind = bb.get();
+                if (kind == 1) {
+                    long v = bb.getLong();
+                    out.append(' ').append(v == pid ? "PID" : v == start ? "START" : Long.toString(v));
+                } else {
+                    byte[] str = new byte[bb.getInt()];
+                    bb.get(str);
+                    assertEquals(0, bb.get(), "a string's NUL");
+                    out.append(" \"").append(normal(new String(str, java.nio.charset.StandardCharsets.UTF_8)
+                            .replace(when, "T"), id)).append('"');
+                }
+            }
+        }
+        assertFalse(bb.hasRemaining(), "bytes after the last step");
+        return out.toString();
     }
 
     /** Cached runs at once share the `jrun/` parent cgroup as JVM runs do: each made and removed safely. */

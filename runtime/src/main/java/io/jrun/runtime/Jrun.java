@@ -133,7 +133,7 @@ public final class Jrun {
             c.start();
             if (planCacheBuild != null && !keep && pidFile == null) {
                 PlanCache.store(stateRoot, planCacheBuild, id, bundle.toAbsolutePath().normalize(), l.plan,
-                        cgroupOf(l.state), options, false);
+                        cgroupOf(l.state), options);
             }
             return c.waitFor();
         }
@@ -166,9 +166,12 @@ public final class Jrun {
             }
             l.stage.channel().detach();
             l.stage.close();
-            // no plan-cache entry for a create: a create from the cache would write no native.rec, and the
-            // start, state, kill and delete that follow would each start a JVM (3.4x runc's lifecycle
-            // against 1.4x with the records)
+            if (planCacheBuild != null) {
+                // with the records: the launcher fills in their slots, so the start, state, kill and delete
+                // after a create from the cache need no JVM either
+                PlanCache.store(stateRoot, planCacheBuild, id, bundle.toAbsolutePath().normalize(), l.plan,
+                        cgroupOf(l.state), options, l.state);
+            }
             return l.state.pid();
         } catch (IOException | JrunException | RuntimeException e) {
             abandon(l.stage, l.stateDir);

@@ -15,6 +15,8 @@ import io.jrun.runtime.plan.PlanCompiler;
 import io.jrun.runtime.spec.Spec;
 import io.jrun.runtime.spec.SpecReader;
 import io.jrun.runtime.state.ContainerState;
+import io.jrun.runtime.state.NativeRecords;
+import io.jrun.runtime.state.StateDir;
 import io.jrun.runtime.validate.SpecValidator;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -49,6 +51,8 @@ public final class PlanCache {
     static final long START = 1999999998L;
     static final String CREATED = "@@CREATED@@";
     static final String CGROUP = "@@CGROUP@@";
+    /** In the records of a create: the cgroup directories jrun made, a list only the launcher knows. */
+    static final String MADE = "@@MADE@@";
     static final byte[] MAGIC = "JRUNPC01".getBytes(StandardCharsets.US_ASCII);
     public static final int MAX_ENTRIES = 64;
     public static final long MAX_BYTES = 16L << 20;
@@ -103,22 +107,36 @@ public final class PlanCache {
     }
 
     /**
-     * After a {@code jrun run} (or, {@code detached}, a {@code jrun create}) that compiled {@code used} for container {@code id}: stores what a later
+     * After a {@code jrun run} that compiled {@code used} for container {@code id}: stores what a later
      * run of the same inputs needs, if the config is cacheable and compiles to the same plan again
      * (the config unchanged meanwhile, the id nowhere but where the id goes). Never fails the run:
      * returns why nothing was stored, or null.
      */
     public static String store(Path stateRoot, String buildId, String id, Path bundle, Plan used,
-            ContainerCgroup usedCgroup, LaunchOptions options, boolean detached) {
+            ContainerCgroup usedCgroup, LaunchOptions options) {
+        return store(stateRoot, buildId, id, bundle, used, usedCgroup, options, null);
+    }
+
+    /**
+     * {@link #store(Path, String, String, Path, Plan, ContainerCgroup, LaunchOptions)}; with {@code created}
+     * (the state of a {@code jrun create} this JVM just wrote), an entry for {@code create}, holding its
+     * records (native.rec) with slots for the id, the init's pid and start time, the time and the cgroup
+     * directories made: stored only when filling them with this create's values gives byte for byte the
+     * native.rec, state.json and cgroup.json written.
+     */
+    public static String store(Path stateRoot, String buildId, String id, Path bundle, Plan used,
+            ContainerCgroup usedCgroup, LaunchOptions options, ContainerState created) {
         try {
-            return storeOrSay(stateRoot, buildId, id, bundle, used, usedCgroup, options, detached);
+            return storeOrSay(stateRoot, buildId, id, bundle, used, usedCgroup, options, created);
         } catch (JrunException | IOException | RuntimeException e) {
             return e.getMessage();
         }
     }
 
     private static String storeOrSay(Path stateRoot, String buildId, String id, Path bundle, Plan used,
-            ContainerCgroup usedCgroup, LaunchOptions options, boolean detached) throws JrunException, IOException {
+            ContainerCgroup usedCgroup, LaunchOptions options, ContainerState created)
+            throws JrunException, IOException {
+        boolean detached = created != null;
         String command = detached ? "create" : "run";
         if (buildId == null || buildId.isEmpty() || id.contains(SENTINEL)) {
             return "no build id";
@@ -216,6 +234,43 @@ public final class PlanCache {
                 spec.annotations(), false, null);
         CompileInputs.str(out, state(s, "created"));
         CompileInputs.str(out, state(s, "running"));
+        // create: the records, in the plan's encoding, with the slots the launcher fills (empty for run)
+        byte[] records = new byte[0];
+        if (detached) {
+            if (created.cgroup() == null || !created.id().equals(id)) {
+                return "a create without a cgroup record";
+            }
+            List<String> templateDirs = new ArrayList<>();
+            for (Path d : cg.dirs()) {
+                templateDirs.add(d.toString());
+            }
+            ContainerState t = new ContainerState(SENTINEL, PID, START, bundle.toString(), rootfs.toString(), CREATED,
+                    spec.annotations(), false, new ContainerState.CgroupRecord(cg.isV2(), templateDirs, List.of(MADE)));
+            List<PlanEncoder.Step> recTemplate = NativeRecords.steps(t, config, spec.hooks(),
+                    spec.process().terminal());
+            List<PlanEncoder.Step> filled = fillRecords(recTemplate, id, created.pid(), created.pidStartTime(),
+                    created.created(), created.cgroup().created());
+            if (filled == null || !Arrays.equals(PlanEncoder.encode(filled),
+                    NativeRecords.encode(created, config, spec.hooks(), spec.process().terminal()))) {
+                return "the records depend on more than the slots";
+            }
+            // what the launcher writes as state.json and cgroup.json: the records' texts, which must be Java's
+            String stateText = null;
+            String cgroupText = null;
+            for (PlanEncoder.Step st : filled) {
+                if (st.op() == StageOp.REC_STATE_TEXT && Long.valueOf(0L).equals(st.args().get(0))) {
+                    stateText = (String) st.args().get(1);
+                } else if (st.op() == StageOp.REC_CGROUP_TEXT) {
+                    cgroupText = (String) st.args().get(0);
+                }
+            }
+            if (!StateDir.text(created).equals(stateText) || !StateDir.cgroupText(created.cgroup()).equals(cgroupText)
+                    || !launcherCgroupText(created.cgroup()).equals(cgroupText)) {
+                return "the state files depend on more than the slots";
+            }
+            records = PlanEncoder.encode(recTemplate);
+        }
+        CompileInputs.str(out, records);
         byte[] body = out.toByteArray();
         long sum = fnv(body);
         for (int i = 0; i < 8; i++) {
@@ -223,6 +278,80 @@ public final class PlanCache {
         }
         write(stateRoot, buildId, key(command, bundle.toString()), out.toByteArray());
         return null;
+    }
+
+    /**
+     * The records with their slots filled, as plancache_create.c fills them: in every string, in one pass, the
+     * sentinel id, the pid and start-time placeholders, the creation time and {@code "@@MADE@@"} (the made
+     * directories as JSON strings, comma-separated); a u64 equal to a placeholder; the REC_CGROUP_MADE step
+     * of {@code @@MADE@@} once per made directory. Null when a value would need JSON escaping.
+     */
+    static List<PlanEncoder.Step> fillRecords(List<PlanEncoder.Step> template, String id, long pid, long start,
+            String created, List<String> made) {
+        StringBuilder list = new StringBuilder();
+        for (String m : made) {
+            if (needsEscape(m)) {
+                return null;
+            }
+            list.append(list.length() == 0 ? "\"" : ",\"").append(m).append('"');
+        }
+        if (needsEscape(created) || needsEscape(id)) {
+            return null;
+        }
+        String[] from = {SENTINEL, Long.toString(PID), Long.toString(START), CREATED, "\"" + MADE + "\""};
+        String[] to = {id, Long.toString(pid), Long.toString(start), created, list.toString()};
+        List<PlanEncoder.Step> out = new ArrayList<>();
+        for (PlanEncoder.Step s : template) {
+            if (s.op() == StageOp.REC_CGROUP_MADE && s.args().size() == 1 && MADE.equals(s.args().get(0))) {
+                for (String m : made) {
+                    out.add(new PlanEncoder.Step(StageOp.REC_CGROUP_MADE, List.of(m)));
+                }
+                continue;
+            }
+            List<Object> args = new ArrayList<>(s.args().size());
+            for (Object a : s.args()) {
+                if (a instanceof String str) {
+                    args.add(replaceAll(str, from, to));
+                } else if (a instanceof Long n) {
+                    args.add(n == PID ? pid : n == START ? start : n);
+                } else {
+                    args.add(a);
+                }
+            }
+            out.add(new PlanEncoder.Step(s.op(), args));
+        }
+        return out;
+    }
+
+    /** Each of {@code from} replaced by its {@code to}, left to right in one pass (what is put in is not looked at again). */
+    static String replaceAll(String s, String[] from, String[] to) {
+        StringBuilder b = new StringBuilder(s.length() + 64);
+        int i = 0;
+        outer:
+        while (i < s.length()) {
+            for (int k = 0; k < from.length; k++) {
+                if (s.startsWith(from[k], i)) {
+                    b.append(to[k]);
+                    i += from[k].length();
+                    continue outer;
+                }
+            }
+            b.append(s.charAt(i++));
+        }
+        return b.toString();
+    }
+
+    /** cgroup.json as plancache.c's cgroup_json writes it. */
+    private static String launcherCgroupText(ContainerState.CgroupRecord r) {
+        StringBuilder b = new StringBuilder("{\"v2\":").append(r.v2()).append(",\"dirs\":[");
+        for (int i = 0; i < r.dirs().size(); i++) {
+            b.append(i == 0 ? "\"" : ",\"").append(r.dirs().get(i)).append('"');
+        }
+        b.append("],\"created\":[");
+        for (int i = 0; i < r.created().size(); i++) {
+            b.append(i == 0 ? "\"" : ",\"").append(r.created().get(i)).append('"');
+        }
+        return b.append("]}").toString();
     }
 
     /** state.json as StateDir writes it, with the sentinels the launcher fills in. */

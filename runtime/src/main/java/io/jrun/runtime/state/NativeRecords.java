@@ -39,7 +39,13 @@ public final class NativeRecords {
         sd.writeAtomically(FILE, encode(s, config, hooks, terminal));
     }
 
-    static byte[] encode(ContainerState s, byte[] config, Spec.Hooks hooks, boolean terminal) {
+    /** The bytes {@link #write} puts in native.rec. */
+    public static byte[] encode(ContainerState s, byte[] config, Spec.Hooks hooks, boolean terminal) {
+        return PlanEncoder.encode(steps(s, config, hooks, terminal));
+    }
+
+    /** The records as steps: what the plan cache stores with slots for what only the launcher knows at create. */
+    public static List<PlanEncoder.Step> steps(ContainerState s, byte[] config, Spec.Hooks hooks, boolean terminal) {
         ContainerState created = s.started() ? new ContainerState(s.id(), s.pid(), s.pidStartTime(), s.bundle(),
                 s.rootfs(), s.created(), s.annotations(), false, s.cgroup()) : s;
         List<PlanEncoder.Step> steps = new ArrayList<>();
@@ -71,7 +77,7 @@ public final class NativeRecords {
         steps.add(step(StageOp.REC_TERMINAL, terminal ? 1L : 0L));
         hooks(steps, 2L, hooks.poststart());
         hooks(steps, 4L, hooks.poststop());
-        return PlanEncoder.encode(steps);
+        return steps;
     }
 
     /** Each hook as HookRunner.runInRuntime starts it: its argv, its whole environment, its timeout. */

@@ -145,7 +145,7 @@ public final class StateDir {
     }
 
     /** The bytes {@link #write} puts in state.json for {@code s}. */
-    static String text(ContainerState s) {
+    public static String text(ContainerState s) {
         Map<String, Object> m = s.toOci(s.started() ? "running" : "created");
         m.put("jrun.pidStartTime", s.pidStartTime());
         if (s.cgroup() != null) {
@@ -155,7 +155,7 @@ public final class StateDir {
     }
 
     /** The bytes {@link #writeCgroupRecord} puts in cgroup.json for {@code r}. */
-    static String cgroupText(ContainerState.CgroupRecord r) {
+    public static String cgroupText(ContainerState.CgroupRecord r) {
         return JsonWriter.write(cgroupJson(r));
     }
 

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jrun.nativebind.PlanEncoder;
 import io.jrun.nativebind.StageOp;
+import io.jrun.runtime.state.ContainerState;
+import io.jrun.runtime.state.NativeRecords;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,6 +65,43 @@ class PlanCacheTest {
     }
 
     /** The launcher finds an entry by the same key (FNV-1a 64 of "COMMAND BUNDLE", as plancache.c). */
+    /** The records of a create, filled as plancache_create.c fills them, are those NativeRecords writes. */
+    @Test
+    void filledRecordsAreTheRecordsOfTheCreate() {
+        byte[] config = "{\"ociVersion\":\"1.0.2\"}".getBytes(StandardCharsets.UTF_8);
+        String dir = "/sys/fs/cgroup/memory/jrun/" + PlanCache.SENTINEL;
+        ContainerState template = new ContainerState(PlanCache.SENTINEL, PlanCache.PID, PlanCache.START, "/b",
+                "/b/rootfs", PlanCache.CREATED, java.util.Map.of("a", "1999999999"), false,
+                new ContainerState.CgroupRecord(false, List.of(dir), List.of(PlanCache.MADE)));
+        // an id that holds the pid's digits: what is put in is not looked at again
+        String id = "c1999999999";
+        List<String> made = List.of("/sys/fs/cgroup/memory/jrun/" + id, "/sys/fs/cgroup/memory/jrun");
+        ContainerState real = new ContainerState(id, 4242, 777, "/b", "/b/rootfs", "2026-12-04T16:00:00.123456789Z",
+                java.util.Map.of("a", "1999999999"), false,
+                new ContainerState.CgroupRecord(false, List.of(dir.replace(PlanCache.SENTINEL, id)), made));
+        List<PlanEncoder.Step> filled = PlanCache.fillRecords(NativeRecords.steps(template, config,
+                io.jrun.runtime.spec.Spec.Hooks.NONE, false), id, 4242, 777, real.created(), made);
+        // the annotation's "1999999999" is not a slot, but the fill cannot tell: such a config is not stored
+        assertFalse(java.util.Arrays.equals(NativeRecords.encode(real, config, io.jrun.runtime.spec.Spec.Hooks.NONE,
+                false), PlanEncoder.encode(filled)));
+        template = new ContainerState(PlanCache.SENTINEL, PlanCache.PID, PlanCache.START, "/b", "/b/rootfs",
+                PlanCache.CREATED, java.util.Map.of(), false, template.cgroup());
+        real = new ContainerState(id, 4242, 777, "/b", "/b/rootfs", real.created(), java.util.Map.of(), false,
+                real.cgroup());
+        filled = PlanCache.fillRecords(NativeRecords.steps(template, config, io.jrun.runtime.spec.Spec.Hooks.NONE,
+                false), id, 4242, 777, real.created(), made);
+        assertEquals(new String(NativeRecords.encode(real, config, io.jrun.runtime.spec.Spec.Hooks.NONE, false),
+                StandardCharsets.ISO_8859_1), new String(PlanEncoder.encode(filled), StandardCharsets.ISO_8859_1));
+        long madeSteps = filled.stream().filter(st -> st.op() == StageOp.REC_CGROUP_MADE).count();
+        assertEquals(2, madeSteps);
+        // no directory made (the container's own cgroup existed): an empty list, no REC_CGROUP_MADE step
+        filled = PlanCache.fillRecords(NativeRecords.steps(template, config, io.jrun.runtime.spec.Spec.Hooks.NONE,
+                false), id, 4242, 777, real.created(), List.of());
+        assertEquals(0, filled.stream().filter(st -> st.op() == StageOp.REC_CGROUP_MADE).count());
+        assertTrue(filled.stream().anyMatch(st -> st.op() == StageOp.REC_CGROUP_TEXT
+                && st.args().get(0).toString().endsWith("\"created\":[]}")));
+    }
+
     @Test
     void theKeyIsFnv1a64OfTheCommandAndBundlePath() {
         assertEquals(String.format("%016x", PlanCache.fnv("run /b".getBytes(StandardCharsets.UTF_8))),
