@@ -27,6 +27,7 @@
 #include "plancache.h"
 #include "plan.h"
 #include "launcher.h"
+#include "commands/records.h" /* native_error: runc's log lines, as the native commands write them */
 
 #include <dirent.h>
 #include <errno.h>
@@ -71,9 +72,13 @@ struct plancache {
     char *created[4 * MAX_DIRS];
     size_t ncreated;
     int state_made;
+    struct natives_global log; /* create's --log and --log-format (logging set when either was given) */
+    int logging;
 };
 
 static volatile sig_atomic_t stop_signal;
+/* create --log FILE / --log-format: its error lines go where Java's Log puts them (plancache_create.c) */
+static const struct natives_global *log_to;
 
 /* ---- reading the entry ---- */
 
@@ -452,18 +457,18 @@ struct plancache *plancache_lookup(int argc, char **argv, const char *stage_path
         return NULL; /* JRUN_PLAN_CACHE=off: neither used nor stored */
     setenv("JRUN_BUILD_ID", build, 1); /* for the JVM: the build its stored entries are for */
 
-    /* [--root DIR] run [--bundle DIR | -b DIR] TARGET: anything else is the JVM's */
-    if (i < argc && !strcmp(argv[i], "--root") && i + 1 < argc) {
-        root = argv[i + 1];
-        i += 2;
-    } else if (i < argc && !strncmp(argv[i], "--root=", 7)) {
-        root = argv[i] + 7;
-        i++;
-    }
+    /* [--root DIR] run [--bundle DIR | -b DIR] TARGET: anything else is the JVM's; create also takes
+       --log FILE and --log-format text|json (a create that succeeds logs nothing, as Java's) */
+    const char *log = NULL, *log_format = NULL;
+    int logging = 0;
+    if (global_flags(argc, argv, &i, &root, &log, &log_format, &logging) < 0)
+        return NULL;
     if (i >= argc || (strcmp(argv[i], "run") && strcmp(argv[i], "create")))
         return NULL;
     command = argv[i];
     int create = !strcmp(command, "create");
+    if (logging && !create)
+        return NULL;
     for (i++; i < argc; i++) {
         if ((!strcmp(argv[i], "--bundle") || !strcmp(argv[i], "-b")) && i + 1 < argc && !bundle) {
             bundle = argv[++i];
@@ -489,6 +494,10 @@ struct plancache *plancache_lookup(int argc, char **argv, const char *stage_path
         goto miss;
     pc->command = command;
     pc->pid_file = pid_file;
+    pc->logging = logging;
+    pc->log.root = pc->root;
+    pc->log.log = log && *log && strcmp(log, "/dev/stderr") ? log : NULL; /* as Log and natives_main take it */
+    pc->log.json = log_format && !strcmp(log_format, "json");
     /* RunCommand: without --bundle, a directory holding config.json is the bundle and the id is made up */
     if (!create && !bundle && snprintf(path, sizeof(path), "%s/config.json", target) < (int)sizeof(path) && stat(path, &st) == 0
         && S_ISREG(st.st_mode)) {
@@ -545,6 +554,10 @@ static void say_stderr(const char *fmt, ...)
     va_end(ap);
     if (n < 0)
         return;
+    if (log_to && !strncmp(buf, "jrun: ", 6)) { /* create with --log or --log-format: Java's Log.error */
+        native_error(log_to, "%s", buf + 6);
+        return;
+    }
     if ((size_t)n > sizeof(buf) - 2)
         n = sizeof(buf) - 2;
     buf[n++] = '\n';
@@ -1065,6 +1078,8 @@ int plancache_control(struct plancache *pc, int in_fd, int out_fd)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+    if (pc->logging)
+        log_to = &pc->log;
 
     /* StateDir.create */
     struct stat st;

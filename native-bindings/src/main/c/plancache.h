@@ -29,4 +29,8 @@ struct records_slots {
 unsigned char *records_fill(const unsigned char *tmpl, size_t len, const struct records_slots *v, size_t *out_len,
                             char **state_text, char **cgroup_text);
 
+/* The global flags a cached command may have: --root, --log, --log-format; -1 for any other. */
+int global_flags(int argc, char **argv, int *i, const char **root, const char **log, const char **format,
+                 int *logging);
+
 #endif

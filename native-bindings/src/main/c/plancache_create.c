@@ -110,6 +110,41 @@ static void put_str(struct out *o, const char *s, size_t l)
     put(o, s, l + 1); /* with its NUL */
 }
 
+/* Before the command: --root DIR, --log FILE, --log-format FORMAT (each at most once, "--flag value" or
+   "--flag=value"); -1 for anything else, or a format Java's Log refuses. */
+int global_flags(int argc, char **argv, int *i, const char **root, const char **log, const char **format,
+                 int *logging)
+{
+    static const char *names[3] = { "--root", "--log", "--log-format" };
+    int seen[3] = { 0, 0, 0 };
+    for (; *i < argc && argv[*i][0] == '-'; (*i)++) {
+        const char *a = argv[*i], *v = NULL;
+        int k = -1;
+        for (int n = 0; n < 3 && k < 0; n++) {
+            size_t l = strlen(names[n]);
+            if (!strcmp(a, names[n]) && *i + 1 < argc) {
+                k = n;
+                v = argv[++*i];
+            } else if (!strncmp(a, names[n], l) && a[l] == '=') {
+                k = n;
+                v = a + l + 1;
+            }
+        }
+        if (k < 0 || seen[k]++)
+            return -1;
+        if (k == 0)
+            *root = v;
+        else if (k == 1)
+            *log = v;
+        else
+            *format = v;
+        *logging |= k > 0;
+    }
+    if (*format && strcmp(*format, "text") && strcmp(*format, "json"))
+        return -1;
+    return 0;
+}
+
 unsigned char *records_fill(const unsigned char *tmpl, size_t len, const struct records_slots *v, size_t *out_len,
                             char **state_text, char **cgroup_text)
 {

@@ -236,6 +236,52 @@ class PlanCacheIT extends CliTest {
         assertNoContainerLeft(jrun.stateRoot());
     }
 
+    /**
+     * The global flags containerd and Podman give every create (--log FILE --log-format json): a create from
+     * the cache logs nothing when it succeeds (nor makes the file), as the JVM's, and a step that fails
+     * there says in the log what the JVM says.
+     */
+    @Test
+    void aCreateWithLogFlagsIsCachedAndLogsWhatTheJvmLogs() throws Exception {
+        Path b = bundle().copyRootfs().args("true").write();
+        Path log1 = tmp.resolve("first.log");
+        String first = id();
+        assertEquals(new JrunCli.Result(0, "", ""), cli(Map.of(), "--log", log1.toString(), "--log-format", "json",
+                "create", "--bundle", b.toString(), first));
+        assertFalse(Files.exists(log1), "a create that succeeds logs nothing");
+        assertEquals(0, cli(Map.of(), "delete", "--force", first).exit());
+        assertEquals(1, entries(jrun.stateRoot()).size());
+        Path log2 = tmp.resolve("second.log");
+        String second = id();
+        assertEquals(new JrunCli.Result(0, "", ""), cli(Map.of("JRUN_JAVA", NO_JVM), "--log-format=json",
+                "--log=" + log2, "create", "--bundle", b.toString(), second));
+        assertFalse(Files.exists(log2), "a create that succeeds logs nothing");
+        assertEquals(0, cli(Map.of("JRUN_JAVA", NO_JVM), "delete", "--force", second).exit());
+
+        Files.delete(b.resolve("rootfs/bin/true"));
+        for (String format : List.of("json", "text")) {
+            Path jvmLog = tmp.resolve("jvm." + format);
+            Path cachedLog = tmp.resolve("cached." + format);
+            JrunCli.Result jvm = cli(Map.of("JRUN_PLAN_CACHE", "off"), "--log", jvmLog.toString(), "--log-format",
+                    format, "create", "--bundle", b.toString(), "same-id");
+            JrunCli.Result cached = cli(Map.of("JRUN_JAVA", NO_JVM), "--log", cachedLog.toString(), "--log-format",
+                    format, "create", "--bundle", b.toString(), "same-id");
+            assertTrue(jvm.stderr().contains("executable file not found"), jvm.toString());
+            assertEquals(jvm, cached);
+            assertEquals(Files.readString(jvmLog).replaceAll("time[=\":]+[-0-9T:Z]+", "TIME"),
+                    Files.readString(cachedLog).replaceAll("time[=\":]+[-0-9T:Z]+", "TIME"));
+        }
+        // without a file, --log-format json puts the JSON line on stderr
+        JrunCli.Result jvm = cli(Map.of("JRUN_PLAN_CACHE", "off"), "--log-format", "json", "create", "--bundle",
+                b.toString(), "same-id");
+        JrunCli.Result cached = cli(Map.of("JRUN_JAVA", NO_JVM), "--log-format", "json", "create", "--bundle",
+                b.toString(), "same-id");
+        assertTrue(jvm.stderr().startsWith("{\"level\":\"error\""), jvm.toString());
+        assertEquals(jvm.stderr().replaceAll("time[=\":]+[-0-9T:Z]+", "TIME"),
+                cached.stderr().replaceAll("time[=\":]+[-0-9T:Z]+", "TIME"));
+        assertNoContainerLeft(jrun.stateRoot());
+    }
+
     static List<Path> cgroupDirs(String cgroupJson) {
         List<Path> l = new ArrayList<>();
         for (String dir : cgroupJson.replaceAll(".*\"dirs\":\\[([^]]*)].*", "$1").split(",")) {
