@@ -474,9 +474,9 @@ struct plancache *plancache_lookup(int argc, char **argv, const char *stage_path
             bundle = argv[++i];
         } else if (!strncmp(argv[i], "--bundle=", 9) && !bundle) {
             bundle = argv[i] + 9;
-        } else if (create && !strcmp(argv[i], "--pid-file") && i + 1 < argc && !pid_file) {
+        } else if (!strcmp(argv[i], "--pid-file") && i + 1 < argc && !pid_file) {
             pid_file = argv[++i];
-        } else if (create && !strncmp(argv[i], "--pid-file=", 11) && !pid_file) {
+        } else if (!strncmp(argv[i], "--pid-file=", 11) && !pid_file) {
             pid_file = argv[i] + 11;
         } else if (argv[i][0] == '-' || target) {
             return NULL;
@@ -1185,6 +1185,13 @@ int plancache_control(struct plancache *pc, int in_fd, int out_fd)
             char *state = fill_state(pc, pc->state_running, pid, started_time, when, cg, cgl);
             if (!state)
                 return fail(pc, out_fd, EBADMSG, "plan cache: a stored state that does not fill in");
+            /* Jrun.run: the pid file before the start */
+            if (pc->pid_file && write_pid_file(pc->pid_file, pid) < 0) {
+                int e = errno;
+                free(state);
+                snprintf(err, sizeof(err), "write pid file %.3900s", pc->pid_file);
+                return fail(pc, out_fd, e, err);
+            }
             /* Container.start: the program is let go, state.json says running while it starts */
             if (write_all(out_fd, "start\n", 6) < 0)
                 return fail(pc, out_fd, errno, "start: the stage went away");

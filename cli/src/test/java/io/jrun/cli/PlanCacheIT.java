@@ -402,6 +402,29 @@ class PlanCacheIT extends CliTest {
         assertNoContainerLeft(jrun.stateRoot());
     }
 
+    /** `run --pid-file` from the cache writes the pid file the JVM writes, before the program starts. */
+    @Test
+    void aRunWithAPidFileNeedsNoJvm() throws Exception {
+        Path b = bundle().sh("echo $$").write();
+        Map<String, String> seen = new LinkedHashMap<>();
+        for (String java : new String[] {null, NO_JVM}) {
+            String id = id();
+            Path pidFile = tmp.resolve(id + ".pid");
+            JrunCli.Result r = cli(java == null ? Map.of() : Map.of("JRUN_JAVA", java), "run", "--pid-file",
+                    pidFile.toString(), "--bundle", b.toString(), id);
+            String pid = Files.readString(pidFile);
+            String result = r.exit() + " " + r.stdout() + r.stderr() + " pid file: " + pid.matches("[1-9][0-9]*")
+                    + " " + perms(pidFile);
+            if (java == null) {
+                seen.put("jvm", result);
+                assertEquals(1, entries(jrun.stateRoot()).size(), "a run with a pid file is stored");
+            } else {
+                assertEquals(seen.get("jvm"), result);
+            }
+        }
+        assertNoContainerLeft(jrun.stateRoot());
+    }
+
     /** A signal to a cached `jrun run` reaches the container, whose status jrun exits with. */
     @Test
     void aSignalReachesACachedContainer() throws Exception {

@@ -131,7 +131,7 @@ public final class Jrun {
                 writePidFile(pidFile, l.state.pid());
             }
             c.start();
-            if (planCacheBuild != null && !keep && pidFile == null) {
+            if (planCacheBuild != null && !keep) { // the launcher writes the pid file as above
                 PlanCache.store(stateRoot, planCacheBuild, id, bundle.toAbsolutePath().normalize(), l.plan,
                         cgroupOf(l.state), options);
             }
