@@ -15,7 +15,7 @@ if [ "${1:-}" != --in-guest ]; then
 fi
 cd "$top"
 echo "guest: $(uname -r), cgroup2 controllers: $(cat /sys/fs/cgroup/cgroup.controllers)"
-export JRUN_TEST_HOST_MNTNS
+export JRUN_TEST_HOST_MNTNS JRUN_CGV2_GUEST=1 # tests that may change the guest's own cgroups
 JRUN_TEST_HOST_MNTNS=$(readlink /proc/self/ns/mnt)
 # Runs one module's ITs; once more if a JVM died of the emulator rather than of a test. The
 # software-emulated CPU has killed JVMs in C1-compiled JDK code (SIGILL, SIGSEGV in

@@ -11,7 +11,8 @@
  *   u32 n, n x (str description, u8 is a lookup, str its $PATH)   what a failed step is called
  *   u32 n, n x str                                                Java's words for errno 0..n-1
  *   u8 v2, u8 default placement, u32 n, n x (str dir, str its hierarchy's mount, u8 cpuset)
- *   u32 n, n x (str dir, str file, str value)                     the cgroup writes of the limits
+ *   u32 n, n x (str dir, str file, str value)                     the cgroup writes: on v2 the controllers
+ *                                                                 enabled in the parents first, then the limits
  *   str state.json when created, str state.json once running, with the sentinels of PlanCache
  *   u64 FNV-1a 64 of everything before it
  *   (str is u32 length + bytes, little-endian)

@@ -16,13 +16,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * The compiled-plan cache of `jrun run`: a second run of the same inputs runs without a JVM. "Without a
  * JVM" is shown by JRUN_JAVA=/bin/false: a run that starts the JVM then fails (exit 1, no output), one
  * from the cache runs the container. Anything changed in the inputs, or a damaged entry, takes the JVM.
+ * The same on cgroup v1 (these hosts, with the cgroup2 beside it) and pure cgroup v2 (scripts/cgv2-suite.sh).
  */
 class PlanCacheIT extends CliTest {
     static final String NO_JVM = "/bin/false";
@@ -31,26 +31,9 @@ class PlanCacheIT extends CliTest {
         return "pc-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
-    /** A pure cgroup v2 host: its limits are applied after a look at the parents' controllers, so not cached yet. */
+    /** A pure cgroup v2 host (scripts/cgv2-suite.sh runs this class in one). */
     static boolean v2() {
         return Files.exists(Path.of("/sys/fs/cgroup/cgroup.controllers"));
-    }
-
-    @BeforeEach
-    void cachedOnCgroupV1Only(org.junit.jupiter.api.TestInfo test) {
-        if (!test.getTestMethod().orElseThrow().getName().equals("onCgroupV2EveryRunTakesTheJvm")) {
-            Assumptions.assumeFalse(v2(), "cgroup v2: nothing is cached (see onCgroupV2EveryRunTakesTheJvm)");
-        }
-    }
-
-    @Test
-    void onCgroupV2EveryRunTakesTheJvm() throws Exception {
-        Assumptions.assumeTrue(v2(), "a cgroup v2 host (scripts/cgv2-suite.sh)");
-        Path b = bundle().sh("echo ok").write();
-        assertEquals(new JrunCli.Result(0, "ok\n", ""), run(null, null, b, id()));
-        assertEquals(List.of(), entries(jrun.stateRoot()));
-        assertEquals(1, run(NO_JVM, null, b, id()).exit());
-        assertEquals(new JrunCli.Result(0, "ok\n", ""), run(null, null, b, id()));
     }
 
     TestBundle bundle() {
@@ -165,20 +148,120 @@ class PlanCacheIT extends CliTest {
         seen.put("config.json", Files.readString(state.resolve("config.json")));
         JrunCli.Result st = jrun.run("state", id);
         seen.put("jrun state", normal(st.stdout(), id) + st.exit());
-        // the cgroup files: the init in every hierarchy's cgroup.procs, the device rules of the devices controller
+        // the cgroup files: the init in every hierarchy's cgroup.procs, the limits and device rules
+        List<Path> dirs = new ArrayList<>();
         for (String dir : cgroupJson.replaceAll(".*\"dirs\":\\[([^]]*)].*", "$1").split(",")) {
             Path d = Path.of(dir.replace("\"", "").trim());
             seen.put(normal(d.toString(), id) + " procs", String.valueOf(Files.readAllLines(d.resolve("cgroup.procs"))
                     .contains(pid)));
-            if (Files.exists(d.resolve("devices.list"))) {
-                seen.put(normal(d.toString(), id) + " devices.list", Files.readString(d.resolve("devices.list")));
+            for (String f : LIMIT_FILES) {
+                if (Files.exists(d.resolve(f))) {
+                    seen.put(normal(d.toString(), id) + " " + f, Files.readString(d.resolve(f)));
+                }
             }
+            if (Files.exists(d.getParent().resolve("cgroup.subtree_control"))) { // cgroup2: what the parent enables
+                seen.put(normal(d.getParent().toString(), id) + " parent's cgroup.subtree_control",
+                        Files.readString(d.getParent().resolve("cgroup.subtree_control")));
+            }
+            dirs.add(d);
         }
         Files.createFile(shared.resolve("go"));
         JrunCli.Result r = JrunCli.finish(s);
         seen.put("result", r.toString());
         assertFalse(Files.exists(state), "state left behind");
+        for (Path d : dirs) {
+            assertFalse(Files.exists(d), "cgroup left behind: " + d);
+        }
         return seen;
+    }
+
+    /** The files of the limits and device rules, as the JVM path writes them (v1, and v2). */
+    static final List<String> LIMIT_FILES = List.of("devices.list", "memory.limit_in_bytes", "pids.max",
+            "cpu.cfs_quota_us", "cpu.cfs_period_us", "memory.max", "cpu.max");
+
+    /** The value of the first file {@code name} that {@link #observe} saw. */
+    static String file(Map<String, String> seen, String name) {
+        for (Map.Entry<String, String> e : seen.entrySet()) {
+            if (e.getKey().endsWith(" " + name)) {
+                return e.getValue().trim();
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The limits and device rules of a cached run are the JVM path's: on cgroup v2 the controllers enabled in
+     * the parents, memory.max, pids.max and cpu.max as set, the init cloned into its cgroup, the device rules
+     * as the eBPF program the cached plan carries; on v1 the same through each controller's files. Nothing of
+     * either is left once it ends.
+     */
+    @Test
+    void aCachedRunHasTheLimitsAndDeviceRulesOfTheJvmPath() throws Exception {
+        Path shared = Files.createDirectories(tmp.resolve("shared"));
+        Map<String, Object> bind = new LinkedHashMap<>();
+        bind.put("destination", "/x");
+        bind.put("type", "bind");
+        bind.put("source", shared.toString());
+        bind.put("options", List.of("rbind"));
+        TestBundle tb = bundle().mount(bind).sh("head -c1 /dev/zero >/dev/null 2>&1 || echo zero-denied;"
+                + " echo x > /dev/null && echo null-ok; touch /x/up; while [ ! -e /x/go ]; do sleep 0.01; done");
+        // deny all, then /dev/zero: jrun's own devices (null among them) stay allowed after a deny-all
+        List<Object> rules = List.of(Map.of("allow", false, "access", "rwm"),
+                Map.of("allow", false, "type", "c", "major", 1L, "minor", 5L, "access", "rwm"));
+        tb.linux().put("resources", Map.of("memory", Map.of("limit", 64L << 20), "pids", Map.of("limit", 42L),
+                "cpu", Map.of("quota", 20000L, "period", 100000L), "devices", rules));
+        Path b = tb.write();
+        Map<String, String> jvm = observe(null, b, shared);
+        assertEquals(1, entries(jrun.stateRoot()).size());
+        Map<String, String> cached = observe(NO_JVM, b, shared);
+        assertEquals(jvm, cached);
+        assertEquals(new JrunCli.Result(0, "zero-denied\nnull-ok\n", "").toString(), cached.get("result"));
+        assertEquals("42", file(cached, "pids.max"), cached.toString());
+        if (v2()) {
+            assertEquals("67108864", file(cached, "memory.max"), cached.toString());
+            assertEquals("20000 100000", file(cached, "cpu.max"), cached.toString());
+            assertTrue(List.of(file(cached, "parent's cgroup.subtree_control").split(" ")).containsAll(
+                    List.of("cpu", "memory", "pids")), cached.toString());
+        } else {
+            assertEquals("67108864", file(cached, "memory.limit_in_bytes"), cached.toString());
+            assertEquals("20000", file(cached, "cpu.cfs_quota_us"), cached.toString());
+        }
+        assertNoContainerLeft(jrun.stateRoot());
+    }
+
+    /**
+     * cgroup v2: a controller the compile found enabled in the caller's cgroup.subtree_control, disabled since,
+     * makes the launcher take the JVM, which enables it again as always; the plan stored then is used again.
+     */
+    @Test
+    void onCgroupV2AChangedParentSubtreeControlRunsThroughTheJvm() throws Exception {
+        Assumptions.assumeTrue(v2(), "a cgroup v2 host (scripts/cgv2-suite.sh)");
+        // it changes the caller's own cgroup, which this test did not make: only in the throw-away guest
+        Assumptions.assumeTrue(System.getenv("JRUN_CGV2_GUEST") != null, "scripts/cgv2-suite.sh's guest");
+        String self = Files.readString(Path.of("/proc/self/cgroup")).trim();
+        Assumptions.assumeTrue(self.startsWith("0::"), self);
+        Path own = Path.of("/sys/fs/cgroup" + (self.equals("0::/") ? "" : self.substring(3)));
+        Path subtree = own.resolve("cgroup.subtree_control");
+        Path b = bundle().sh("echo ok").write();
+        assertEquals(new JrunCli.Result(0, "ok\n", ""), run(null, null, b, id()));
+        assertEquals(new JrunCli.Result(0, "ok\n", ""), run(NO_JVM, null, b, id()), "cached");
+        assertTrue(Files.readString(subtree).contains("pids"), Files.readString(subtree));
+        try {
+            try {
+                Files.writeString(subtree, "-pids"); // jrun/ is gone: nothing below enables pids
+            } catch (IOException e) {
+                Assumptions.abort("pids cannot be disabled in " + subtree + " here: " + e);
+            }
+            assertEquals(1, run(NO_JVM, null, b, id()).exit(), "the changed subtree_control took the cached plan");
+            assertEquals(new JrunCli.Result(0, "ok\n", ""), run(null, null, b, id()));
+            assertTrue(Files.readString(subtree).contains("pids"), "the JVM path enables pids again");
+            assertEquals(new JrunCli.Result(0, "ok\n", ""), run(NO_JVM, null, b, id()), "the plan is cached again");
+        } finally {
+            if (!Files.readString(subtree).contains("pids")) {
+                Files.writeString(subtree, "+pids");
+            }
+        }
+        assertNoContainerLeft(jrun.stateRoot());
     }
 
     static String normal(String s, String id) {

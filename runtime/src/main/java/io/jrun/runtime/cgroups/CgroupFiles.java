@@ -31,6 +31,11 @@ public final class CgroupFiles {
         return r == null ? List.of() : r;
     }
 
+    /** Whether this thread's writes are being recorded ({@link #startRecording()}). */
+    public static boolean recording() {
+        return RECORDING.get() != null;
+    }
+
     public static void write(Path dir, String file, String value) throws JrunException {
         List<String[]> recording = RECORDING.get();
         if (recording != null) {

@@ -35,6 +35,7 @@ public final class ContainerCgroup {
     private final Map<Path, Path> mounts = new LinkedHashMap<>(); // dir -> its hierarchy's mount point
     private boolean defaultPlacement;
     private boolean refused; // create() refused a cgroup it found in use: remove() kills nothing there
+    private Path own; // v2: the caller's own cgroup directory (placed ones only)
 
     /** v1: the name a hierarchy has under /sys/fs/cgroup ("memory", "cpu,cpuacct"), for the container's view. */
     public String hierarchyName(Path dir) {
@@ -62,6 +63,7 @@ public final class ContainerCgroup {
             dirs.put("", host.v2Mount().resolve(strip(CgroupHost.placement(cgroupsPath, host.v2Own(), id))));
             ContainerCgroup c = new ContainerCgroup(true, dirs);
             c.defaultPlacement = byDefault;
+            c.own = host.v2Mount().resolve(strip(host.v2Own()));
             c.mounts.put(dirs.get(""), host.v2Mount());
             return c;
         }
@@ -310,7 +312,7 @@ public final class ContainerCgroup {
      */
     public void apply(Spec.Resources resources) throws JrunException {
         if (v2) {
-            enableControllers(dirs().get(0), V2Controllers.needed(resources));
+            enableControllers(mounts.get(dirs().get(0)), dirs().get(0), own, V2Controllers.needed(resources));
             V2Controllers.apply(dirs().get(0), resources);
         } else {
             V1Controllers.apply(byController, resources);
@@ -360,25 +362,71 @@ public final class ContainerCgroup {
         }
     }
 
-    /** Enables the controllers in every parent's subtree_control, from the top down, where available. */
-    private static void enableControllers(Path dir, List<String> wanted) throws JrunException {
+    /**
+     * v2: the parents of the container's directory whose {@code cgroup.controllers} and {@code
+     * cgroup.subtree_control} {@link #apply} reads and jrun never makes: the caller's own cgroup and those above
+     * it, from the mount down (none on v1, or for a cgroup not placed under the caller's). What a cached plan's
+     * enabling of controllers depends on: the plan cache keeps their files as facts of its compile.
+     */
+    public List<Path> hostParents() {
+        List<Path> out = new ArrayList<>();
+        if (!v2 || own == null) {
+            return out;
+        }
+        Path dir = dirs().get(0);
+        Path top = mounts.get(dir);
+        for (Path p = dir.getParent(); p != null && top != null && p.startsWith(top); p = p.getParent()) {
+            if (own.startsWith(p)) {
+                out.add(0, p);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Enables the controllers in the cgroup.subtree_control of every parent of {@code dir} below the mount
+     * {@code top}, from the top down, where available (in the parent's cgroup.controllers) and not enabled yet.
+     * While the plan cache records the writes ({@link CgroupFiles#recording()}), the parents below the caller's
+     * own cgroup {@code own} (the default placement's {@code jrun/}, which the last container leaving removes)
+     * are taken as just made, as a cached run that makes them finds them: available what the parent above
+     * enables, nothing enabled. A cached run that finds one made by another container gets the same writes,
+     * which change nothing there. The parents from {@code own} up are read as they are ({@link #hostParents}).
+     */
+    static void enableControllers(Path top, Path dir, Path own, List<String> wanted) throws JrunException {
         List<Path> parents = new ArrayList<>();
-        for (Path p = dir.getParent(); p != null && Files.exists(p.resolve("cgroup.subtree_control")); p = p.getParent()) {
+        for (Path p = dir.getParent(); p != null && top != null && p.startsWith(top); p = p.getParent()) {
             parents.add(0, p);
         }
+        boolean recording = CgroupFiles.recording();
+        Set<String> above = Set.of(); // what the parent above enables, with what was added there
         for (Path p : parents) {
-            Set<String> available = Set.of(CgroupFiles.read(p, "cgroup.controllers").split(" "));
-            Set<String> enabled = Set.of(CgroupFiles.read(p, "cgroup.subtree_control").split(" "));
+            boolean fresh = recording && own != null && !own.startsWith(p);
+            Set<String> available = fresh ? above : words(CgroupFiles.read(p, "cgroup.controllers"));
+            Set<String> enabled = fresh ? Set.of() : words(CgroupFiles.read(p, "cgroup.subtree_control"));
+            Set<String> now = new LinkedHashSet<>(enabled);
             StringBuilder add = new StringBuilder();
             for (String c : wanted) {
                 if (available.contains(c) && !enabled.contains(c)) {
                     add.append(add.length() == 0 ? "" : " ").append('+').append(c);
+                    now.add(c);
                 }
             }
             if (add.length() > 0) {
                 CgroupFiles.write(p, "cgroup.subtree_control", add.toString());
             }
+            above = now;
         }
+    }
+
+    /** The words of a cgroup list file ("cpu memory pids"). */
+    private static Set<String> words(String line) {
+        Set<String> out = new LinkedHashSet<>();
+        for (String w : line.split(" ")) {
+            if (!w.isEmpty()) {
+                out.add(w);
+            }
+        }
+        return out;
     }
 
     /** The cgroup.procs files a new process is written into, before it runs anything of its own. */

@@ -70,6 +70,21 @@ public record CompileInputs(String buildId, String command, String stateRoot, St
         return facts;
     }
 
+    /**
+     * On cgroup v2, the files of the parents a container's cgroup is made under and that jrun does not make
+     * (ContainerCgroup#hostParents): which controllers each has and enables for its children, as the compile
+     * read them to decide which to enable; another value (a controller disabled or enabled meanwhile) is
+     * another compile.
+     */
+    public static List<Fact> cgroupParents(List<Path> parents) {
+        List<Fact> facts = new ArrayList<>();
+        for (Path p : parents) {
+            facts.add(fact(FILE, p.resolve("cgroup.controllers").toString()));
+            facts.add(fact(FILE, p.resolve("cgroup.subtree_control").toString()));
+        }
+        return facts;
+    }
+
     /** The exact bytes plancache.c builds from what it reads and compares. */
     public byte[] encode() {
         ByteArrayOutputStream out = new ByteArrayOutputStream(4096 + config.length);

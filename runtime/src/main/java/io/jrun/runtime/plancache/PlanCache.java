@@ -63,7 +63,7 @@ public final class PlanCache {
      * Why a run of this config cannot be cached (null: it can): the launcher runs only a container
      * whose whole run is the plan, the cgroup and the state files, with nothing Java decides on the way.
      */
-    public static String uncacheable(Spec spec, LaunchOptions options, boolean v2) {
+    public static String uncacheable(Spec spec, LaunchOptions options) {
         Spec.Hooks h = spec.hooks();
         if (!h.prestart().isEmpty() || !h.createRuntime().isEmpty() || !h.createContainer().isEmpty()
                 || !h.startContainer().isEmpty() || !h.poststart().isEmpty() || !h.poststop().isEmpty()) {
@@ -98,10 +98,6 @@ public final class PlanCache {
         Spec.Resources r = l.resources();
         if (r != null && r.memory() != null && r.memory().swap() != null) {
             return "memory.swap"; // applied after a look at the host
-        }
-        if (v2) {
-            // the limits are applied after a look at the parents' subtree_control (pids and memory always)
-            return "cgroup v2";
         }
         return null;
     }
@@ -150,7 +146,7 @@ public final class PlanCache {
         Spec spec = SpecReader.parse(text, configPath.toString());
         SpecValidator.validate(spec, configPath.toString());
         CgroupHost host = CgroupHost.detect();
-        String why = uncacheable(spec, options, host.isV2());
+        String why = uncacheable(spec, options);
         if (why != null) {
             return why;
         }
@@ -160,13 +156,15 @@ public final class PlanCache {
                 sources.add(bundle.resolve(m.source().isEmpty() ? "." : m.source()));
             }
         }
+        ContainerCgroup cg = ContainerCgroup.place(host, spec.linux().cgroupsPath(), SENTINEL);
+        List<CompileInputs.Fact> facts = CompileInputs.gather(bundle.resolve(spec.root().path()), sources);
+        facts.addAll(CompileInputs.cgroupParents(cg.hostParents())); // v2: what the enabling of controllers reads
         CompileInputs inputs = new CompileInputs(buildId, command, stateRoot.toString(), bundle.toString(), config,
-                CompileInputs.gather(bundle.resolve(spec.root().path()), sources));
+                facts);
         byte[] encoded = inputs.encode();
         if (contains(encoded, SENTINEL.getBytes(StandardCharsets.UTF_8))) {
             return "the sentinel id is in the inputs";
         }
-        ContainerCgroup cg = ContainerCgroup.place(host, spec.linux().cgroupsPath(), SENTINEL);
         Path rootfs = PlanCompiler.rootfs(spec, bundle);
         // create: the init waits on the exec fifo in its state directory (StateDir.execFifo)
         Path fifo = detached ? stateRoot.resolve(SENTINEL).resolve("exec.fifo") : null;
