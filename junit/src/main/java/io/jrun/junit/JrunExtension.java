@@ -48,7 +48,21 @@ public final class JrunExtension
 
     @Override
     public void afterAll(ExtensionContext context) {
-        closeAll(stored(context, "class"));
+        try {
+            closeAll(stored(context, "class"));
+        } finally {
+            for (io.jrun.testing.Container c : preparedFor(context)) {
+                c.engine().prepare(c.spec(), 0); // the next test's containers: there is none
+            }
+        }
+    }
+
+    /** The per-test containers whose specs this class had prepared (one entry per test: discarding is idempotent). */
+    @SuppressWarnings("unchecked")
+    private static java.util.Queue<io.jrun.testing.Container> preparedFor(ExtensionContext classContext) {
+        return classContext.getStore(NS).getOrComputeIfAbsent("prepared",
+                k -> new java.util.concurrent.ConcurrentLinkedQueue<io.jrun.testing.Container>(),
+                java.util.Queue.class);
     }
 
     @Override
@@ -57,7 +71,17 @@ public final class JrunExtension
             return; // started in beforeAll
         }
         Object instance = context.getRequiredTestInstance();
-        List<Named> started = startAll(fields(context.getRequiredTestClass(), false, instance), context);
+        List<Named> own = fields(context.getRequiredTestClass(), false, instance);
+        int prepared = context.getTestClass().flatMap(c -> AnnotationSupport.findAnnotation(c, JrunContainers.class))
+                .map(JrunContainers::prepared).orElse(1);
+        ExtensionContext classContext = context.getParent().orElse(context);
+        if (prepared > 0) {
+            for (Named n : own) {
+                preparedFor(classContext).add(n.container);
+                n.container.engine().prepare(n.container.spec(), prepared); // this start takes one, or waits for it
+            }
+        }
+        List<Named> started = startAll(own, context);
         context.getStore(NS).put("test", started);
     }
 
