@@ -186,7 +186,7 @@ class JrunExtensionIT {
         assertEquals(6, PREPARED_SEEN.size());
         assertEquals(PREPARED_SEEN.get(1), PREPARED_SEEN.get(2));
         assertEquals(PREPARED_SEEN.get(3), PREPARED_SEEN.get(4));
-        assertEquals(5, Set.copyOf(PREPARED_SEEN).size());
+        assertEquals(4, Set.copyOf(PREPARED_SEEN).size()); // a, b (prepared during a), c (during b), the one left
         assertEquals(List.of(), Engine.shared().openContainers());
         assertEquals(0, Engine.shared().preparedCount(sleeper().withHostname("prepared")), "left after the class");
         try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.list(Engine.shared().root().resolve("c"))) {
