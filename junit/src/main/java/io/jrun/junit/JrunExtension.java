@@ -82,6 +82,9 @@ public final class JrunExtension
             }
         }
         List<Named> started = startAll(own, context);
+        for (Named n : prepared > 0 ? own : List.<Named>of()) {
+            n.container.engine().prepare(n.container.spec(), prepared); // the next test's, while this one runs
+        }
         context.getStore(NS).put("test", started);
     }
 

@@ -159,7 +159,6 @@ public final class Container implements AutoCloseable {
                 throw e;
             }
         }
-        engine.startedSpec(spec); // the next of its spec is prepared now, not while this one started
         return this;
     }
 
@@ -262,6 +261,7 @@ public final class Container implements AutoCloseable {
             // close() waits for it (the runtime container's close is synchronized and idempotent)
             closeQuietly(rc);
             engine.exited();
+            engine.ended(spec); // the next of its spec is prepared now: not while this one started or ran
         });
     }
 

@@ -145,9 +145,11 @@ public final class Engine {
      * wait and name may differ) only starts one: each on its own fresh copy-on-write layer, in
      * its own cgroups and namespaces with its mounts made, its init waiting before the program as
      * after {@code jrun create}; the output is read from the start as for any container.  They
-     * are made one at a time in the background, the next once a start that took one has
-     * returned; a start that finds none ready waits for the one under way, or creates its
-     * container itself when none is.  0 discards them.  A spec with stdin, inherited stdio or a
+     * are made one at a time in the background, the next once a container of the spec has ended
+     * (so the preparation competes neither with a start nor with a short container's run; called
+     * again, this prepares what is missing at once, as the JUnit extension does after a test's
+     * start); a start that finds none ready waits for the one under way, or creates its container
+     * itself when none is.  0 discards them.  A spec with stdin, inherited stdio or a
      * joined network cannot be prepared: its containers start as before.  What is prepared
      * reflects the source as it was then (a bundle's config.json read, an image unpacked).
      * Prepared containers are removed by {@link #close()}, at exit by the shutdown hook, and,
@@ -271,8 +273,8 @@ public final class Engine {
         return prepared.take(spec);
     }
 
-    void startedSpec(ContainerSpec spec) {
-        prepared.started(spec);
+    void ended(ContainerSpec spec) {
+        prepared.ended(spec);
     }
 
     void opened(Container c) {

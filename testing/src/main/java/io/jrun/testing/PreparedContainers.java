@@ -14,9 +14,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * create}, its stdout and stderr piped (nothing is written to them before the start).  A start
  * of an equal spec (same {@link ContainerSpec#preparationKey()}) takes one and only starts it.
  *
- * <p>One preparation per spec runs at a time, on the engine's threads; the next begins when one
- * is taken and its start has returned, so a preparation never competes with the start that
- * needed it.  A preparation that fails stops those of its spec (their starts create containers
+ * <p>One preparation per spec runs at a time, on the engine's threads; the next begins when a
+ * container of the spec has ended (and its clean-up is done), so a preparation competes neither
+ * with a start nor with the run of a short container (on 2 cpus it would), or when {@link
+ * #prepare} is called again.  A preparation that fails stops those of its spec (their starts create containers
  * as unprepared ones do, which reports the failure where it belongs); {@link
  * Engine#prepare(ContainerSpec, int)} with another count tries anew.
  */
@@ -67,8 +68,8 @@ final class PreparedContainers {
         return s == null ? null : s.take();
     }
 
-    /** A container of {@code spec} has started: the time to prepare what replaces the one it took. */
-    void started(ContainerSpec spec) {
+    /** A container of {@code spec} has ended: the time to prepare what replaces the one it took. */
+    void ended(ContainerSpec spec) {
         if (slots.isEmpty()) {
             return;
         }
