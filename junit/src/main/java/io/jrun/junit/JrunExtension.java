@@ -51,18 +51,20 @@ public final class JrunExtension
         try {
             closeAll(stored(context, "class"));
         } finally {
-            for (io.jrun.testing.Container c : preparedFor(context)) {
-                c.engine().prepare(c.spec(), 0); // the next test's containers: there is none
+            for (Prepared p : preparedFor(context)) {
+                p.engine.prepare(p.spec, 0); // the next test's containers: there is none
             }
         }
     }
 
-    /** The per-test containers whose specs this class had prepared (one entry per test: discarding is idempotent). */
+    /** A spec prepared on an engine for the per-test fields of a class. */
+    private record Prepared(io.jrun.testing.Engine engine, io.jrun.testing.ContainerSpec spec) {}
+
+    /** The specs this class had prepared (one entry per test and field, not its container: discarding is idempotent). */
     @SuppressWarnings("unchecked")
-    private static java.util.Queue<io.jrun.testing.Container> preparedFor(ExtensionContext classContext) {
+    private static java.util.Queue<Prepared> preparedFor(ExtensionContext classContext) {
         return classContext.getStore(NS).getOrComputeIfAbsent("prepared",
-                k -> new java.util.concurrent.ConcurrentLinkedQueue<io.jrun.testing.Container>(),
-                java.util.Queue.class);
+                k -> new java.util.concurrent.ConcurrentLinkedQueue<Prepared>(), java.util.Queue.class);
     }
 
     @Override
@@ -77,7 +79,7 @@ public final class JrunExtension
         ExtensionContext classContext = context.getParent().orElse(context);
         if (prepared > 0) {
             for (Named n : own) {
-                preparedFor(classContext).add(n.container);
+                preparedFor(classContext).add(new Prepared(n.container.engine(), n.container.spec()));
                 n.container.engine().prepare(n.container.spec(), prepared); // this start takes one, or waits for it
             }
         }

@@ -17,8 +17,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>One preparation per spec runs at a time, on the engine's threads; the next begins when a
  * container of the spec has ended (and its clean-up is done), so a preparation competes neither
  * with a start nor with the run of a short container (on 2 cpus it would), or when {@link
- * #prepare} is called again.  A preparation that fails stops those of its spec (their starts create containers
- * as unprepared ones do, which reports the failure where it belongs); {@link
+ * #prepare} is called again.  A preparation that fails stops those of its spec (their starts
+ * create containers as unprepared ones do, which reports the failure where it belongs); {@link
  * Engine#prepare(ContainerSpec, int)} with another count tries anew.
  */
 final class PreparedContainers {
@@ -63,6 +63,9 @@ final class PreparedContainers {
 
     /** A prepared container of a spec equal to {@code spec}, waiting for one under way; null when there is none. */
     Prepared take(ContainerSpec spec) {
+        if (slots.isEmpty()) {
+            return null; // no key to make on each start of an engine that prepares nothing
+        }
         ContainerSpec.PreparationKey key = spec.preparationKey();
         Slot s = key == null ? null : slots.get(key);
         return s == null ? null : s.take();
