@@ -28,7 +28,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * A container per invocation in one warm JVM (scripts/bench-jmh.sh runs it, as root, in a private
  * mount namespace): start→exit of /bin/true, and start→first HTTP byte of a busybox httpd
- * through {@code connect(80)}, without and with prepared monitors.  The container is closed
+ * through {@code connect(80)}, without and with prepared monitors, and with containers of the
+ * spec prepared ahead ({@link Engine#prepare}: a start only starts one).  The container is closed
  * after each invocation, outside the measured time (start→closed is in bench-harness.sh).
  */
 @State(Scope.Benchmark)
@@ -42,6 +43,10 @@ public class HarnessJmh {
     @Param({"0", "2"})
     public int monitors;
 
+    /** Containers of each spec the engine keeps created ahead ({@link Engine#prepare(ContainerSpec, int)}). */
+    @Param({"0", "2"})
+    public int prepared;
+
     private Engine engine;
     private ContainerSpec trueSpec;
     private ContainerSpec httpd;
@@ -54,11 +59,27 @@ public class HarnessJmh {
 
     @Setup(Level.Trial)
     public void setUp() {
-        engine = Engine.at(Path.of(Engine.DEFAULT_ROOT + "-" + monitors), Engine.DEFAULT_IMAGES)
+        engine = Engine.at(Path.of(Engine.DEFAULT_ROOT + "-" + monitors + "-" + prepared), Engine.DEFAULT_IMAGES)
                 .prepareMonitors(monitors);
         trueSpec = ContainerSpec.fromRootfs(rootfs()).withCommand("/bin/true");
         httpd = ContainerSpec.fromRootfs(rootfs()).withCommand("sh", "-c",
                 "mkdir -p /www && echo hi > /www/index.html && exec httpd -f -p 80 -h /www");
+        if (prepared > 0) {
+            engine.prepare(trueSpec, prepared).prepare(httpd, prepared);
+        }
+    }
+
+    /**
+     * With prepared containers: waits, outside the measured time, until the engine has prepared
+     * again what the last invocation took, as the body of a test gives it the time to.  Without
+     * this wait a loop of starts is bound by the rate of preparation (Thousand measures that).
+     */
+    @Setup(Level.Invocation)
+    public void awaitPrepared() throws InterruptedException {
+        for (int i = 0; prepared > 0 && i < 30_000
+                && (engine.preparedCount(trueSpec) < prepared || engine.preparedCount(httpd) < prepared); i++) {
+            Thread.sleep(1);
+        }
     }
 
     @TearDown(Level.Invocation)
@@ -71,6 +92,7 @@ public class HarnessJmh {
 
     @TearDown(Level.Trial)
     public void tearDown() {
+        engine.close(); // and its prepared containers
         engine.prepareMonitors(0);
     }
 

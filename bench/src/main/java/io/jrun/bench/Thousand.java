@@ -14,7 +14,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * 1000 containers in one JVM, PARALLEL at a time (args: N PARALLEL), each started, waited for
+ * 1000 containers in one JVM, PARALLEL at a time (args: N PARALLEL [PREPARED], PREPARED containers
+ * of the spec created ahead, default 0), each started, waited for
  * and closed; prints this JVM's fds, threads, RSS and heap after a GC at 0, N/2 and N: flat when
  * nothing leaks.  Run by scripts/bench-jmh.sh.
  */
@@ -24,14 +25,17 @@ public final class Thousand {
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
         int parallel = args.length > 1 ? Integer.parseInt(args[1]) : 1;
+        int prepared = args.length > 2 ? Integer.parseInt(args[2]) : 0;
         Engine engine = Engine.at(Path.of(Engine.DEFAULT_ROOT + "-thousand"), Engine.DEFAULT_IMAGES)
                 .prepareMonitors(2);
         ContainerSpec spec = ContainerSpec.fromRootfs(HarnessJmh.rootfs()).withCommand("sh", "-c", "echo hi");
+        engine.prepare(spec, prepared);
         for (int i = 0; i < 20; i++) { // the jars, jnr's library, the stage copy, the JIT
             one(engine, spec);
         }
         ExecutorService pool = Executors.newFixedThreadPool(parallel);
-        System.out.printf("%d containers, %d at a time (sh -c 'echo hi', 2 prepared monitors)%n", n, parallel);
+        System.out.printf("%d containers, %d at a time (sh -c 'echo hi', 2 prepared monitors, %d prepared containers)%n",
+                n, parallel, prepared);
         System.out.printf("%5d: %s%n", 0, resources());
         long t0 = System.nanoTime();
         for (int done = 0; done < n; ) {
@@ -51,6 +55,7 @@ public final class Thousand {
         }
         System.out.printf("%.1f containers/s%n", n / ((System.nanoTime() - t0) / 1e9));
         pool.shutdown();
+        engine.close();
         engine.prepareMonitors(0);
     }
 

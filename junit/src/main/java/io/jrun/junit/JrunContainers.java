@@ -21,4 +21,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 public @interface JrunContainers {
     /** How many of the last output lines of each container a failure report shows. */
     int reportLines() default 50;
+
+    /**
+     * How many containers of each per-test (instance) field's spec are created ahead ({@link
+     * io.jrun.testing.Engine#prepare}), so the next test's container is made while a test runs
+     * and its start only starts it; 0: none.  Those left are discarded after the class.
+     */
+    int prepared() default 1;
 }

@@ -48,7 +48,23 @@ public final class JrunExtension
 
     @Override
     public void afterAll(ExtensionContext context) {
-        closeAll(stored(context, "class"));
+        try {
+            closeAll(stored(context, "class"));
+        } finally {
+            for (Prepared p : preparedFor(context)) {
+                p.engine.prepare(p.spec, 0); // the next test's containers: there is none
+            }
+        }
+    }
+
+    /** A spec prepared on an engine for the per-test fields of a class. */
+    private record Prepared(io.jrun.testing.Engine engine, io.jrun.testing.ContainerSpec spec) {}
+
+    /** The specs this class had prepared (one entry per test and field, not its container: discarding is idempotent). */
+    @SuppressWarnings("unchecked")
+    private static java.util.Queue<Prepared> preparedFor(ExtensionContext classContext) {
+        return classContext.getStore(NS).getOrComputeIfAbsent("prepared",
+                k -> new java.util.concurrent.ConcurrentLinkedQueue<Prepared>(), java.util.Queue.class);
     }
 
     @Override
@@ -57,7 +73,20 @@ public final class JrunExtension
             return; // started in beforeAll
         }
         Object instance = context.getRequiredTestInstance();
-        List<Named> started = startAll(fields(context.getRequiredTestClass(), false, instance), context);
+        List<Named> own = fields(context.getRequiredTestClass(), false, instance);
+        int prepared = context.getTestClass().flatMap(c -> AnnotationSupport.findAnnotation(c, JrunContainers.class))
+                .map(JrunContainers::prepared).orElse(1);
+        ExtensionContext classContext = context.getParent().orElse(context);
+        if (prepared > 0) {
+            for (Named n : own) {
+                preparedFor(classContext).add(new Prepared(n.container.engine(), n.container.spec()));
+                n.container.engine().prepare(n.container.spec(), prepared); // this start takes one, or waits for it
+            }
+        }
+        List<Named> started = startAll(own, context);
+        for (Named n : prepared > 0 ? own : List.<Named>of()) {
+            n.container.engine().prepare(n.container.spec(), prepared); // the next test's, while this one runs
+        }
         context.getStore(NS).put("test", started);
     }
 

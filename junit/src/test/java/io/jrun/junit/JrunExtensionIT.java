@@ -127,6 +127,73 @@ class JrunExtensionIT {
         assertEquals(List.of(), Engine.shared().openContainers());
     }
 
+    static final List<String> PREPARED_SEEN = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @JrunContainers
+    @org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.MethodName.class)
+    static class PerTestPrepared {
+        @Container
+        final io.jrun.testing.Container own = sleeper().withHostname("prepared").container();
+
+        /** The container made ahead while this test runs: the next test's. */
+        private String next() throws Exception {
+            java.nio.file.Path dirs = own.engine().root().resolve("c");
+            for (int i = 0; i < 3000 && own.engine().preparedCount(own.spec()) < 1; i++) {
+                Thread.sleep(10);
+            }
+            try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.list(dirs)) {
+                List<String> others = s.map(p -> p.getFileName().toString()).filter(n -> !n.equals(own.id())).toList();
+                assertEquals(1, others.size(), "one prepared container beside this test's: " + others);
+                return others.get(0);
+            }
+        }
+
+        private void check() throws Exception {
+            PREPARED_SEEN.add(own.id());
+            assertEquals(1, own.exec("test", "-e", "/written-by-a-test").exitCode(), "a previous test's file");
+            own.exec("touch", "/written-by-a-test");
+            assertEquals("prepared\n", own.exec("hostname").stdout());
+            PREPARED_SEEN.add(next());
+        }
+
+        @Test
+        void a() throws Exception {
+            check();
+        }
+
+        @Test
+        void b() throws Exception {
+            check();
+        }
+
+        @Test
+        void c() throws Exception {
+            check();
+        }
+    }
+
+    @Test
+    void perTestContainersArePreparedWhileTheTestBeforeRuns() throws Exception {
+        PREPARED_SEEN.clear();
+        Events events = EngineTestKit.engine("junit-jupiter").selectors(selectClass(PerTestPrepared.class)).execute()
+                .testEvents();
+        assertEquals(List.of(), events.failed().stream()
+                .map(e -> e.getPayload(org.junit.platform.engine.TestExecutionResult.class)
+                        .flatMap(org.junit.platform.engine.TestExecutionResult::getThrowable)
+                        .map(Throwable::toString).orElse("?")).toList());
+        assertEquals(3, events.succeeded().count());
+        // per test: its own id, then the id prepared meanwhile, which the next test's container has
+        assertEquals(6, PREPARED_SEEN.size());
+        assertEquals(PREPARED_SEEN.get(1), PREPARED_SEEN.get(2));
+        assertEquals(PREPARED_SEEN.get(3), PREPARED_SEEN.get(4));
+        assertEquals(4, Set.copyOf(PREPARED_SEEN).size()); // a, b (prepared during a), c (during b), the one left
+        assertEquals(List.of(), Engine.shared().openContainers());
+        assertEquals(0, Engine.shared().preparedCount(sleeper().withHostname("prepared")), "left after the class");
+        try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.list(Engine.shared().root().resolve("c"))) {
+            assertEquals(List.of(), s.toList());
+        }
+    }
+
     @JrunContainers(reportLines = 2)
     static class Failing {
         @Container

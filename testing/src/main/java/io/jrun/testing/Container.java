@@ -77,6 +77,11 @@ public final class Container implements AutoCloseable {
         return spec;
     }
 
+    /** The engine it runs on. */
+    public Engine engine() {
+        return engine;
+    }
+
     /** The runtime's container id (for {@code jrun --root ROOT/state state ID}); null before start. */
     public synchronized String id() {
         return id;
@@ -115,18 +120,32 @@ public final class Container implements AutoCloseable {
         return OptionalInt.of(exit.join());
     }
 
-    /** Sets it up and starts it; returns once the spec's wait is met. */
+    /**
+     * Sets it up and starts it; returns once the spec's wait is met.  When its engine holds a
+     * container prepared for an equal spec ({@link Engine#prepare(ContainerSpec, int)}), this
+     * takes that one (created ahead, on a fresh copy-on-write layer) and only starts it.
+     */
     public Container start() {
         synchronized (this) {
             if (state != State.NEW) {
                 throw new IllegalStateException("container " + id + " was started already");
             }
             state = State.RUNNING;
-            id = Engine.newId();
-            dir = engine.containerDir(id);
+        }
+        PreparedContainers.Prepared prepared = engine.takePrepared(spec);
+        synchronized (this) {
+            id = prepared != null ? prepared.id() : Engine.newId();
+            dir = prepared != null ? prepared.dir() : engine.containerDir(id);
+            if (prepared != null) {
+                runtime = prepared.runtime();
+            }
         }
         try {
-            launch();
+            io.jrun.runtime.Container rc = prepared != null ? prepared.runtime() : create(engine, spec, id, dir);
+            synchronized (this) {
+                runtime = rc;
+            }
+            run(rc);
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -143,7 +162,23 @@ public final class Container implements AutoCloseable {
         return this;
     }
 
-    private void launch() {
+    /** A container of {@code spec} created (its init waiting before the program), for a later start. */
+    static PreparedContainers.Prepared prepare(Engine engine, ContainerSpec spec) {
+        String id = Engine.newId();
+        Path dir = engine.containerDir(id);
+        try {
+            return new PreparedContainers.Prepared(id, dir, create(engine, spec, id, dir));
+        } catch (RuntimeException e) {
+            Engine.removeContainerDir(dir);
+            throw e;
+        }
+    }
+
+    /**
+     * Makes the container of {@code spec} in {@code dir}: its overlay, its config.json, then the
+     * runtime's create (cgroups, namespaces, mounts; the init waits before the user program).
+     */
+    private static io.jrun.runtime.Container create(Engine engine, ContainerSpec spec, String id, Path dir) {
         Path bundle = dir.resolve("bundle");
         Map<String, Object> config;
         Path lower;
@@ -178,26 +213,29 @@ public final class Container implements AutoCloseable {
             throw new ContainerException("prepare container " + id + " in " + dir + ": " + e.getMessage(), e);
         }
         boolean piped = !spec.inheritIo();
-        byte[] stdin = spec.stdin();
         LaunchOptions options = LaunchOptions.defaults()
-                .withStdin(stdin != null ? Redirect.PIPE : piped ? Redirect.from(DEV_NULL) : Redirect.INHERIT)
+                .withStdin(spec.stdin() != null ? Redirect.PIPE : piped ? Redirect.from(DEV_NULL) : Redirect.INHERIT)
                 .withStdout(piped ? Redirect.PIPE : Redirect.INHERIT)
                 .withStderr(piped ? Redirect.PIPE : Redirect.INHERIT);
-        io.jrun.runtime.Container rc;
         try {
-            rc = engine.jrun().create(id, bundle, options);
+            return engine.jrun().create(id, bundle, options);
         } catch (JrunException e) {
             throw new ContainerException(e.getMessage(), e);
         }
-        synchronized (this) {
-            runtime = rc;
-        }
-        if (piped) {
+    }
+
+    /**
+     * Starts a created container: its output read from here on (nothing was written before the
+     * start: the init waited before the user program), its stdin written, its exit awaited.
+     */
+    private void run(io.jrun.runtime.Container rc) {
+        if (!spec.inheritIo()) {
             pumps.add(engine.threads().submit(() -> output.pump(rc.stdout(), false, spec.stdoutConsumers(),
                     spec.stdoutFile())));
             pumps.add(engine.threads().submit(() -> output.pump(rc.stderr(), true, spec.stderrConsumers(),
                     spec.stderrFile())));
         }
+        byte[] stdin = spec.stdin();
         if (stdin != null) {
             engine.threads().submit(() -> {
                 try (OutputStream in = rc.stdin()) {
@@ -223,10 +261,11 @@ public final class Container implements AutoCloseable {
             // close() waits for it (the runtime container's close is synchronized and idempotent)
             closeQuietly(rc);
             engine.exited();
+            engine.ended(spec); // the next of its spec is prepared now: not while this one started or ran
         });
     }
 
-    private static void closeQuietly(io.jrun.runtime.Container rc) {
+    static void closeQuietly(io.jrun.runtime.Container rc) {
         try {
             rc.close();
         } catch (JrunException e) {

@@ -301,6 +301,27 @@ public final class ContainerSpec {
         return c;
     }
 
+    /**
+     * What decides the container a spec creates (source, process, mounts, limits, network), and
+     * only that: two specs with equal keys make the same container, whatever their consumers,
+     * files, wait or name.  Null when the spec cannot be prepared ahead: stdin written by the
+     * caller, the JVM's own stdio, or another container's network namespace (joined at start).
+     */
+    PreparationKey preparationKey() {
+        if (b.stdin != null || b.inheritIo || b.network instanceof Network.Join) {
+            return null;
+        }
+        List<String> env = new ArrayList<>();
+        b.env.forEach((k, v) -> env.add(k + "=" + v));
+        return new PreparationKey(b.source, b.command, env, b.workdir, b.user, b.hostname, b.binds, b.tmpfs,
+                b.readOnlyRoot, b.memoryLimit, b.network, b.overlay);
+    }
+
+    /** See {@link #preparationKey()}. */
+    record PreparationKey(Source source, List<String> command, List<String> env, String workdir, String user,
+            String hostname, List<Bind> binds, List<Tmpfs> tmpfs, boolean readOnlyRoot, Long memoryLimit,
+            Network network, boolean overlay) {}
+
     @Override
     public String toString() {
         return "ContainerSpec[" + b.source + (b.command != null ? ", command=" + b.command : "") + "]";

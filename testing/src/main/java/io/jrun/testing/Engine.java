@@ -60,6 +60,7 @@ public final class Engine {
     private final Map<String, Path> unpacked = new ConcurrentHashMap<>();
     private final Set<Container> open = ConcurrentHashMap.newKeySet();
     private final ExecutorService threads;
+    private final PreparedContainers prepared = new PreparedContainers(this);
     private volatile Images images;
 
     private Engine(Path root, Path imageStore) {
@@ -138,6 +139,45 @@ public final class Engine {
         return this;
     }
 
+    /**
+     * Keeps {@code n} containers of {@code spec} created ahead, so that {@link Container#start()}
+     * of an equal spec (same source, process, mounts, limits and network; its consumers, files,
+     * wait and name may differ) only starts one: each on its own fresh copy-on-write layer, in
+     * its own cgroups and namespaces with its mounts made, its init waiting before the program as
+     * after {@code jrun create}; the output is read from the start as for any container.  They
+     * are made one at a time in the background, the next once a container of the spec has ended
+     * (so the preparation competes neither with a start nor with a short container's run; called
+     * again, this prepares what is missing at once, as the JUnit extension does after a test's
+     * start); a start that finds none ready waits for the one under way, or creates its container
+     * itself when none is.  0 discards them.  A spec with stdin, inherited stdio or a
+     * joined network cannot be prepared: its containers start as before.  What is prepared
+     * reflects the source as it was then (a bundle's config.json read, an image unpacked).
+     * Prepared containers are removed by {@link #close()}, at exit by the shutdown hook, and,
+     * when the JVM is killed, by their monitors (which kill them) and {@link #reapStale()}.
+     */
+    public Engine prepare(ContainerSpec spec, int n) {
+        prepared.prepare(spec, n);
+        return this;
+    }
+
+    /** How many containers prepared for {@code spec} are ready now. */
+    public int preparedCount(ContainerSpec spec) {
+        return prepared.ready(spec);
+    }
+
+    /**
+     * Closes every container of this engine, discards its prepared containers (waiting for those
+     * under way) and ends its idle monitors; the engine stays usable (as {@link #shared()}).
+     */
+    public void close() {
+        closeAll();
+        synchronized (this) {
+            if (pool != null) {
+                prepareMonitors(0);
+            }
+        }
+    }
+
     /** The containers of this engine that are started and not closed. */
     public List<Container> openContainers() {
         return List.copyOf(open);
@@ -203,6 +243,7 @@ public final class Engine {
     }
 
     void closeAll() {
+        prepared.closeAll();
         synchronized (this) {
             if (pool != null) {
                 pool.close();
@@ -226,6 +267,14 @@ public final class Engine {
         if (p != null) {
             p.refill();
         }
+    }
+
+    PreparedContainers.Prepared takePrepared(ContainerSpec spec) {
+        return prepared.take(spec);
+    }
+
+    void ended(ContainerSpec spec) {
+        prepared.ended(spec);
     }
 
     void opened(Container c) {

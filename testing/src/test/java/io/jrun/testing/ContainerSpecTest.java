@@ -89,4 +89,24 @@ class ContainerSpecTest {
         assertTrue(compiled(ContainerSpec.fromRootfs(tmp).withNetwork(Network.join(Path.of("/proc/1/ns/net"))))
                 .linux().namespaces().contains(new Spec.Namespace("network", "/proc/1/ns/net")));
     }
+
+    @Test
+    void specsThatMakeTheSameContainerShareAPreparationKeyWhateverTheirStreamsWaitOrName() {
+        ContainerSpec base = ContainerSpec.fromRootfs(tmp).withCommand("sh", "-c", "true").withEnv("A", "1");
+        ContainerSpec same = ContainerSpec.fromRootfs(tmp).withEnv("A", "1").withCommand("sh", "-c", "true")
+                .withLogConsumer(line -> { }).withStdoutTo(tmp.resolve("out")).withName("x")
+                .waitingFor(Wait.forLogLine("ready", 1)).withStartupTimeout(java.time.Duration.ofSeconds(5));
+        assertEquals(base.preparationKey(), same.preparationKey());
+        assertEquals(base.preparationKey().hashCode(), same.preparationKey().hashCode());
+        for (ContainerSpec other : List.of(base.withCommand("sh"), base.withEnv("A", "2"), base.withHostname("h"),
+                base.withReadOnlyRoot(), base.withMemoryLimit(1 << 20), base.withNetwork(Network.HOST),
+                base.withTmpfs("/t"), base.withBind(tmp, "/b"), base.withUser("1"), base.withWorkdir("/tmp"),
+                base.withoutOverlay(), ContainerSpec.fromBundle(tmp))) {
+            assertFalse(base.preparationKey().equals(other.preparationKey()), other.toString());
+        }
+        // what is decided at start cannot be made ahead
+        assertNull(base.withStdin("x").preparationKey());
+        assertNull(base.withInheritedIo().preparationKey());
+        assertNull(base.withNetwork(Network.join(Path.of("/proc/1/ns/net"))).preparationKey());
+    }
 }

@@ -103,6 +103,38 @@ class LeakIT {
         // HostLeakCheck: the container's cgroups are gone too
     }
 
+    @Test
+    void aKilledJvmsPreparedContainersDieAndAreReapedToo() throws Exception {
+        Path root = tmp.resolve("root-prepared");
+        Object[] c = child("prepared", root);
+        Process p = (Process) c[0];
+        String[] idPid = (String[]) c[1];
+        List<String> ids = dirs(root.resolve("state"));
+        assertEquals(3, ids.size(), "the started container and two prepared ones: " + ids);
+        assertTrue(ids.contains(idPid[0]));
+        List<long[]> inits = new ArrayList<>();
+        for (String id : ids) {
+            long pid = PreparedIT.initPid(root.resolve("state").resolve(id));
+            inits.add(new long[] {pid, ProcFs.startTime(pid)});
+            assertTrue(ProcFs.alive(pid, ProcFs.startTime(pid)));
+        }
+        p.destroyForcibly(); // SIGKILL: no shutdown hook runs
+        p.waitFor();
+        for (long[] init : inits) {
+            assertTrue(awaitDeath(init[0], init[1]), "container init " + init[0] + " outlived its killed JVM");
+        }
+        assertEquals(3, dirs(root.resolve("c")).size(), "the killed JVM's directories should still be there to reap");
+
+        Engine engine = Engine.at(root, tmp.resolve("images")); // its first use reaps
+        for (String id : ids) {
+            assertFalse(mounted(root.resolve("c").resolve(id).resolve("rootfs")));
+        }
+        assertEquals(List.of(), dirs(root.resolve("c")));
+        assertEquals(List.of(), dirs(root.resolve("state")));
+        assertEquals(0, engine.reapStale());
+        // HostLeakCheck: the prepared containers' cgroups are gone too
+    }
+
     private static long fds() throws Exception {
         try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
             return s.count();
