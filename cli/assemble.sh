@@ -48,19 +48,15 @@ for j in "$dist"/lib/jrun-cli.jar "$dist"/lib/jrun-runtime-*.jar "$dist"/lib/jru
   [ -f "$j" ] && cp="$cp${cp:+:}@LIB@/$(basename "$j")"
 done
 # Flags for a short-lived JVM: each was measured to shorten `jrun run` (see BENCHMARKS.md).
-# -XX:ArchiveRelocationMode=0: map the class-data archive or AOT cache at the address it was written
-# for, as JDK 17 does by default; JDK 21+ relocate it (patch every pointer of its ~14 MB) on each
-# start unless told so. -Xmn24m: a young generation the whole run or create fits in, no collection.
+# Measured and left out (BENCHMARKS.md, "The JVM path without a cached plan"): -XX:ArchiveRelocationMode=0
+# and -Xms32m -Xmn24m (no young collection) made a quiet machine's `run` slower, not faster.
 flags="-XX:+UseSerialGC
 -XX:TieredStopAtLevel=1
 -XX:CICompilerCount=1
 -XX:-UsePerfData
 -XX:+DisableAttachMechanism
--XX:+UnlockDiagnosticVMOptions
--XX:ArchiveRelocationMode=0
 -Xss512k
--Xms32m
--Xmn24m
+-Xms8m
 -Xmx256m
 -XX:MetaspaceSize=16m
 -XX:ReservedCodeCacheSize=16m

@@ -3,8 +3,9 @@
 # `create` alone (the delete after it untimed), for each distribution named (DIST: a directory
 # holding bin/jrun and lib/, e.g. a copy of cli/target/jrun with other flags in lib/jrun.launch),
 # and runc, alternating in the same run, N rounds after 2 warm-up rounds; prints each one's median
-# and p90 and its ratio against runc's median, and the load average; with perf(1) installed also the
-# median CPU time (task-clock of the command and its children: less moved by the host's load).
+# and p90 and its ratio against runc's median, and the load average; with BENCH_CPU=1 (and perf(1)
+# installed) also the median CPU time (perf stat's task-clock of the command and its children, each run
+# wrapped in perf, which adds its own time to the wall times).
 # Needs root, runc (apt-get install runc), and a build (mvn -DskipTests package).
 # Usage: scripts/bench-jvm.sh N run|create DIST...   (default: 20 run cli/target/jrun)
 set -euo pipefail
@@ -24,7 +25,8 @@ cp -a "$top/rootfs-fixtures/target/rootfs/busybox" "$work/rootfs"
 sed -i 's#"sh"#"/bin/true"#' "$work/config.json"
 export JRUN_PLAN_CACHE=off
 now() { echo "${EPOCHREALTIME/./}"; }
-perf=$(command -v perf || true)
+perf=""
+[ "${BENCH_CPU:-0}" = 1 ] && perf=$(command -v perf || true)
 one() { # $1 = runtime binary, $2 = state root, $3 = id; prints wall and CPU microseconds
   local t0 t1 cpu=0
   t0=$(now)

@@ -1,10 +1,10 @@
 #!/bin/bash
 # Profile of jrun's JVM path (no cached plan: JRUN_PLAN_CACHE=off) for `run` and `create` of /bin/true in
 # the busybox bundle bench-run.sh uses, per distribution named (default cli/target/jrun), alternating:
-#  - phases, medians of N runs each, from `strace -f --seccomp-bpf -ttt` stopping only at the marks
+#  - phases of `run` (a create's init would keep strace -f waiting), medians of N runs each, from `strace -f --seccomp-bpf -ttt` stopping only at the marks
 #    (execve, clone, mkdir, exit_group): launcher start -> JVM exec; JVM exec -> state directory made (JVM
 #    start, Main, config read and validated); -> container cloned (cgroups made, plan compiled and sent);
-#    -> /bin/true exec'd; its exit -> launcher exit (create: clone -> launcher exit); the total
+#    -> /bin/true exec'd; its exit -> launcher exit; the total
 #  - one run each with -Xlog (in a copy of the distribution): classes loaded and how many came from
 #    outside the class-data archive / AOT cache, "Create VM" (JVM start to main), GC pauses
 # Needs root, strace, and a build (mvn -DskipTests package). Takes the same lock as the ITs when run
@@ -40,23 +40,17 @@ one() { # dist, command, id -> phases
   strace -f --seccomp-bpf -ttt -e trace=execve,clone,mkdir,exit_group -e signal=none -o "$f" \
     "$1/bin/jrun" --root "$work/state" "$2" --bundle "$work" "$3" &
   local sp=$!
-  if [ "$2" = create ]; then # strace follows the init too, which waits for start: delete it once created
-    while ! awk 'NR == 1 { p = $1 } $1 == p && /\+\+\+ exited/ { f = 1 } END { exit !f }' "$f" 2>/dev/null; do
-      sleep 0.02
-    done
-    "$1/bin/jrun" --root "$work/state" delete --force "$3"
-  fi
   wait "$sp"
   phases "$f"
 }
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 echo "profile-jvm: $n runs each, alternating; $(nproc) cpus, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
-for cmd in run create; do
+for cmd in run; do
   declare -A rows=()
   for r in $(seq "$n"); do
     for k in "${!dists[@]}"; do rows[$k]="${rows[$k]:-}$(one "${dists[$k]}" "$cmd" "p$k-$cmd-$r")"$'\n'; done
   done
-  echo "$cmd: medians in ms: launcher->JVM exec | JVM exec->state dir | ->clone | ->/bin/true exec | exit->launcher exit (create: clone->exit) | total"
+  echo "$cmd: medians in ms: launcher->JVM exec | JVM exec->state dir | ->clone | ->/bin/true exec | exit->launcher exit | total"
   for k in "${!dists[@]}"; do
     line=""
     for c in 1 2 3 4 5 6; do
