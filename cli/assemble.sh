@@ -3,7 +3,7 @@
 #   DIST/bin/jrun        the static C launcher + stage (from the native-bindings jar)
 #   DIST/lib/*.jar       jrun and its dependencies
 #   DIST/lib/jrun.launch the java binary and JVM flags the launcher uses
-#   DIST/lib/jrun.aot    JDK 25+: an AOT cache (JEP 483/514/515), trained on a real `jrun run`
+#   DIST/lib/jrun.aot    JDK 25+: an AOT cache (JEP 483/514/515), trained on a real `jrun run` and `create`
 #   DIST/lib/jrun.jsa    JDK 17-24: an AppCDS archive, trained on the CLI's start-up path
 # The JVM jrun runs on is the newest JDK (17 or later) among the one Maven runs on and those
 # under /usr/lib/jvm, or JRUN_JAVA_HOME when set: the classes are compiled for 17 either way.
@@ -48,6 +48,8 @@ for j in "$dist"/lib/jrun-cli.jar "$dist"/lib/jrun-runtime-*.jar "$dist"/lib/jru
   [ -f "$j" ] && cp="$cp${cp:+:}@LIB@/$(basename "$j")"
 done
 # Flags for a short-lived JVM: each was measured to shorten `jrun run` (see BENCHMARKS.md).
+# Measured and left out (BENCHMARKS.md, "The JVM path without a cached plan"): -XX:ArchiveRelocationMode=0
+# and -Xms32m -Xmn24m (no young collection) made a quiet machine's `run` slower, not faster.
 flags="-XX:+UseSerialGC
 -XX:TieredStopAtLevel=1
 -XX:CICompilerCount=1
@@ -87,8 +89,10 @@ if [ "$feature" -ge 25 ]; then
 else
   training="-XX:ArchiveClassesAtExit=$archive"
 fi
+# One JVM trains on what users run most: `run`, then `create`, `start`, `state`, `delete`, and the
+# errors they hit most (a bundle without config.json, an id in use) (cli's Training).
 JRUN_LAUNCHER="$dist/bin/jrun" "$java" $flags $training -cp "$realcp" \
-  io.jrun.cli.Main --root "$tmp/state" run --bundle "$tmp/bundle" training-$$ >/dev/null 2>&1 || true
+  io.jrun.cli.Training "$tmp/state" "$tmp/bundle" training-$$ >/dev/null 2>&1 || true
 {
   echo "$java"
   echo "$flags"

@@ -35,7 +35,7 @@ int front_end(int argc, char **argv)
 {
     struct monitor m = { .report_fd = -1, .start_fd = -1, .init = 0, .console_sock = -1, .master = -1,
                          .devices_cg = -1, .devices_prog = -1, .listener_sock = -1,
-                         .seccomp_ack = -1 };
+                         .seccomp_ack = -1, .java_exit = -1 };
     int to_java[2], from_java[2];
     char self[PATH_MAX], launch[PATH_MAX + 32], *slash;
     if (snprintf(self, sizeof(self), "%s", stage_path) >= (int)sizeof(self))
@@ -151,12 +151,17 @@ int front_end(int argc, char **argv)
         run_monitor(&m, plan, len);
         supervise(&m);
         drain_master(&m);
-        /* Java still finishes its side (state, cleanup): drain until it is done or gone. */
-        while (read_control(&m) == 0)
-            ;
+        /* Java still finishes its side (state, cleanup): drain until it is done or gone; once detached
+           (create), until it says how the command ended. */
+        while (!m.done && !m.ctl_eof && !(m.detached && m.java_exit >= 0))
+            if (read_control(&m) < 0 && !m.detached)
+                break;
         /* Done: what jrun run returns is the container's status; the JVM ends on its own. */
         if (m.done && m.init < 0)
             return WIFSIGNALED(m.init_status) ? 128 + WTERMSIG(m.init_status) : WEXITSTATUS(m.init_status);
+        /* create: the container is not ours, and Java's command is over; the JVM ends on its own */
+        if (m.detached && m.java_exit >= 0)
+            return m.java_exit;
     }
     kill_init_and_wait(&m);
     while (m.jvm > 0) {

@@ -37,6 +37,8 @@ struct monitor {
                             whoever adopts it (conmon, the shim) gets its exit status */
     int created;         /* the init reported it is set up */
     int detached;        /* Java said "detach" */
+    int java_exit;       /* Java said "exit N" after detach: N, else -1 */
+    int ctl_eof;         /* the control channel reached its end (or failed) */
     int devices_cg;      /* OP_CGROUP_DEVICES: the cgroup directory, the loaded program and its step, */
     int devices_prog;    /* attached when the init reports it is set up; -1 when none */
     uint32_t devices_step;

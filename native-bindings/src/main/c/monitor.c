@@ -192,6 +192,8 @@ static void handle_line(struct monitor *m, const char *line)
     } else if (!strcmp(line, CONTROL_DETACH)) {
         m->detached = 1;
         m->init = -1; /* no longer ours to wait for or kill */
+    } else if (m->detached && sscanf(line, CONTROL_EXIT, &sig) == 1) {
+        m->java_exit = sig & 0xff;
     } else if (sscanf(line, CONTROL_KILL, &sig) == 1) {
         if (m->init > 0)
             kill(m->init, sig);
@@ -205,20 +207,21 @@ int read_control(struct monitor *m)
     ssize_t n = read(m->ctl_in, buf, sizeof(buf));
     if (n < 0 && errno == EINTR)
         return 0;
-    if (n <= 0)
+    if (n <= 0) {
+        m->ctl_eof = 1;
         return -1;
+    }
     for (ssize_t i = 0; i < n; i++) {
         if (buf[i] == '\n') {
             m->line[m->line_len] = '\0';
             handle_line(m, m->line);
             m->line_len = 0;
-            if (m->done || m->detached)
-                return -1;
         } else if (m->line_len < sizeof(m->line) - 1) {
             m->line[m->line_len++] = buf[i];
         }
     }
-    return 0;
+    /* the lines after "detach" in the same read ("exit N") are handled too */
+    return m->done || m->detached ? -1 : 0;
 }
 
 /* One fd sent with SCM_RIGHTS on sock (with one byte of data); -1 with errno when none came. */

@@ -101,7 +101,12 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        System.exit(execute(args));
+        int status = execute(args);
+        System.out.flush();
+        System.err.flush();
+        // a created container's launcher exits now, not after the JVM's teardown
+        io.jrun.nativebind.StageProcess.exiting(status);
+        System.exit(status);
     }
 
     /** A failure with an exit status of its own (exec's 255, as runc's), reported as one line like the others. */

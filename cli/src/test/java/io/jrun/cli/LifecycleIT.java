@@ -152,6 +152,41 @@ class LifecycleIT extends CliTest {
         assertEquals("jrun: kill " + id + ": container not running\n", stopped.stderr());
     }
 
+    /**
+     * create and run --detach end when Java says the command is over ("exit N" on the control channel), not
+     * when the JVM has ended: JRUN_JAVA is a wrapper that keeps the launcher's control channel open after its
+     * JVM exits, until the test lets it go. A launcher that waited for the JVM would not end before that.
+     */
+    @Test
+    void createAndRunDetachEndWithoutWaitingForTheJvmToEnd() throws Exception {
+        List<String> launch = Files.readAllLines(JrunCli.launcher().getParent().resolveSibling("lib/jrun.launch"));
+        Path release = tmp.resolve("release");
+        Path wrapper = tmp.resolve("java-then-wait");
+        Files.writeString(wrapper, "#!/bin/sh\n\"" + launch.get(0) + "\" \"$@\"\ns=$?\n"
+                + "while [ ! -e " + release + " ]; do sleep 0.05; done\nexit $s\n");
+        wrapper.toFile().setExecutable(true);
+        String created = id();
+        String running = id();
+        try {
+            for (String[] args : List.of(new String[] {"create", "--bundle", bundle("sleep 100").toString(), created},
+                    new String[] {"run", "--detach", "--bundle", bundle("sleep 100").toString(), running})) {
+                ProcessBuilder pb = jrun.builder(args);
+                pb.environment().put("JRUN_JAVA", wrapper.toString());
+                pb.environment().put("JRUN_PLAN_CACHE", "off");
+                Path out = Files.createTempFile(tmp, "out", ".txt");
+                Path err = Files.createTempFile(tmp, "err", ".txt");
+                JrunCli.Result r = JrunCli.finish(new JrunCli.Started(
+                        pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start(), out, err));
+                assertEquals(new JrunCli.Result(0, "", ""), r, String.join(" ", args));
+                assertFalse(Files.exists(release));
+            }
+            assertEquals("created", state(created).get("status"));
+            assertEquals("running", state(running).get("status"));
+        } finally {
+            Files.writeString(release, "");
+        }
+    }
+
     @Test
     void deleteForceKillsACreatedOrRunningContainer() throws Exception {
         String created = id();

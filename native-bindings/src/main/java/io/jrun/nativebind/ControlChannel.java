@@ -54,9 +54,17 @@ public final class ControlChannel implements Closeable {
         send(Protocol.CONTROL_RESUME);
     }
 
+    private volatile boolean detached;
+
     /** The container outlives its monitor (create, run --detach): the monitor exits without killing it. */
     public void detach() throws IOException {
         send(Protocol.CONTROL_DETACH);
+        detached = true;
+    }
+
+    /** Whether {@link #detach()} was sent. */
+    public boolean detached() {
+        return detached;
     }
 
     private void send(String line) throws IOException {

@@ -26,6 +26,8 @@ public final class StageProcess implements AutoCloseable {
     private static final String CONTROL_FDS = "JRUN_CONTROL_FDS";
     private static final AtomicLong SPAWNS = new AtomicLong();
     private static boolean hostUsed;
+    private static ControlChannel launcherChannel; // the CLI launcher's, once taken
+    private static String launcherOut; // its fd for what Java says, which the JVM keeps open until it exits
 
     private final ControlChannel channel;
     private final Process process; // null when the launcher hosts the monitor
@@ -80,7 +82,26 @@ public final class StageProcess implements AutoCloseable {
         hostUsed = true;
         FileInputStream in = new FileInputStream("/proc/self/fd/" + f[0]);
         FileOutputStream out = new FileOutputStream("/proc/self/fd/" + f[1]);
-        return Optional.of(new StageProcess(new ControlChannel(in, out, in), null)); // no lambda: ~5 ms cold
+        launcherChannel = new ControlChannel(in, out, in);
+        launcherOut = "/proc/self/fd/" + f[1];
+        return Optional.of(new StageProcess(launcherChannel, null)); // no lambda: ~5 ms cold
+    }
+
+    /**
+     * The CLI's last word before {@code System.exit(status)}: when the launcher's container was detached
+     * (create, run --detach), the launcher exits with {@code status} at once instead of waiting for this
+     * JVM to end.  Does nothing otherwise, and never fails.
+     */
+    public static synchronized void exiting(int status) {
+        if (launcherChannel != null && launcherChannel.detached()) {
+            // the channel's own stream was closed with it (create closes its stage): a new one on the same pipe
+            try (FileOutputStream out = new FileOutputStream(launcherOut)) {
+                out.write((Protocol.CONTROL_EXIT + " " + status + "\n")
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            } catch (IOException e) {
+                // the launcher is gone: nobody waits
+            }
+        }
     }
 
     /**

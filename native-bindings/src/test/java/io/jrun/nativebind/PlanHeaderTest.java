@@ -66,6 +66,6 @@ class PlanHeaderTest {
             }
         }
         assertEquals(5, Protocol.EVENTS.length);
-        assertEquals(5, Protocol.CONTROLS.length);
+        assertEquals(6, Protocol.CONTROLS.length);
     }
 }
