@@ -6,10 +6,13 @@
 #   state       `state ID` of a running container (sleep)
 #   kill        `kill ID CONT` of a running container (harmless to sleep: repeatable)
 #   start       `start ID` of a created container (created and deleted untimed around it)
-#   exec        `exec ID /bin/true` into a running container
+#   exec        `exec ID /bin/true` into a running container: from the plan cache (the first exec, untimed,
+#               stores the entry), and with JRUN_PLAN_CACHE=off (the JVM compiles it)
 #   concurrent  M lifecycles at once (default 50): the wall time until all are deleted
 #   rss         the peak resident set of `run` of /bin/true (jrun: its launcher or its JVM, the
-#               larger), and of `state` (GNU time's %M; needs apt-get install time)
+#               larger), and of `state` (GNU time's %M; needs apt-get install time); the JVM an
+#               uncached `create` starts (JRUN_JAVA: a wrapper that runs the JVM under GNU time),
+#               against runc's create; `exec` from the plan cache (the launcher, no JVM)
 # and, as the floor of any command timed this way, a fork and exec of /bin/true.
 # Needs root, runc (apt-get install runc), and a build (mvn -DskipTests package).
 # JRUN_NO_NATIVE=1 in the environment measures jrun's JVM path instead.
@@ -108,11 +111,17 @@ printf '%s\n' "${fl[@]}" | sample fl
 read -r fm fp <"$work/fl.s"
 printf '%-22s p50 %7.2f ms  p90 %7.2f (the floor: a fork and exec from this shell now)\n' "/bin/true" "$fm" "$fp"
 report "kill" "$work/kj" "$work/kr"
-ej=() er=()
-for i in $(seq "$n"); do ej+=("$(timed jrun exec s1 /bin/true)"); er+=("$(timed runc exec s1 /bin/true)"); done
+ej=() er=() eu=()
+timed jrun exec s1 /bin/true >/dev/null # stores the plan (untimed)
+for i in $(seq "$n"); do
+  ej+=("$(timed jrun exec s1 /bin/true)"); er+=("$(timed runc exec s1 /bin/true)")
+  eu+=("$(JRUN_PLAN_CACHE=off timed jrun exec s1 /bin/true)")
+done
 printf '%s\n' "${ej[@]}" | sample ej
 printf '%s\n' "${er[@]}" | sample er
-report "exec" "$work/ej" "$work/er"
+printf '%s\n' "${eu[@]}" | sample eu
+report "exec (plan cache)" "$work/ej" "$work/er"
+report "exec (JVM)" "$work/eu" "$work/er"
 if [ -x /usr/bin/time ]; then
   rss() { # $1 jrun|runc, then the command's arguments after --root: prints the peak RSS in KiB
     /usr/bin/time -f %M -o "$work/rss" "$(rt_of "$1")" --root "$(root_of "$1")" "${@:2}" >/dev/null 2>&1 || true
@@ -121,6 +130,17 @@ if [ -x /usr/bin/time ]; then
   printf '%-22s jrun %7s KiB | runc %7s KiB\n' "peak RSS of state" "$(rss jrun state s1)" "$(rss runc state s1)"
   printf '%-22s jrun %7s KiB | runc %7s KiB\n' "peak RSS of run" "$(rss jrun run --bundle "$work/true" r1)" \
     "$(rss runc run --bundle "$work/true" r1)"
+  printf '%-22s jrun %7s KiB | runc %7s KiB\n' "peak RSS of exec" "$(rss jrun exec s1 /bin/true)" \
+    "$(rss runc exec s1 /bin/true)"
+  # the JVM of an uncached create, under GNU time through JRUN_JAVA (the launcher's own RSS is apart)
+  java=$(head -1 "$(dirname "$jrun")/../lib/jrun.launch")
+  printf '#!/bin/sh\nexec /usr/bin/time -f %%M -o %s %s "$@"\n' "$work/jvm-rss" "$java" >"$work/java-rss"
+  chmod +x "$work/java-rss"
+  JRUN_PLAN_CACHE=off JRUN_JAVA=$work/java-rss "$jrun" --root "$(root_of jrun)" create --bundle "$work/sleep" v1 \
+    >/dev/null 2>&1 || true
+  printf '%-22s jrun %7s KiB | runc %7s KiB\n' "peak RSS, create's JVM" "$(tail -1 "$work/jvm-rss")" \
+    "$(rss runc create --bundle "$work/sleep" v1)"
+  for rt in jrun runc; do "$(rt_of $rt)" --root "$(root_of $rt)" delete --force v1 >/dev/null 2>&1 || true; done
 else
   echo "rss: /usr/bin/time is missing (apt-get install time)"
 fi

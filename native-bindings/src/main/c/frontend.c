@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "launcher.h"
 #include "plancache.h" /* plancache: */
+#include "plancache_exec.h" /* plancache_exec: */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -75,6 +76,8 @@ int front_end(int argc, char **argv)
     fclose(f);
     /* plancache: a run whose compiled plan is cached runs without a JVM (plancache.c) */
     struct plancache *cached = plancache_lookup(argc, argv, stage_path, libdir);
+    /* plancache_exec: so does an exec whose plan is cached (plancache_exec.c) */
+    struct plancache_exec *cached_exec = cached ? NULL : plancache_exec_lookup(argc, argv);
     const char *java_override = getenv("JRUN_JAVA");
     if (java_override && *java_override)
         jargv[0] = (char *)java_override;
@@ -111,6 +114,8 @@ int front_end(int argc, char **argv)
         syscall(SYS_close_range, JAVA_OUT_FD + 1, ~0U, 0); /* the JVM keeps none of the caller's fds */
         if (cached) /* plancache: this child plays Java's part */
             _exit(plancache_control(cached, JAVA_IN_FD, JAVA_OUT_FD));
+        if (cached_exec) /* plancache_exec: this child plays Java's part of the exec */
+            _exit(plancache_exec_control(cached_exec, JAVA_IN_FD, JAVA_OUT_FD));
         *slash = '\0';
         snprintf(line, sizeof(line), "%s/jrun", self);
         setenv("JRUN_LAUNCHER", line, 1);

@@ -29,6 +29,7 @@
 #include "plan.h"
 #include "launcher.h"
 #include "commands/records.h" /* native_error: runc's log lines, as the native commands write them */
+#include "plancache_exec.h" /* the helpers it shares */
 
 #include <dirent.h>
 #include <errno.h>
@@ -137,7 +138,7 @@ static int equals_str(struct view v, const char *s)
 }
 
 /* A whole file (up to max bytes), malloc'd, or NULL. */
-static unsigned char *read_file(const char *path, size_t max, size_t *len)
+unsigned char *read_file(const char *path, size_t max, size_t *len)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -246,7 +247,7 @@ static int build_id(const char *stage_path, const char *libdir, char out[17])
 }
 
 /* Java's Path.toAbsolutePath().normalize(): the cwd before a relative path, ".", ".." and "//" folded. */
-static int absolute(const char *p, char out[PATH_MAX])
+int absolute(const char *p, char out[PATH_MAX])
 {
     char tmp[PATH_MAX * 2];
     if (p[0] == '/') {
@@ -285,7 +286,7 @@ static int absolute(const char *p, char out[PATH_MAX])
 }
 
 /* A directory or file of the cache: root's, nobody else may read or write it. */
-static int private_to_root(const struct stat *st, int dir)
+int private_to_root(const struct stat *st, int dir)
 {
     return st->st_uid == 0 && (st->st_mode & 077) == 0 && (dir ? S_ISDIR(st->st_mode) : S_ISREG(st->st_mode));
 }
@@ -987,7 +988,7 @@ static char *fill_state(const struct plancache *pc, struct view tmpl, int pid, u
 }
 
 /* Jrun.writePidFile: the pid, no newline, through a hidden temporary file beside it */
-static int write_pid_file(const char *file, int pid)
+int write_pid_file(const char *file, int pid)
 {
     char abs[PATH_MAX], tmp[PATH_MAX + 8], num[32];
     if (absolute(file, abs) < 0) {

@@ -214,36 +214,52 @@ static int cgroups_recorded_ok(const struct records *r)
         mounts[nm++][n] = '\0';
     }
     fclose(f);
-    for (int k = 0; k < r->ndirs + r->nmade; k++) {
+    /* each path on the way down is looked at once: the directories share their parents (jrun/, the
+       caller's cgroup), and the made ones are among them */
+    char *seen[256];
+    int nseen = 0, ok = 1;
+    for (int k = 0; k < r->ndirs + r->nmade && ok; k++) {
         const char *d = k < r->ndirs ? r->dirs[k] : r->made[k - r->ndirs];
         int below = 0;
-        if (!normalised(d))
-            return 0;
+        if (!normalised(d)) {
+            ok = 0;
+            break;
+        }
         for (int i = 0; i < nm && !below; i++) {
             size_t n = strlen(mounts[i]);
             below = !strncmp(d, mounts[i], n) && d[n] == '/' && d[n + 1];
             for (size_t e = strlen(d); below && e > n; e--) { /* no symlink from the mount down */
                 struct stat st;
                 char part[PATH_MAX];
+                int known = 0;
                 if (d[e] != '/' && d[e])
                     continue;
                 snprintf(part, sizeof(part), "%.*s", (int)e, d);
+                for (int j = 0; j < nseen && !known; j++)
+                    known = !strcmp(seen[j], part);
+                if (known)
+                    continue; /* seen before: no symlink */
                 if (lstat(part, &st) == 0 && S_ISLNK(st.st_mode))
                     below = 0;
+                else if (nseen < (int)(sizeof(seen) / sizeof(seen[0])) && (seen[nseen] = strdup(part)))
+                    nseen++;
             }
         }
-        if (!below)
-            return 0;
+        if (!below) {
+            ok = 0;
+            break;
+        }
         if (k >= r->ndirs) {
             int ancestor = 0;
             size_t n = strlen(d);
             for (int i = 0; i < r->ndirs && !ancestor; i++)
                 ancestor = !strncmp(r->dirs[i], d, n) && (r->dirs[i][n] == '/' || !r->dirs[i][n]);
-            if (!ancestor)
-                return 0;
+            ok = ancestor;
         }
     }
-    return 1;
+    while (nseen > 0)
+        free(seen[--nseen]);
+    return ok;
 }
 
 int rec_load(const char *root, const char *id, struct records *r)
@@ -269,10 +285,16 @@ int rec_load(const char *root, const char *id, struct records *r)
         || (r->has_cgroup && r->ndirs == 0))
         goto fallback;
     /* the state files must say what the records say; else Java reads them and says what is wrong */
-    if (file_is(r->dir, "state.json", r->state_text[1], r->state_len[1]))
-        r->started = 1;
-    else if (!file_is(r->dir, "state.json", r->state_text[0], r->state_len[0]))
+    if (snprintf(path, sizeof(path), "%.4000s/state.json", r->dir) >= (int)sizeof(path))
         goto fallback;
+    char *state = read_small(path, REC_MAX_BYTES, &len);
+    if (state && len == r->state_len[1] && !memcmp(state, r->state_text[1], len))
+        r->started = 1;
+    else if (!state || len != r->state_len[0] || memcmp(state, r->state_text[0], len)) {
+        free(state);
+        goto fallback;
+    }
+    free(state);
     if (r->has_cgroup && (!file_is(r->dir, "cgroup.json", r->cgroup_text, r->cgroup_len) || !cgroups_recorded_ok(r)))
         goto fallback;
     char config_path[PATH_MAX + 32];

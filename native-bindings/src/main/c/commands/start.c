@@ -52,6 +52,8 @@ int cmd_start(const struct natives_global *g, int argc, char **argv)
         return NATIVE_FALLBACK;
     }
     int fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    /* the init holds the fifo open by its own fd (child.c): its name can go while the init is let go */
+    unlink(fifo);
     char b = 0;
     int got = 0;
     while (fd >= 0 && !got) {
@@ -72,7 +74,6 @@ int cmd_start(const struct natives_global *g, int argc, char **argv)
     }
     if (fd >= 0)
         close(fd);
-    unlink(fifo);
     if (!got || b != '0') {
         write_state(&r, 0); /* the init ended: the status is asked of the kernel, "stopped" whatever this says */
         native_error(g, "start %s: the container's init %llu ended before start", argv[0],

@@ -4,6 +4,7 @@ import io.jrun.runtime.Container;
 import io.jrun.runtime.ExecOptions;
 import io.jrun.runtime.JrunException;
 import io.jrun.runtime.Jrun;
+import io.jrun.runtime.plancache.ExecPlanCache;
 import io.jrun.runtime.spec.Spec;
 import io.jrun.runtime.spec.SpecReader;
 import java.nio.file.Path;
@@ -48,6 +49,12 @@ final class ExecCommand implements Main.Command {
 
     @Override
     public int run(Main.Global global, Flags.Parsed args) throws Flags.UsageException, Main.Failure {
+        return run(global, args, null);
+    }
+
+    /** With {@code raw}, the exec's arguments as given: an exec the launcher can repeat is stored in the plan cache. */
+    @Override
+    public int run(Main.Global global, Flags.Parsed args, List<String> raw) throws Flags.UsageException, Main.Failure {
         if (args.rest().isEmpty()) {
             throw new Flags.UsageException("exec: expected a container id");
         }
@@ -57,15 +64,17 @@ final class ExecCommand implements Main.Command {
         var options = CreateCommand.options(args);
         try {
             Spec.Process p = process(jrun, id, args);
+            ExecPlanCache.Request cache = raw == null ? null : ExecPlanCache.request(System.getenv("JRUN_BUILD_ID"),
+                    System.getenv("JRUN_EXEC_PLAN_KEY"), raw, id, args.is("detach"), args.get("pid-file"), args.get("process"));
             if (args.is("detach")) {
-                jrun.execDetached(id, p, options, exec);
+                jrun.execDetached(id, p, options, exec, cache);
                 return 0;
             }
             if (options.consoleSocket() != null) {
                 throw new JrunException("exec " + id + ": cannot use console socket if jrun will not detach or"
                         + " allocate tty (jrun exec without --detach copies the terminal itself)");
             }
-            try (Container c = jrun.exec(id, p, options, exec)) {
+            try (Container c = jrun.exec(id, p, options, exec, cache)) {
                 return c.waitFor();
             }
         } catch (JrunException e) {

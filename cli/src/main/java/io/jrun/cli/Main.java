@@ -67,6 +67,12 @@ public final class Main {
         }
 
         int run(Global global, Flags.Parsed args) throws JrunException, Flags.UsageException, Failure;
+
+        /** {@link #run(Global, Flags.Parsed)}, for a command that needs its arguments as given too ({@code raw}). */
+        default int run(Global global, Flags.Parsed args, java.util.List<String> raw)
+                throws JrunException, Flags.UsageException, Failure {
+            return run(global, args);
+        }
     }
 
     /** A parsed command line: the command, the global flags resolved, and the command's own arguments. */
@@ -161,7 +167,7 @@ public final class Main {
                 io.jrun.runtime.Debug.sendTo(new Log.DebugLines(log)); // the runtime's steps
             }
             Invocation inv = parse(g);
-            int status = inv.command().run(inv.global(), inv.args());
+            int status = inv.command().run(inv.global(), inv.args(), java.util.Arrays.asList(rest));
             if (debug) {
                 log.debug(name + ": done, exit status " + status);
             }

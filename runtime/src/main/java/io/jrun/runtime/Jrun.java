@@ -9,6 +9,7 @@ import io.jrun.runtime.cgroups.DeviceDefaults;
 import io.jrun.runtime.hooks.HookRunner;
 import io.jrun.runtime.plan.Plan;
 import io.jrun.runtime.plan.PlanCompiler;
+import io.jrun.runtime.plancache.ExecPlanCache;
 import io.jrun.runtime.plancache.PlanCache;
 import io.jrun.runtime.proc.ProcFs;
 import io.jrun.runtime.proc.Signals;
@@ -334,6 +335,16 @@ public final class Jrun {
     /** {@link #exec(String, Spec.Process, LaunchOptions)} with runc's other exec flags. */
     public Container exec(String id, Spec.Process process, LaunchOptions options, ExecOptions exec)
             throws JrunException {
+        return exec(id, process, options, exec, null);
+    }
+
+    /**
+     * {@link #exec(String, Spec.Process, LaunchOptions, ExecOptions)}; with {@code cache} (the CLI's
+     * command line and the launcher's build), the plan is stored in the plan cache once the process
+     * started, when the exec is cacheable, so the launcher runs the same exec again without a JVM.
+     */
+    public Container exec(String id, Spec.Process process, LaunchOptions options, ExecOptions exec,
+            ExecPlanCache.Request cache) throws JrunException {
         Launched l = launchExec(id, process, options, false, exec);
         Container c = new Container(l.state, null, l.stage, l.plan, false, null, null);
         try {
@@ -341,6 +352,7 @@ public final class Jrun {
                 writePidFile(exec.pidFile(), l.state.pid());
             }
             c.start();
+            storeExecPlan(id, process, options, exec, l.plan, cache);
             return c;
         } catch (JrunException e) {
             c.close();
@@ -357,6 +369,12 @@ public final class Jrun {
     /** {@link #execDetached(String, Spec.Process, LaunchOptions, Path)} with runc's other exec flags. */
     public long execDetached(String id, Spec.Process process, LaunchOptions options, ExecOptions exec)
             throws JrunException {
+        return execDetached(id, process, options, exec, null);
+    }
+
+    /** {@link #execDetached(String, Spec.Process, LaunchOptions, ExecOptions)}, stored as {@link #exec} stores it. */
+    public long execDetached(String id, Spec.Process process, LaunchOptions options, ExecOptions exec,
+            ExecPlanCache.Request cache) throws JrunException {
         Launched l = launchExec(id, process, options, true, exec);
         try {
             if (exec.pidFile() != null) {
@@ -369,6 +387,7 @@ public final class Jrun {
             }
             l.stage.channel().detach();
             l.stage.close();
+            storeExecPlan(id, process, options, exec, l.plan, cache);
             return l.state.pid();
         } catch (IOException | JrunException | RuntimeException e) {
             abandon(l.stage, null);
@@ -428,6 +447,24 @@ public final class Jrun {
                 throw j;
             }
             throw new JrunException("exec " + id + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The exec's plan into the plan cache (see ExecPlanCache); never fails the exec. */
+    private void storeExecPlan(String id, Spec.Process process, LaunchOptions options, ExecOptions exec, Plan used,
+            ExecPlanCache.Request cache) {
+        if (cache == null) {
+            return;
+        }
+        try {
+            StateDir sd = existing(id);
+            byte[] config = Files.readAllBytes(sd.path().resolve(StateDir.CONFIG));
+            String why = ExecPlanCache.store(stateRoot, cache, sd.read(), config, process, options, exec, used);
+            if (why != null) {
+                Debug.log("plan cache: exec not stored: " + why);
+            }
+        } catch (JrunException | IOException | RuntimeException e) {
+            Debug.log("plan cache: exec not stored: " + e.getMessage());
         }
     }
 
