@@ -249,8 +249,18 @@ final class CgroupCommands {
                     return 1;
                 }
             }
-            if (jrun.oomKills(id) > ooms) { // the kill that stopped the init counts too
-                System.out.println(JsonWriter.write(event("oom", id, null)));
+            // the kill that stopped the init counts too; the kernel counts it just after the SIGKILL, so an
+            // init reaped at once can be seen stopped before its kill is counted: a moment's grace
+            for (int i = 0; i < 5; i++) {
+                if (jrun.oomKills(id) > ooms) {
+                    System.out.println(JsonWriter.write(event("oom", id, null)));
+                    break;
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    return 1;
+                }
             }
             return 0;
         }
