@@ -280,6 +280,26 @@ static int parse_exec(int n, char **a, int *id_index, int *detach, const char **
     return -1;
 }
 
+/* len bytes from fd, malloc'd (at least one byte), or NULL when it holds fewer or more now. */
+static unsigned char *read_exactly(int fd, size_t len)
+{
+    unsigned char *b = malloc(len + 1);
+    size_t got = 0;
+    while (b && got <= len) {
+        ssize_t k = read(fd, b + got, len + 1 - got);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            break;
+        got += (size_t)k;
+    }
+    if (b && got != len) {
+        free(b);
+        b = NULL;
+    }
+    return b;
+}
+
 static int parse_entry(struct plancache_exec *px, const char *build, int ntok, const char **masked, int id_index,
                        const unsigned char *config, size_t config_len)
 {
@@ -330,12 +350,16 @@ static int parse_entry(struct plancache_exec *px, const char *build, int ntok, c
     if (in.bad)
         return 0;
     if (px->process) {
+        /* a regular file, checked on the fd read: a fifo put there meanwhile would block the launcher */
         struct stat st;
-        size_t len;
-        if (stat(px->process, &st) < 0 || !S_ISREG(st.st_mode))
+        int fd = open(px->process, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0)
             return 0;
-        unsigned char *b = read_file(px->process, ENTRY_MAX, &len);
-        int same = b && x_equals(process_bytes, b, len);
+        unsigned char *b = NULL;
+        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= ENTRY_MAX)
+            b = read_exactly(fd, (size_t)st.st_size);
+        close(fd);
+        int same = b && x_equals(process_bytes, b, (size_t)st.st_size);
         free(b);
         if (!same)
             return 0;
@@ -413,9 +437,12 @@ struct plancache_exec *plancache_exec_lookup(int argc, char **argv)
         close(fd);
         return NULL;
     }
+    /* read through the fd just checked: the path may name another file by now (a --root others can
+       write could have its .plan-cache swapped for theirs between the check and a second open) */
+    px->entry_len = (size_t)st.st_size;
+    px->entry = read_exactly(fd, px->entry_len);
     close(fd);
-    px->entry = read_file(path, ENTRY_MAX, &px->entry_len);
-    if (!px->entry || px->entry_len != (size_t)st.st_size)
+    if (!px->entry)
         return NULL;
 
     /* the stand-ins: the init's pid, the container's cgroup directories */
