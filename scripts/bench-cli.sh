@@ -138,6 +138,8 @@ if [ -x /usr/bin/time ]; then
   chmod +x "$work/java-rss"
   JRUN_PLAN_CACHE=off JRUN_JAVA=$work/java-rss "$jrun" --root "$(root_of jrun)" create --bundle "$work/sleep" v1 \
     >/dev/null 2>&1 || true
+  # the launcher returns on Java's "exit N", before the JVM's teardown: time writes its figure after that
+  for _ in $(seq 100); do [ -s "$work/jvm-rss" ] && break; sleep 0.05; done
   printf '%-22s jrun %7s KiB | runc %7s KiB\n' "peak RSS, create's JVM" "$(tail -1 "$work/jvm-rss")" \
     "$(rss runc create --bundle "$work/sleep" v1)"
   for rt in jrun runc; do "$(rt_of $rt)" --root "$(root_of $rt)" delete --force v1 >/dev/null 2>&1 || true; done

@@ -133,10 +133,17 @@ public final class Jrun {
             }
             c.start();
             if (planCacheBuild != null && !keep) { // the launcher writes the pid file as above
-                PlanCache.store(stateRoot, planCacheBuild, id, bundle.toAbsolutePath().normalize(), l.plan,
-                        cgroupOf(l.state), options);
+                planCacheSaid(PlanCache.store(stateRoot, planCacheBuild, id, bundle.toAbsolutePath().normalize(),
+                        l.plan, cgroupOf(l.state), options));
             }
             return c.waitFor();
+        }
+    }
+
+    /** {@code --debug}: why the plan cache took no entry from this command (null: it took one). */
+    private static void planCacheSaid(String whyNotStored) {
+        if (Debug.on()) {
+            Debug.log(whyNotStored == null ? "plan cache: entry stored" : "plan cache: not stored: " + whyNotStored);
         }
     }
 
@@ -170,8 +177,8 @@ public final class Jrun {
             if (planCacheBuild != null) {
                 // with the records: the launcher fills in their slots, so the start, state, kill and delete
                 // after a create from the cache need no JVM either
-                PlanCache.store(stateRoot, planCacheBuild, id, bundle.toAbsolutePath().normalize(), l.plan,
-                        cgroupOf(l.state), options, l.state);
+                planCacheSaid(PlanCache.store(stateRoot, planCacheBuild, id, bundle.toAbsolutePath().normalize(),
+                        l.plan, cgroupOf(l.state), options, l.state));
             }
             return l.state.pid();
         } catch (IOException | JrunException | RuntimeException e) {
