@@ -48,11 +48,6 @@
 #define ENTRY_MAX (64u << 20)
 #define MAX_DIRS 32
 
-struct view {
-    const unsigned char *p;
-    size_t len;
-};
-
 struct plancache {
     unsigned char *entry;
     size_t entry_len;
@@ -84,13 +79,7 @@ static const struct natives_global *log_to;
 
 /* ---- reading the entry ---- */
 
-struct reader {
-    const unsigned char *p;
-    size_t left;
-    int bad;
-};
-
-static uint32_t rd_u32(struct reader *r)
+uint32_t rd_u32(struct reader *r)
 {
     if (r->bad || r->left < 4) {
         r->bad = 1;
@@ -102,7 +91,7 @@ static uint32_t rd_u32(struct reader *r)
     return v;
 }
 
-static int rd_u8(struct reader *r)
+int rd_u8(struct reader *r)
 {
     if (r->bad || r->left < 1) {
         r->bad = 1;
@@ -112,7 +101,7 @@ static int rd_u8(struct reader *r)
     return *r->p++;
 }
 
-static struct view rd_str(struct reader *r)
+struct view rd_str(struct reader *r)
 {
     struct view v = { NULL, 0 };
     uint32_t n = rd_u32(r);
@@ -127,14 +116,40 @@ static struct view rd_str(struct reader *r)
     return v;
 }
 
-static int equals(struct view v, const void *p, size_t len)
+int equals(struct view v, const void *p, size_t len)
 {
     return v.len == len && (len == 0 || memcmp(v.p, p, len) == 0);
 }
 
-static int equals_str(struct view v, const char *s)
+int equals_str(struct view v, const char *s)
 {
     return equals(v, s, strlen(s));
+}
+
+/* PlanCache.writeSteps: each step's description and LOOKUP path, then the errno descriptions (calloc'd
+   arrays of views into the entry); -1 when the entry is damaged or memory ran out. */
+int rd_steps(struct reader *r, uint32_t *nsteps, struct view **desc, unsigned char **lookup,
+             struct view **lookup_path, uint32_t *nerr, struct view **err)
+{
+    *nsteps = rd_u32(r);
+    if (r->bad || *nsteps > r->left / 9)
+        return -1;
+    *desc = calloc(*nsteps + 1, sizeof(struct view));
+    *lookup_path = calloc(*nsteps + 1, sizeof(struct view));
+    *lookup = calloc(*nsteps + 1, 1);
+    if (!*desc || !*lookup_path || !*lookup)
+        return -1;
+    for (uint32_t i = 0; i < *nsteps; i++) {
+        (*desc)[i] = rd_str(r);
+        (*lookup)[i] = (unsigned char)rd_u8(r);
+        (*lookup_path)[i] = rd_str(r);
+    }
+    *nerr = rd_u32(r);
+    if (r->bad || *nerr > r->left / 4 || !(*err = calloc(*nerr + 1, sizeof(struct view))))
+        return -1;
+    for (uint32_t i = 0; i < *nerr; i++)
+        (*err)[i] = rd_str(r);
+    return 0;
 }
 
 /* A whole file (up to max bytes), malloc'd, or NULL. */
@@ -363,24 +378,9 @@ static int parse_entry(struct plancache *pc, const char *build)
     struct view inputs = rd_str(&r);
     pc->sentinel = rd_str(&r);
     pc->plan = rd_str(&r);
-    pc->nsteps = rd_u32(&r);
-    if (r.bad || pc->sentinel.len == 0 || pc->nsteps > r.left / 9)
+    if (pc->sentinel.len == 0
+        || rd_steps(&r, &pc->nsteps, &pc->desc, &pc->lookup, &pc->lookup_path, &pc->nerr, &pc->err))
         return 0;
-    pc->desc = calloc(pc->nsteps + 1, sizeof(struct view));
-    pc->lookup_path = calloc(pc->nsteps + 1, sizeof(struct view));
-    pc->lookup = calloc(pc->nsteps + 1, 1);
-    if (!pc->desc || !pc->lookup_path || !pc->lookup)
-        return 0;
-    for (uint32_t i = 0; i < pc->nsteps; i++) {
-        pc->desc[i] = rd_str(&r);
-        pc->lookup[i] = (unsigned char)rd_u8(&r);
-        pc->lookup_path[i] = rd_str(&r);
-    }
-    pc->nerr = rd_u32(&r);
-    if (r.bad || pc->nerr > r.left / 4 || !(pc->err = calloc(pc->nerr + 1, sizeof(struct view))))
-        return 0;
-    for (uint32_t i = 0; i < pc->nerr; i++)
-        pc->err[i] = rd_str(&r);
     pc->v2 = rd_u8(&r);
     pc->default_placement = rd_u8(&r);
     pc->ndirs = rd_u32(&r);

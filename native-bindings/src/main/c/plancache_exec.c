@@ -44,17 +44,6 @@
 #define ENTRY_MAX (64u << 20)
 #define PID_STANDIN "/proc/1999999999/"
 
-struct xview {
-    const unsigned char *p;
-    size_t len;
-};
-
-struct xreader {
-    const unsigned char *p;
-    size_t left;
-    int bad;
-};
-
 struct plancache_exec {
     struct records rec;
     char root[PATH_MAX];
@@ -63,60 +52,13 @@ struct plancache_exec {
     unsigned char *entry, *plan;
     size_t entry_len, plan_len;
     uint32_t nsteps, nerr;
-    struct xview *desc, *lookup_path, *err;
+    struct view *desc, *lookup_path, *err;
     unsigned char *lookup;
     /* the stand-ins and what replaces them */
     const char *from[REC_MAX_DIRS + 1];
     char *to[REC_MAX_DIRS + 1];
     int nsubst;
 };
-
-static uint32_t x_u32(struct xreader *r)
-{
-    if (r->bad || r->left < 4) {
-        r->bad = 1;
-        return 0;
-    }
-    uint32_t v = (uint32_t)r->p[0] | (uint32_t)r->p[1] << 8 | (uint32_t)r->p[2] << 16 | (uint32_t)r->p[3] << 24;
-    r->p += 4;
-    r->left -= 4;
-    return v;
-}
-
-static int x_u8(struct xreader *r)
-{
-    if (r->bad || r->left < 1) {
-        r->bad = 1;
-        return 0;
-    }
-    r->left--;
-    return *r->p++;
-}
-
-static struct xview x_str(struct xreader *r)
-{
-    struct xview v = { NULL, 0 };
-    uint32_t n = x_u32(r);
-    if (r->bad || r->left < n) {
-        r->bad = 1;
-        return v;
-    }
-    v.p = r->p;
-    v.len = n;
-    r->p += n;
-    r->left -= n;
-    return v;
-}
-
-static int x_equals(struct xview v, const void *p, size_t len)
-{
-    return v.len == len && (len == 0 || memcmp(v.p, p, len) == 0);
-}
-
-static int x_equals_str(struct xview v, const char *s)
-{
-    return x_equals(v, s, strlen(s));
-}
 
 /* s with every stand-in replaced: a NUL-terminated malloc'd string. */
 static char *subst(const struct plancache_exec *px, const unsigned char *s, size_t len, size_t *out_len)
@@ -187,7 +129,7 @@ static void put_le(struct xbuf *b, uint64_t v, int k)
 }
 
 /* The stored plan with the stand-ins filled in, re-encoded (plan.h): the lengths change with them. */
-static unsigned char *filled_plan(const struct plancache_exec *px, struct xview tmpl, size_t *len)
+static unsigned char *filled_plan(const struct plancache_exec *px, struct view tmpl, size_t *len)
 {
     struct plan plan;
     struct xbuf b = { NULL, 0, 0, 0 };
@@ -303,7 +245,7 @@ static unsigned char *read_exactly(int fd, size_t len)
 static int parse_entry(struct plancache_exec *px, const char *build, int ntok, const char **masked, int id_index,
                        const unsigned char *config, size_t config_len)
 {
-    struct xreader r = { px->entry, px->entry_len - 8, 0 };
+    struct reader r = { px->entry, px->entry_len - 8, 0 };
     uint64_t sum = 0;
     if (px->entry_len < 16 || memcmp(px->entry, "JRUNPX01", 8))
         return 0;
@@ -313,40 +255,24 @@ static int parse_entry(struct plancache_exec *px, const char *build, int ntok, c
         return 0; /* damaged */
     r.p += 8;
     r.left -= 8;
-    struct xview inputs = x_str(&r), plan = x_str(&r);
-    px->nsteps = x_u32(&r);
-    if (r.bad || px->nsteps > r.left / 9)
+    struct view inputs = rd_str(&r), plan = rd_str(&r);
+    if (rd_steps(&r, &px->nsteps, &px->desc, &px->lookup, &px->lookup_path, &px->nerr, &px->err))
         return 0;
-    px->desc = calloc(px->nsteps + 1, sizeof(struct xview));
-    px->lookup_path = calloc(px->nsteps + 1, sizeof(struct xview));
-    px->lookup = calloc(px->nsteps + 1, 1);
-    if (!px->desc || !px->lookup_path || !px->lookup)
-        return 0;
-    for (uint32_t i = 0; i < px->nsteps; i++) {
-        px->desc[i] = x_str(&r);
-        px->lookup[i] = (unsigned char)x_u8(&r);
-        px->lookup_path[i] = x_str(&r);
-    }
-    px->nerr = x_u32(&r);
-    if (r.bad || px->nerr > r.left / 4 || !(px->err = calloc(px->nerr + 1, sizeof(struct xview))))
-        return 0;
-    for (uint32_t i = 0; i < px->nerr; i++)
-        px->err[i] = x_str(&r);
     if (r.bad || r.left != 0)
         return 0;
 
     /* the inputs, each as this host shows it now */
-    struct xreader in = { inputs.p, inputs.len, 0 };
-    if (!x_equals_str(x_str(&in), build) || !x_equals_str(x_str(&in), "exec") || !x_equals_str(x_str(&in), px->root)
-        || x_u32(&in) != (uint32_t)(ntok - 1))
+    struct reader in = { inputs.p, inputs.len, 0 };
+    if (!equals_str(rd_str(&in), build) || !equals_str(rd_str(&in), "exec") || !equals_str(rd_str(&in), px->root)
+        || rd_u32(&in) != (uint32_t)(ntok - 1))
         return 0;
     for (int k = 0; k + 1 < ntok; k++)
-        if (!x_equals_str(x_str(&in), masked[k]))
+        if (!equals_str(rd_str(&in), masked[k]))
             return 0;
-    if (x_u32(&in) != (uint32_t)id_index || x_u8(&in) != px->detach || x_u8(&in) != (px->pid_file != NULL)
-        || x_u8(&in) != (px->process != NULL))
+    if (rd_u32(&in) != (uint32_t)id_index || rd_u8(&in) != px->detach || rd_u8(&in) != (px->pid_file != NULL)
+        || rd_u8(&in) != (px->process != NULL))
         return 0;
-    struct xview process_bytes = x_str(&in);
+    struct view process_bytes = rd_str(&in);
     if (in.bad)
         return 0;
     if (px->process) {
@@ -359,13 +285,13 @@ static int parse_entry(struct plancache_exec *px, const char *build, int ntok, c
         if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= ENTRY_MAX)
             b = read_exactly(fd, (size_t)st.st_size);
         close(fd);
-        int same = b && x_equals(process_bytes, b, (size_t)st.st_size);
+        int same = b && equals(process_bytes, b, (size_t)st.st_size);
         free(b);
         if (!same)
             return 0;
     }
-    if (!x_equals(x_str(&in), config, config_len) || x_u8(&in) != px->rec.has_cgroup || x_u8(&in) != px->rec.v2
-        || x_u32(&in) != (uint32_t)px->rec.ndirs || in.bad || in.left != 0)
+    if (!equals(rd_str(&in), config, config_len) || rd_u8(&in) != px->rec.has_cgroup || rd_u8(&in) != px->rec.v2
+        || rd_u32(&in) != (uint32_t)px->rec.ndirs || in.bad || in.left != 0)
         return 0;
     px->plan = filled_plan(px, plan, &px->plan_len);
     return px->plan != NULL;

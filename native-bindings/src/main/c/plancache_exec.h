@@ -7,6 +7,7 @@
 
 #include <limits.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/stat.h>
 
 struct plancache_exec;
@@ -21,6 +22,24 @@ struct plancache_exec *plancache_exec_lookup(int argc, char **argv);
 int plancache_exec_control(struct plancache_exec *px, int in_fd, int out_fd);
 
 /* plancache.c */
+/* Bytes of a cache entry, and a bounds-checked little-endian reader over them (bad once it ran out). */
+struct view {
+    const unsigned char *p;
+    size_t len;
+};
+struct reader {
+    const unsigned char *p;
+    size_t left;
+    int bad;
+};
+uint32_t rd_u32(struct reader *r);
+int rd_u8(struct reader *r);
+struct view rd_str(struct reader *r);
+int equals(struct view v, const void *p, size_t len);
+int equals_str(struct view v, const char *s);
+/* PlanCache.writeSteps read back: -1 when damaged. */
+int rd_steps(struct reader *r, uint32_t *nsteps, struct view **desc, unsigned char **lookup,
+             struct view **lookup_path, uint32_t *nerr, struct view **err);
 /* A whole file (up to max bytes), malloc'd, or NULL. */
 unsigned char *read_file(const char *path, size_t max, size_t *len);
 /* Java's Path.toAbsolutePath().normalize(). */

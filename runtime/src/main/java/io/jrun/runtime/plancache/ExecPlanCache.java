@@ -1,12 +1,10 @@
 package io.jrun.runtime.plancache;
 
 import io.jrun.nativebind.PlanEncoder;
-import io.jrun.nativebind.StageOp;
 import io.jrun.runtime.ExecOptions;
 import io.jrun.runtime.JrunException;
 import io.jrun.runtime.LaunchOptions;
 import io.jrun.runtime.cgroups.ContainerCgroup;
-import io.jrun.runtime.plan.Errno;
 import io.jrun.runtime.plan.Plan;
 import io.jrun.runtime.plan.PlanCompiler;
 import io.jrun.runtime.spec.Spec;
@@ -259,18 +257,7 @@ public final class ExecPlanCache {
         out.writeBytes(MAGIC);
         CompileInputs.str(out, in.toByteArray());
         CompileInputs.str(out, plan.encode());
-        CompileInputs.u32(out, plan.steps().size());
-        for (int i = 0; i < plan.steps().size(); i++) {
-            PlanEncoder.Step s = plan.steps().get(i);
-            CompileInputs.str(out, plan.description(i));
-            boolean lookup = s.op() == StageOp.LOOKUP && !s.args().isEmpty();
-            out.write(lookup ? 1 : 0);
-            CompileInputs.str(out, lookup ? String.valueOf(s.args().get(0)) : "");
-        }
-        CompileInputs.u32(out, 134);
-        for (int e = 0; e < 134; e++) {
-            CompileInputs.str(out, Errno.describe(e));
-        }
+        PlanCache.writeSteps(out, plan);
         long sum = PlanCache.fnv(out.toByteArray());
         for (int i = 0; i < 8; i++) {
             out.write((int) (sum >>> (8 * i)) & 0xff); // a damaged entry is no entry

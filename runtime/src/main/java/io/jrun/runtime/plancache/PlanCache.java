@@ -202,18 +202,7 @@ public final class PlanCache {
         CompileInputs.str(out, encoded);
         CompileInputs.str(out, SENTINEL);
         CompileInputs.str(out, template.encode());
-        CompileInputs.u32(out, template.steps().size());
-        for (int i = 0; i < template.steps().size(); i++) {
-            PlanEncoder.Step s = template.steps().get(i);
-            CompileInputs.str(out, template.description(i));
-            boolean lookup = s.op() == StageOp.LOOKUP && !s.args().isEmpty();
-            out.write(lookup ? 1 : 0);
-            CompileInputs.str(out, lookup ? String.valueOf(s.args().get(0)) : "");
-        }
-        CompileInputs.u32(out, 134);
-        for (int e = 0; e < 134; e++) {
-            CompileInputs.str(out, Errno.describe(e));
-        }
+        writeSteps(out, template);
         out.write(cg.isV2() ? 1 : 0);
         out.write(cg.defaultPlacement() ? 1 : 0);
         CompileInputs.u32(out, cg.dirs().size());
@@ -484,5 +473,25 @@ public final class PlanCache {
             }
         }
         Files.deleteIfExists(p);
+    }
+
+    /**
+     * What the launcher says about a failed step without a JVM, as Java says it: each step's
+     * description and the path a LOOKUP step resolves, then the errno descriptions (an entry's part,
+     * for run/create and exec alike).
+     */
+    static void writeSteps(ByteArrayOutputStream out, Plan plan) {
+        CompileInputs.u32(out, plan.steps().size());
+        for (int i = 0; i < plan.steps().size(); i++) {
+            PlanEncoder.Step s = plan.steps().get(i);
+            CompileInputs.str(out, plan.description(i));
+            boolean lookup = s.op() == StageOp.LOOKUP && !s.args().isEmpty();
+            out.write(lookup ? 1 : 0);
+            CompileInputs.str(out, lookup ? String.valueOf(s.args().get(0)) : "");
+        }
+        CompileInputs.u32(out, 134);
+        for (int e = 0; e < 134; e++) {
+            CompileInputs.str(out, Errno.describe(e));
+        }
     }
 }
