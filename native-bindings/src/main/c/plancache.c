@@ -546,8 +546,7 @@ miss:
 
 /* ---- Java's part on the control channel ---- */
 
-static void say_stderr(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say_stderr(const char *fmt, ...)
+void say_stderr(const char *fmt, ...)
 {
     char buf[4096];
     va_list ap;
@@ -567,13 +566,18 @@ static void say_stderr(const char *fmt, ...)
     (void)w;
 }
 
-static const char *errno_words(const struct plancache *pc, int e, char *buf, size_t size)
+const char *entry_errno(const struct view *err, uint32_t nerr, int e, char *buf, size_t size)
 {
-    if (e > 0 && (uint32_t)e < pc->nerr && pc->err[e].len)
-        snprintf(buf, size, "%.*s", (int)pc->err[e].len, (const char *)pc->err[e].p);
+    if (e > 0 && (uint32_t)e < nerr && err[e].len)
+        snprintf(buf, size, "%.*s", (int)err[e].len, (const char *)err[e].p);
     else
         snprintf(buf, size, "errno %d", e);
     return buf;
+}
+
+static const char *errno_words(const struct plancache *pc, int e, char *buf, size_t size)
+{
+    return entry_errno(pc->err, pc->nerr, e, buf, size);
 }
 
 /* target written through tmp and a rename, as StateDir.writeAtomically and Jrun.writePidFile do. */
@@ -775,7 +779,6 @@ static size_t cgroup_json(const struct plancache *pc, char *out, size_t size)
     return n < size ? n : 0;
 }
 
-static void say_stderr(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static const char *errno_words(const struct plancache *pc, int e, char *buf, size_t size);
 

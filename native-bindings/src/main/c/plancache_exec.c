@@ -395,30 +395,9 @@ struct plancache_exec *plancache_exec_lookup(int argc, char **argv)
 
 /* ---- Java's part of an exec on the control channel ---- */
 
-static void px_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void px_say(const char *fmt, ...)
-{
-    char buf[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    if ((size_t)n > sizeof(buf) - 2)
-        n = sizeof(buf) - 2;
-    buf[n++] = '\n';
-    ssize_t w = write(STDERR_FILENO, buf, (size_t)n);
-    (void)w;
-}
-
 static const char *errno_words(const struct plancache_exec *px, int e, char *buf, size_t size)
 {
-    if (e > 0 && (uint32_t)e < px->nerr && px->err[e].len)
-        snprintf(buf, size, "%.*s", (int)px->err[e].len, (const char *)px->err[e].p);
-    else
-        snprintf(buf, size, "errno %d", e);
-    return buf;
+    return entry_errno(px->err, px->nerr, e, buf, size);
 }
 
 /* Plan.describe, as ExecCommand reports it (exit 255). */
@@ -428,7 +407,7 @@ static int failed_step(const struct plancache_exec *px, const char *rest)
     int err, off = 0;
     char words[200];
     if (sscanf(rest, "%u %d %n", &step, &err, &off) < 2) {
-        px_say("jrun: exec %s: unexpected message from the stage: error %s", px->id, rest);
+        say_stderr("jrun: exec %s: unexpected message from the stage: error %s", px->id, rest);
         return 255;
     }
     const char *detail = off ? rest + off : "";
@@ -437,12 +416,12 @@ static int failed_step(const struct plancache_exec *px, const char *rest)
     snprintf(fallback, sizeof(fallback), "step %u", step);
     const char *d = desc ? desc : fallback;
     if (step < px->nsteps && px->lookup[step] && err == ENOENT && !strchr(detail, '/'))
-        px_say("jrun: %s: executable file not found in the rootfs (searched $PATH %.*s)", d,
+        say_stderr("jrun: %s: executable file not found in the rootfs (searched $PATH %.*s)", d,
             (int)px->lookup_path[step].len, (const char *)px->lookup_path[step].p);
     else if (*detail && !(step < px->nsteps && px->lookup[step]))
-        px_say("jrun: %s: %s: %s", d, detail, errno_words(px, err, words, sizeof(words)));
+        say_stderr("jrun: %s: %s: %s", d, detail, errno_words(px, err, words, sizeof(words)));
     else
-        px_say("jrun: %s: %s", d, errno_words(px, err, words, sizeof(words)));
+        say_stderr("jrun: %s: %s", d, errno_words(px, err, words, sizeof(words)));
     free(desc);
     return 255;
 }
@@ -473,13 +452,13 @@ int plancache_exec_control(struct plancache_exec *px, int in_fd, int out_fd)
     unsigned char hdr[8] = { 'P', 'L', 'A', 'N', (unsigned char)px->plan_len, (unsigned char)(px->plan_len >> 8),
                              (unsigned char)(px->plan_len >> 16), (unsigned char)(px->plan_len >> 24) };
     if (write_all(out_fd, hdr, 8) < 0 || write_all(out_fd, px->plan, px->plan_len) < 0) {
-        px_say("jrun: exec %s: the stage went away: %s", px->id, errno_words(px, errno, words, sizeof(words)));
+        say_stderr("jrun: exec %s: the stage went away: %s", px->id, errno_words(px, errno, words, sizeof(words)));
         return 255;
     }
     int started = 0;
     for (;;) {
         if (read_line(in_fd, line, sizeof(line)) < 0) {
-            px_say("jrun: exec %s: the stage went away", px->id);
+            say_stderr("jrun: exec %s: the stage went away", px->id);
             return 255; /* the channel closes with us: the monitor kills what it cloned */
         }
         if (!strncmp(line, "error ", 6))
@@ -488,11 +467,11 @@ int plancache_exec_control(struct plancache_exec *px, int in_fd, int out_fd)
         if (!started && sscanf(line, "created %d", &pid) == 1) {
             /* Jrun.exec: the pid file before the program runs, then start */
             if (px->pid_file && write_pid_file(px->pid_file, pid) < 0) {
-                px_say("jrun: write pid file %s: %s", px->pid_file, errno_words(px, errno, words, sizeof(words)));
+                say_stderr("jrun: write pid file %s: %s", px->pid_file, errno_words(px, errno, words, sizeof(words)));
                 return 255;
             }
             if (write_all(out_fd, "start\n", 6) < 0) {
-                px_say("jrun: exec %s: the stage went away", px->id);
+                say_stderr("jrun: exec %s: the stage went away", px->id);
                 return 255;
             }
             started = 1;
@@ -500,7 +479,7 @@ int plancache_exec_control(struct plancache_exec *px, int in_fd, int out_fd)
                 continue;
             /* execDetached: the first answer to start, then the process is left to run */
             if (read_line(in_fd, line, sizeof(line)) < 0) {
-                px_say("jrun: exec %s: the stage went away", px->id);
+                say_stderr("jrun: exec %s: the stage went away", px->id);
                 return 255;
             }
             if (!strncmp(line, "error ", 6))

@@ -37,6 +37,10 @@ int rd_u8(struct reader *r);
 struct view rd_str(struct reader *r);
 int equals(struct view v, const void *p, size_t len);
 int equals_str(struct view v, const char *s);
+/* One line on stderr ("jrun: ..."; to --log for a cached create that has one). */
+void say_stderr(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* An entry's words for errno e (Java's Errno.describe), or "errno N". */
+const char *entry_errno(const struct view *err, uint32_t nerr, int e, char *buf, size_t size);
 /* PlanCache.writeSteps read back: -1 when damaged. */
 int rd_steps(struct reader *r, uint32_t *nsteps, struct view **desc, unsigned char **lookup,
              struct view **lookup_path, uint32_t *nerr, struct view **err);
